@@ -1,0 +1,144 @@
+/* codecache.c — block storage, lookup and page-precise invalidation. */
+#include "codecache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../softmmu/mem.h"
+
+#define HASH_BITS 14
+#define POOL_BLOCKS 16384
+
+struct CodeCache {
+    Mem *mem;
+    Block *hash[1u << HASH_BITS];
+    Block **page_head;    /* per RAM page: blocks built from it */
+    uint64_t npages;
+    Block *pool;
+    uint32_t used;
+    uint64_t generation;
+    CodeCacheStats stats;
+};
+
+static void on_code_write(void *opaque, uint64_t paddr, unsigned size)
+{
+    CodeCache *cc = opaque;
+    codecache_invalidate_page(cc, paddr);
+    if (((paddr + size - 1) >> 12) != (paddr >> 12))
+        codecache_invalidate_page(cc, paddr + size - 1);
+}
+
+CodeCache *codecache_new(Mem *mem)
+{
+    CodeCache *cc = calloc(1, sizeof *cc);
+    if (!cc)
+        return NULL;
+    cc->mem = mem;
+    cc->npages = (mem->ram_size + 4095) >> 12;
+    cc->page_head = calloc(cc->npages, sizeof *cc->page_head);
+    cc->pool = malloc(sizeof(Block) * POOL_BLOCKS);
+    if (!cc->page_head || !cc->pool) {
+        codecache_free(cc);
+        return NULL;
+    }
+    mem->code_write = on_code_write;
+    mem->code_opaque = cc;
+    return cc;
+}
+
+void codecache_free(CodeCache *cc)
+{
+    if (!cc)
+        return;
+    if (cc->mem && cc->mem->code_opaque == cc)
+        cc->mem->code_write = NULL;
+    free(cc->page_head);
+    free(cc->pool);
+    free(cc);
+}
+
+static unsigned hash(uint64_t pa, uint64_t key)
+{
+    uint64_t h = (pa ^ (key * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+    return (unsigned)(h >> (64 - HASH_BITS));
+}
+
+Block *codecache_lookup(CodeCache *cc, uint64_t pa, uint64_t key)
+{
+    cc->stats.lookups++;
+    for (Block *b = cc->hash[hash(pa, key)]; b; b = b->hash_next)
+        if (b->pa == pa && b->key == key && b->valid) {
+            cc->stats.hits++;
+            return b;
+        }
+    return NULL;
+}
+
+void codecache_flush(CodeCache *cc)
+{
+    memset(cc->hash, 0, sizeof cc->hash);
+    memset(cc->page_head, 0, cc->npages * sizeof *cc->page_head);
+    memset(cc->mem->code_pages, 0, cc->npages);
+    cc->used = 0;
+    cc->generation++;
+    cc->stats.flushes++;
+}
+
+Block *codecache_alloc(CodeCache *cc, uint64_t pa, uint64_t key)
+{
+    if (cc->used == POOL_BLOCKS)
+        codecache_flush(cc);
+    Block *b = &cc->pool[cc->used++];
+    b->pa = pa;
+    b->key = key;
+    b->ninsns = 0;
+    b->exec_count = 0;
+    b->valid = 0;
+    b->hash_next = NULL;
+    b->page_next[0] = b->page_next[1] = NULL;
+    return b;
+}
+
+void codecache_commit(CodeCache *cc, Block *b, uint64_t pa_last)
+{
+    b->pa_end = pa_last;
+    b->valid = 1;
+    unsigned h = hash(b->pa, b->key);
+    b->hash_next = cc->hash[h];
+    cc->hash[h] = b;
+    uint64_t pages[2] = { b->pa >> 12, pa_last >> 12 };
+    for (int i = 0; i < 2; i++) {
+        if (i == 1 && pages[1] == pages[0])
+            break;
+        if (pages[i] >= cc->npages)
+            continue;  /* ROM: never written */
+        b->page_next[i] = cc->page_head[pages[i]];
+        cc->page_head[pages[i]] = b;
+        cc->mem->code_pages[pages[i]] = 1;
+    }
+    cc->stats.blocks_built++;
+}
+
+void codecache_invalidate_page(CodeCache *cc, uint64_t paddr)
+{
+    uint64_t page = paddr >> 12;
+    if (page >= cc->npages)
+        return;
+    /* A block is on one or two page lists; invalid blocks stay linked on the
+     * other page's list until that page is rebuilt or the pool is flushed. */
+    for (Block *b = cc->page_head[page]; b; ) {
+        int slot = (b->pa >> 12) == page ? 0 : 1;
+        Block *next = b->page_next[slot];
+        if (b->valid) {
+            b->valid = 0;
+            cc->stats.invalidations++;
+        }
+        b = next;
+    }
+    cc->page_head[page] = NULL;
+    cc->mem->code_pages[page] = 0;
+    cc->generation++;
+}
+
+uint64_t codecache_generation(const CodeCache *cc) { return cc->generation; }
+const CodeCacheStats *codecache_stats(const CodeCache *cc) { return &cc->stats; }

@@ -1,0 +1,129 @@
+/* access.c — segmentation, guest memory through segments, stack, registers. */
+#include <string.h>
+
+#include "cpu.h"
+#include "operand.h"
+#include "../softmmu/mem.h"
+
+static bool canonical(uint64_t a)
+{
+    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+}
+
+static _Noreturn void seg_fault(CPU *cpu, int seg)
+{
+    cpu_raise(cpu, seg == S_SS ? EXC_SS : EXC_GP, 0, true);
+}
+
+uint64_t cpu_lin(CPU *cpu, int seg, uint64_t off, unsigned size, int access)
+{
+    if (cpu->code_mode == CODE64) {
+        uint64_t lin = off + ((seg == S_FS || seg == S_GS) ? cpu->seg[seg].base : 0);
+        if (!canonical(lin) || !canonical(lin + size - 1))
+            seg_fault(cpu, seg);
+        return lin;
+    }
+    const Seg *s = &cpu->seg[seg];
+    if (cpu->cr0 & 1) {
+        if (!(s->attr & SA_P) || (s->sel < 4 && seg != S_CS && seg != S_SS && !(cpu->eflags & F_VM)))
+            seg_fault(cpu, seg);
+        unsigned type = s->attr & 0xf;
+        if (access == ACC_WRITE && ((type & 8) || !(type & 2)))
+            seg_fault(cpu, seg);  /* code, or read-only data */
+        if (access == ACC_READ && (type & 0xa) == 0x8)
+            seg_fault(cpu, seg);  /* execute-only code */
+        if ((type & 0xc) == 0x4) {  /* expand-down data */
+            uint64_t top = (s->attr & SA_DB) ? 0xffffffffull : 0xffffull;
+            if (off <= s->limit || off + size - 1 > top)
+                seg_fault(cpu, seg);
+            return (s->base + off) & 0xffffffffull;
+        }
+    }
+    if (off + size - 1 > s->limit)
+        seg_fault(cpu, seg);
+    return (s->base + off) & 0xffffffffull;
+}
+
+uint64_t cpu_read(CPU *cpu, int seg, uint64_t off, unsigned size)
+{
+    return mem_lin_read(cpu, cpu_lin(cpu, seg, off, size, ACC_READ), size);
+}
+
+void cpu_write(CPU *cpu, int seg, uint64_t off, unsigned size, uint64_t val)
+{
+    mem_lin_write(cpu, cpu_lin(cpu, seg, off, size, ACC_WRITE), val, size);
+}
+
+void cpu_check_write(CPU *cpu, int seg, uint64_t off, unsigned size)
+{
+    uint64_t lin = cpu_lin(cpu, seg, off, size, ACC_WRITE);
+    mem_translate(cpu, lin, ACC_WRITE);
+    mem_translate(cpu, lin + size - 1, ACC_WRITE);
+}
+
+void cpu_read_block(CPU *cpu, int seg, uint64_t off, void *dst, unsigned size)
+{
+    uint64_t lin = cpu_lin(cpu, seg, off, size, ACC_READ);
+    mem_translate(cpu, lin + size - 1, ACC_READ);
+    uint8_t *d = dst;
+    for (unsigned i = 0; i < size; ) {
+        unsigned n = (size - i) >= 8 && ((lin + i) & 4095) <= 4088 ? 8 : 1;
+        uint64_t v = mem_lin_read(cpu, lin + i, n);
+        memcpy(d + i, &v, n);
+        i += n;
+    }
+}
+
+void cpu_write_block(CPU *cpu, int seg, uint64_t off, const void *src, unsigned size)
+{
+    uint64_t lin = cpu_lin(cpu, seg, off, size, ACC_WRITE);
+    mem_translate(cpu, lin, ACC_WRITE);
+    mem_translate(cpu, lin + size - 1, ACC_WRITE);
+    const uint8_t *s = src;
+    for (unsigned i = 0; i < size; ) {
+        unsigned n = (size - i) >= 8 && ((lin + i) & 4095) <= 4088 ? 8 : 1;
+        uint64_t v = 0;
+        memcpy(&v, s + i, n);
+        mem_lin_write(cpu, lin + i, v, n);
+        i += n;
+    }
+}
+
+unsigned cpu_stack_size(CPU *cpu)
+{
+    if (cpu->code_mode == CODE64)
+        return 8;
+    return (cpu->seg[S_SS].attr & SA_DB) ? 4 : 2;
+}
+
+void cpu_push(CPU *cpu, uint64_t val, unsigned size)
+{
+    unsigned ss = cpu_stack_size(cpu);
+    uint64_t sp = (cpu->regs[R_SP] - size) & size_mask(ss);
+    cpu_write(cpu, S_SS, sp, size, val);
+    set_reg(cpu, R_SP, ss, sp);
+}
+
+uint64_t cpu_pop(CPU *cpu, unsigned size)
+{
+    unsigned ss = cpu_stack_size(cpu);
+    uint64_t sp = cpu->regs[R_SP] & size_mask(ss);
+    uint64_t v = cpu_read(cpu, S_SS, sp, size);
+    set_reg(cpu, R_SP, ss, sp + size);
+    return v;
+}
+
+uint64_t cpu_get_reg(CPU *cpu, unsigned r, unsigned size) { return get_reg(cpu, r, size); }
+void cpu_set_reg(CPU *cpu, unsigned r, unsigned size, uint64_t v) { set_reg(cpu, r, size, v); }
+
+uint64_t insn_ea(CPU *cpu, const Insn *in)
+{
+    uint64_t a = (uint64_t)in->disp;
+    if (in->flags & IF_RIPREL)
+        a += cpu->rip + in->len;
+    if (in->base != REG_NONE)
+        a += cpu->regs[in->base];
+    if (in->index != REG_NONE)
+        a += cpu->regs[in->index] << in->scale;
+    return a & size_mask(in->asz);
+}

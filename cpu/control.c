@@ -1,0 +1,52 @@
+/* control.c — near Jcc/JMP/CALL/RET. */
+#include "operand.h"
+
+/* Target of a near branch: wrapped to IP/EIP, and canonical in 64-bit mode
+ * (#GP(0) at the branch itself otherwise). */
+static uint64_t near_target(CPU *cpu, uint64_t t, unsigned osz)
+{
+    if (osz != 8)
+        return t & size_mask(osz);
+    if ((uint64_t)(((int64_t)t << 16) >> 16) != t)
+        cpu_gp0(cpu);
+    return t;
+}
+
+void Jcc_J(CPU *cpu, const Insn *in)
+{
+    if (cpu_cond(cpu, in->opc & 15))
+        cpu->next_rip = near_target(cpu, cpu->next_rip + in->imm, in->osz);
+}
+
+void JMP_J(CPU *cpu, const Insn *in)
+{
+    cpu->next_rip = near_target(cpu, cpu->next_rip + in->imm, in->osz);
+}
+
+void CALL_J(CPU *cpu, const Insn *in)
+{
+    uint64_t t = near_target(cpu, cpu->next_rip + in->imm, in->osz);
+    cpu_push(cpu, cpu->next_rip, in->osz);
+    cpu->next_rip = t;
+}
+
+void JMP_Ev(CPU *cpu, const Insn *in)
+{
+    cpu->next_rip = near_target(cpu, rd_E(cpu, in, in->osz), in->osz);
+}
+
+void CALL_Ev(CPU *cpu, const Insn *in)
+{
+    uint64_t t = near_target(cpu, rd_E(cpu, in, in->osz), in->osz);
+    cpu_push(cpu, cpu->next_rip, in->osz);
+    cpu->next_rip = t;
+}
+
+void RET_near(CPU *cpu, const Insn *in)
+{
+    unsigned ss = cpu_stack_size(cpu);
+    uint64_t sp = cpu->regs[R_SP] & size_mask(ss);
+    uint64_t t = near_target(cpu, cpu_read(cpu, S_SS, sp, in->osz), in->osz);
+    set_reg(cpu, R_SP, ss, sp + in->osz + (in->opc == 0xc2 ? in->imm : 0));
+    cpu->next_rip = t;
+}

@@ -1,0 +1,176 @@
+/* cpu.h — x86 architectural state and the CPU core's API.
+ *
+ * Layout matters for the translator: the GPR array sits at offset 0 so
+ * translated code reaches any register with one small displacement from the
+ * CPU pointer it keeps in a fixed host register.
+ */
+#ifndef RZ_CPU_H
+#define RZ_CPU_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct CPU CPU;
+typedef struct Insn Insn;
+typedef struct Mem Mem;
+typedef struct CodeCache CodeCache;
+
+enum { R_AX, R_CX, R_DX, R_BX, R_SP, R_BP, R_SI, R_DI,
+       R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
+
+enum { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_NONE = 7 };
+
+/* EFLAGS bits */
+enum {
+    F_CF = 1u << 0, F_PF = 1u << 2, F_AF = 1u << 4, F_ZF = 1u << 6,
+    F_SF = 1u << 7, F_TF = 1u << 8, F_IF = 1u << 9, F_DF = 1u << 10,
+    F_OF = 1u << 11, F_IOPL = 3u << 12, F_NT = 1u << 14, F_RF = 1u << 16,
+    F_VM = 1u << 17, F_AC = 1u << 18, F_VIF = 1u << 19, F_VIP = 1u << 20,
+    F_ID = 1u << 21,
+    F_OSZAPC = F_OF | F_SF | F_ZF | F_AF | F_PF | F_CF,
+};
+
+/* Exception vectors */
+enum {
+    EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5,
+    EXC_UD = 6, EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12,
+    EXC_GP = 13, EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_MC = 18, EXC_XM = 19,
+};
+
+/* Lazy flags: arithmetic records its operands; OSZAPC are computed only when
+ * read.  With op == LF_NONE the OSZAPC bits of eflags are authoritative.
+ * For LF_INC/LF_DEC, CF lives in eflags (INC/DEC preserve it). */
+enum { LF_NONE, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC };
+typedef struct LazyFlags {
+    uint64_t res, a, b;   /* result and operands, already truncated to size */
+    uint8_t op, size;     /* LF_*, operand size in bytes */
+} LazyFlags;
+
+/* Segment register with its descriptor cache. */
+typedef struct Seg {
+    uint64_t base;
+    uint32_t limit;       /* byte granular, already scaled */
+    uint16_t sel;
+    uint16_t attr;        /* descriptor bits 40..47 and 52..55 as in VMX: type|S|DPL|P|AVL|L|D/B|G */
+} Seg;
+enum { SA_P = 1 << 7, SA_S = 1 << 4, SA_L = 1 << 13, SA_DB = 1 << 14, SA_G = 1 << 15 };
+
+typedef struct DescTable { uint64_t base; uint32_t limit; } DescTable;
+
+/* x87 register file.  Values are kept as the 80-bit format (64-bit
+ * significand with explicit integer bit, 15-bit exponent, sign). */
+typedef struct F80 { uint64_t mant; uint16_t se; } F80;
+
+typedef struct X87 {
+    F80 st[8];            /* physical registers R0..R7 */
+    uint16_t fcw, fsw;    /* fsw includes TOP in bits 11..13 */
+    uint16_t ftw;         /* full 2-bit tags per physical register */
+    uint16_t fop;
+    uint64_t fip, fdp;
+    uint16_t fcs, fds;
+} X87;
+
+typedef union XMM {
+    uint8_t b[16]; uint16_t w[8]; uint32_t d[4]; uint64_t q[2];
+    float f[4]; double fd[2];
+} XMM;
+
+/* Operating mode as seen by the decoder. */
+enum { CODE16 = 0, CODE32 = 1, CODE64 = 2 };
+
+struct CPU {
+    uint64_t regs[16];    /* offset 0: GPRs by register number */
+    uint64_t rip;
+    uint64_t next_rip;    /* set by the loop before a handler runs; branches overwrite it */
+    uint32_t eflags;      /* see LazyFlags for which bits are current */
+    LazyFlags lf;
+    Seg seg[6];
+    uint8_t code_mode;    /* CODE16/32/64, derived from CS and EFER.LMA */
+    uint8_t cpl;
+    uint8_t halted;
+
+    XMM xmm[16];
+    uint32_t mxcsr;
+    X87 fpu;              /* MMX registers alias fpu.st[i].mant */
+
+    /* System state (issue 3 extends its use) */
+    uint64_t cr0, cr2, cr3, cr4, cr8, efer;
+    uint64_t dr[8];
+    DescTable gdtr, idtr;
+    Seg ldtr, tr;
+    uint64_t tsc_offset;
+    uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux;
+    uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+    uint64_t apic_base, pat;
+
+    /* Execution bookkeeping */
+    uint64_t icount;      /* instructions retired */
+    int exc_vector;       /* last raised exception, -1 if none */
+    uint32_t exc_error;
+    bool exc_has_error;
+    jmp_buf *fault_jmp;   /* where cpu_raise() unwinds to */
+    Mem *mem;             /* guest memory and I/O */
+    CodeCache *cc;        /* decoded blocks (tier 0) */
+    volatile int stop_request; /* set by devices (reset, exit) to leave cpu_run */
+    /* Hooks the board installs (issue 3): external interrupt delivery. */
+    bool (*intr_pending)(CPU *cpu);
+    int (*intr_ack)(CPU *cpu);
+    void *opaque;         /* owner (the Machine) */
+};
+
+/* Exit reasons from cpu_run */
+enum { RUN_OK = 0, RUN_HALT, RUN_EXCEPTION, RUN_STOP, RUN_LIMIT };
+
+void cpu_init(CPU *cpu, Mem *mem);
+void cpu_reset_flat(CPU *cpu, int code_mode, uint64_t entry);
+/* Runs until halt, an undeliverable exception, a stop request, or max_insns. */
+int cpu_run(CPU *cpu, uint64_t max_insns);
+/* Executes exactly one instruction; returns RUN_OK or RUN_EXCEPTION. */
+int cpu_step(CPU *cpu);
+
+/* Leaves the current instruction by longjmp to the execution loop.  The
+ * faulting instruction's RIP and the state before it are preserved. */
+_Noreturn void cpu_raise(CPU *cpu, int vector, uint32_t error, bool has_error);
+static inline _Noreturn void cpu_ud(CPU *cpu) { cpu_raise(cpu, EXC_UD, 0, false); }
+static inline _Noreturn void cpu_gp0(CPU *cpu) { cpu_raise(cpu, EXC_GP, 0, true); }
+
+/* Flags */
+uint32_t cpu_get_eflags(CPU *cpu);
+void cpu_set_eflags(CPU *cpu, uint32_t value, uint32_t writable_mask);
+bool cpu_get_cf(CPU *cpu);
+bool cpu_cond(CPU *cpu, unsigned cc);   /* Jcc/SETcc/CMOVcc condition 0..15 */
+
+/* Guest memory through segments.  size is 1, 2, 4, 8 (or 10/16 via the block
+ * calls).  Faults raise through cpu_raise(). */
+uint64_t cpu_lin(CPU *cpu, int seg, uint64_t off, unsigned size, int access);
+uint64_t cpu_read(CPU *cpu, int seg, uint64_t off, unsigned size);
+void cpu_write(CPU *cpu, int seg, uint64_t off, unsigned size, uint64_t val);
+void cpu_read_block(CPU *cpu, int seg, uint64_t off, void *dst, unsigned size);
+void cpu_write_block(CPU *cpu, int seg, uint64_t off, const void *src, unsigned size);
+/* Checks a write of size bytes is possible (both pages), without writing. */
+void cpu_check_write(CPU *cpu, int seg, uint64_t off, unsigned size);
+enum { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
+
+/* Stack */
+void cpu_push(CPU *cpu, uint64_t val, unsigned size);
+uint64_t cpu_pop(CPU *cpu, unsigned size);
+unsigned cpu_stack_size(CPU *cpu);  /* 2, 4 or 8: SS.B / long mode */
+
+/* Register access by size; byte register numbers 16..19 are AH,CH,DH,BH. */
+uint64_t cpu_get_reg(CPU *cpu, unsigned r, unsigned size);
+void cpu_set_reg(CPU *cpu, unsigned r, unsigned size, uint64_t val);
+
+/* Mask of the low size bytes */
+static inline uint64_t size_mask(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+static inline uint64_t sign_bit(unsigned size) { return 1ull << (size * 8 - 1); }
+static inline int64_t sext(uint64_t v, unsigned size)
+{
+    unsigned sh = 64 - size * 8;
+    return (int64_t)(v << sh) >> sh;
+}
+
+#endif

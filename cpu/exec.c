@@ -1,0 +1,228 @@
+/* exec.c — tier 0: run pre-decoded blocks from the code cache.
+ *
+ * Contract for handlers: the loop sets cpu->next_rip to the following
+ * instruction before calling a handler; a branch overwrites it; cpu->rip is
+ * the executing instruction's address until the handler returns, so a fault
+ * raised anywhere inside leaves RIP pointing at the faulting instruction.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "insn.h"
+#include "interrupt.h"
+#include "operand.h"
+#include "../codecache/codecache.h"
+#include "../softmmu/mem.h"
+
+const Handler form_handler[FORM_COUNT] = {
+#define FORM(name, map, opc, pfx, ext, rmx, modrm, osz, imm, attrs, handler) handler,
+#include "opcodes.def"
+#undef FORM
+};
+
+void cpu_init(CPU *cpu, Mem *mem)
+{
+    memset(cpu, 0, sizeof *cpu);
+    cpu->mem = mem;
+    cpu->exc_vector = -1;
+    cpu->eflags = 2;
+    cpu->mxcsr = 0x1f80;
+    cpu->fpu.fcw = 0x037f;
+    cpu->fpu.ftw = 0xffff;  /* all empty */
+}
+
+static void set_flat_seg(Seg *s, uint16_t sel, uint16_t type, bool code, int code_mode)
+{
+    s->sel = sel;
+    s->base = 0;
+    s->limit = 0xffffffffu;
+    s->attr = (uint16_t)(type | SA_S | SA_P | SA_G);
+    if (code && code_mode == CODE64)
+        s->attr |= SA_L;
+    else if (code_mode != CODE16)
+        s->attr |= SA_DB;
+}
+
+void cpu_reset_flat(CPU *cpu, int code_mode, uint64_t entry)
+{
+    for (int i = 0; i < 6; i++)
+        set_flat_seg(&cpu->seg[i], i == S_CS ? 0x08 : 0x10, i == S_CS ? 0xb : 0x3,
+                     i == S_CS, code_mode);
+    if (code_mode == CODE16) {
+        for (int i = 0; i < 6; i++) {
+            cpu->seg[i].sel = 0;
+            cpu->seg[i].limit = 0xffff;
+            cpu->seg[i].attr = (uint16_t)((i == S_CS ? 0xb : 0x3) | SA_S | SA_P);
+        }
+        cpu->cr0 = 0x60000010;
+    } else {
+        cpu->cr0 = 0x00000011 | 0x20;  /* PE, ET, NE */
+    }
+    if (code_mode == CODE64) {
+        cpu->efer = 0x500;  /* LME | LMA; paging is set up by the board */
+        cpu->cr4 = 0x20 | 0x200 | 0x400;  /* PAE, OSFXSR, OSXMMEXCPT */
+    } else if (code_mode == CODE32) {
+        cpu->cr4 = 0x200 | 0x400;
+    }
+    cpu->code_mode = (uint8_t)code_mode;
+    cpu->cpl = 0;
+    cpu->rip = entry;
+    cpu->eflags = 2;
+    cpu->lf.op = LF_NONE;
+}
+
+_Noreturn void cpu_raise(CPU *cpu, int vector, uint32_t error, bool has_error)
+{
+    cpu->exc_vector = vector;
+    cpu->exc_error = error;
+    cpu->exc_has_error = has_error;
+    longjmp(*cpu->fault_jmp, 1);
+}
+
+/* Every bit that changes how code decodes or what a handler does. */
+static uint64_t mode_key(const CPU *cpu)
+{
+    return (uint64_t)cpu->code_mode | (uint64_t)cpu->cpl << 2 |
+           (cpu->cr0 & 0x80010001ull) << 4 | (uint64_t)((cpu->eflags & F_VM) != 0) << 40 |
+           (uint64_t)((cpu->seg[S_SS].attr & SA_DB) != 0) << 41;
+}
+
+static uint64_t code_lin(const CPU *cpu)
+{
+    return cpu->code_mode == CODE64 ? cpu->rip : ((cpu->seg[S_CS].base + cpu->rip) & 0xffffffffull);
+}
+
+/* Decodes a block at cpu->rip.  Only a failure at the first instruction
+ * raises: later ones end the block before them, so they fault when (and if)
+ * execution reaches them. */
+static Block *build_block(CPU *cpu, uint64_t pa, uint64_t key)
+{
+    Block *b = codecache_alloc(cpu->cc, pa, key);
+    uint64_t lin = code_lin(cpu), start_page = lin >> 12;
+    uint64_t pa_last = pa;
+    unsigned n = 0;
+    b->rip = cpu->rip;
+    while (n < BLOCK_MAX_INSNS) {
+        uint8_t buf[15];
+        int avail = mem_fetch(cpu, lin, buf, 15);
+        Insn *in = &b->insns[n];
+        int r = decode(buf, avail, cpu->code_mode, in);
+        if (r < 0) {
+            if (n > 0)
+                break;
+            if (r == DEC_SHORT)
+                mem_translate(cpu, lin + avail, ACC_EXEC);  /* raises #PF */
+            cpu_raise(cpu, r == DEC_UD ? EXC_UD : EXC_GP, 0, r != DEC_UD);
+        }
+        uint64_t last = lin + (uint64_t)r - 1;
+        if ((last >> 12) > start_page + 1)
+            break;  /* would need a third page */
+        if ((last >> 12) != start_page)
+            pa_last = mem_translate(cpu, last, ACC_EXEC);
+        n++;
+        if (form_info[in->form].attrs & A_END)
+            break;
+        lin += (uint64_t)r;
+    }
+    b->ninsns = (uint16_t)n;
+    codecache_commit(cpu->cc, b, pa_last);
+    return b;
+}
+
+static Block *find_block(CPU *cpu)
+{
+    uint64_t lin = code_lin(cpu);
+    uint64_t pa = mem_translate(cpu, lin, ACC_EXEC);
+    uint64_t key = mode_key(cpu);
+    Block *b = codecache_lookup(cpu->cc, pa, key);
+    if (b && b->rip == cpu->rip && (b->pa_end >> 12) != (pa >> 12)) {
+        /* Spanning block: the second page must still map where it did. */
+        uint64_t second = mem_translate(cpu, (lin | 4095) + 1, ACC_EXEC);
+        if ((second >> 12) != (b->pa_end >> 12))
+            b = NULL;
+    }
+    if (!b || b->rip != cpu->rip)
+        b = build_block(cpu, pa, key);
+    return b;
+}
+
+/* Runs the instructions of b; returns early if the cache generation changes
+ * (the block wrote code) or a stop is requested. */
+static void run_block(CPU *cpu, Block *b, uint64_t budget)
+{
+    uint64_t gen = codecache_generation(cpu->cc);
+    unsigned n = b->ninsns < budget ? b->ninsns : (unsigned)budget;
+    b->exec_count++;
+    for (unsigned i = 0; i < n; i++) {
+        const Insn *in = &b->insns[i];
+        cpu->next_rip = cpu->rip + in->len;
+        form_handler[in->form](cpu, in);
+        cpu->rip = cpu->next_rip;
+        cpu->icount++;
+        if (codecache_generation(cpu->cc) != gen || cpu->stop_request || cpu->halted)
+            break;
+    }
+}
+
+int cpu_run(CPU *cpu, uint64_t max_insns)
+{
+    jmp_buf jb;
+    jmp_buf *saved = cpu->fault_jmp;
+    int ret = RUN_LIMIT;
+    const uint64_t end = cpu->icount + max_insns;
+    cpu->fault_jmp = &jb;
+    if (setjmp(jb)) {
+        if (!cpu_deliver_exception(cpu)) {
+            ret = RUN_EXCEPTION;
+            goto out;
+        }
+    }
+    while (cpu->icount < end) {
+        if (cpu->stop_request) {
+            ret = RUN_STOP;
+            break;
+        }
+        if (cpu_poll_interrupts(cpu))
+            continue;
+        if (cpu->halted) {
+            ret = RUN_HALT;
+            break;
+        }
+        Block *b = find_block(cpu);
+        run_block(cpu, b, end - cpu->icount);
+    }
+out:
+    cpu->fault_jmp = saved;
+    return ret;
+}
+
+int cpu_step(CPU *cpu)
+{
+    jmp_buf jb;
+    jmp_buf *saved = cpu->fault_jmp;
+    int ret = RUN_OK;
+    cpu->fault_jmp = &jb;
+    cpu->exc_vector = -1;
+    if (setjmp(jb)) {
+        ret = RUN_EXCEPTION;
+        goto out;
+    }
+    uint8_t buf[15];
+    Insn in;
+    uint64_t lin = code_lin(cpu);
+    int avail = mem_fetch(cpu, lin, buf, 15);
+    int r = decode(buf, avail, cpu->code_mode, &in);
+    if (r < 0) {
+        if (r == DEC_SHORT)
+            mem_translate(cpu, lin + avail, ACC_EXEC);
+        cpu_raise(cpu, r == DEC_UD ? EXC_UD : EXC_GP, 0, r != DEC_UD);
+    }
+    cpu->next_rip = cpu->rip + in.len;
+    form_handler[in.form](cpu, &in);
+    cpu->rip = cpu->next_rip;
+    cpu->icount++;
+out:
+    cpu->fault_jmp = saved;
+    return ret;
+}

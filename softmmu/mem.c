@@ -1,0 +1,169 @@
+/* mem.c — physical and port address spaces built from named regions. */
+#include "mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "../cpu/cpu.h"
+
+static int add(Region *tab, int *n, const Region *r, const char *space,
+               char *err, size_t errlen)
+{
+    for (int i = 0; i < *n; i++) {
+        const Region *o = &tab[i];
+        if (r->start < o->start + o->size && o->start < r->start + r->size) {
+            snprintf(err, errlen, "%s region '%s' [%#llx+%#llx) overlaps '%s' [%#llx+%#llx)",
+                     space, r->name, (unsigned long long)r->start, (unsigned long long)r->size,
+                     o->name, (unsigned long long)o->start, (unsigned long long)o->size);
+            return -1;
+        }
+    }
+    if (*n >= MEM_MAX_REGIONS) {
+        snprintf(err, errlen, "too many %s regions adding '%s'", space, r->name);
+        return -1;
+    }
+    tab[(*n)++] = *r;
+    return 0;
+}
+
+int mem_init(Mem *m, uint64_t ram_size, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    m->a20_mask = ~0ull;
+    /* Reserved, lazily committed: a large -m costs nothing until touched. */
+    void *p = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        snprintf(err, errlen, "cannot allocate %llu MiB of guest RAM",
+                 (unsigned long long)(ram_size >> 20));
+        return -1;
+    }
+    m->ram = p;
+    m->ram_size = ram_size;
+    m->code_pages = calloc((ram_size + 4095) >> 12, 1);
+    Region r = { .name = "ram", .start = 0, .size = ram_size, .kind = REGION_RAM, .host = m->ram };
+    return mem_add_region(m, &r, err, errlen);
+}
+
+void mem_free(Mem *m)
+{
+    if (m->ram)
+        munmap(m->ram, m->ram_size);
+    free(m->code_pages);
+    m->ram = NULL;
+    m->code_pages = NULL;
+}
+
+int mem_add_region(Mem *m, const Region *r, char *err, size_t errlen)
+{
+    return add(m->phys, &m->nphys, r, "memory", err, errlen);
+}
+
+int mem_add_ports(Mem *m, const char *name, uint16_t start, uint16_t count,
+                  IoRead rd, IoWrite wr, void *opaque, char *err, size_t errlen)
+{
+    Region r = { .name = name, .start = start, .size = count, .kind = REGION_IO,
+                 .read = rd, .write = wr, .opaque = opaque };
+    return add(m->ports, &m->nports, &r, "port", err, errlen);
+}
+
+static Region *find(Region *tab, int n, uint64_t a)
+{
+    for (int i = 0; i < n; i++)
+        if (a - tab[i].start < tab[i].size)
+            return &tab[i];
+    return NULL;
+}
+
+static void guest_error(Mem *m, const char *fmt, uint64_t a, unsigned size)
+{
+    if (m->log_guest_error) {
+        char msg[128];
+        snprintf(msg, sizeof msg, fmt, (unsigned long long)a, size);
+        m->log_guest_error(m->log_opaque, msg);
+    }
+}
+
+uint8_t *mem_phys_ptr(Mem *m, uint64_t pa, unsigned size, bool for_write)
+{
+    pa &= m->a20_mask;
+    if (pa + size <= m->ram_size)
+        return m->ram + pa;
+    Region *r = find(m->phys, m->nphys, pa);
+    if (!r || r->kind == REGION_IO || pa + size - r->start > r->size)
+        return NULL;
+    if (for_write && r->kind == REGION_ROM)
+        return NULL;
+    return r->host + (pa - r->start);
+}
+
+static void note_code_write(Mem *m, uint64_t pa, unsigned size)
+{
+    if (pa < m->ram_size && m->code_write &&
+        (m->code_pages[pa >> 12] || m->code_pages[(pa + size - 1) >> 12]))
+        m->code_write(m->code_opaque, pa, size);
+}
+
+uint64_t mem_phys_read(Mem *m, uint64_t pa, unsigned size)
+{
+    pa &= m->a20_mask;
+    uint8_t *p = mem_phys_ptr(m, pa, size, false);
+    if (p) {
+        uint64_t v = 0;
+        memcpy(&v, p, size);
+        return v;
+    }
+    Region *r = find(m->phys, m->nphys, pa);
+    if (r && r->kind == REGION_IO && pa + size - r->start <= r->size)
+        return r->read ? r->read(r->opaque, pa - r->start, size) : size_mask(size);
+    if (r) {  /* straddles a region end: assemble bytewise */
+        uint64_t v = 0;
+        for (unsigned i = 0; i < size; i++)
+            v |= mem_phys_read(m, pa + i, 1) << (8 * i);
+        return v;
+    }
+    guest_error(m, "read of unmapped physical memory %#llx size %u", pa, size);
+    return size_mask(size);
+}
+
+void mem_phys_write(Mem *m, uint64_t pa, uint64_t val, unsigned size)
+{
+    pa &= m->a20_mask;
+    uint8_t *p = mem_phys_ptr(m, pa, size, true);
+    if (p) {
+        note_code_write(m, pa, size);
+        memcpy(p, &val, size);
+        return;
+    }
+    Region *r = find(m->phys, m->nphys, pa);
+    if (r && r->kind == REGION_IO && pa + size - r->start <= r->size) {
+        if (r->write)
+            r->write(r->opaque, pa - r->start, val, size);
+        return;
+    }
+    if (r && r->kind == REGION_ROM)
+        return;  /* writes to ROM are ignored, as on the real board */
+    if (r) {
+        for (unsigned i = 0; i < size; i++)
+            mem_phys_write(m, pa + i, val >> (8 * i), 1);
+        return;
+    }
+    guest_error(m, "write to unmapped physical memory %#llx size %u", pa, size);
+}
+
+uint64_t mem_port_read(Mem *m, uint16_t port, unsigned size)
+{
+    Region *r = find(m->ports, m->nports, port);
+    if (r && r->read)
+        return r->read(r->opaque, port - r->start, size) & size_mask(size);
+    return size_mask(size);
+}
+
+void mem_port_write(Mem *m, uint16_t port, uint64_t val, unsigned size)
+{
+    Region *r = find(m->ports, m->nports, port);
+    if (r && r->write)
+        r->write(r->opaque, port - r->start, val & size_mask(size), size);
+}

@@ -1,0 +1,83 @@
+/* mem.h — guest physical address space, port I/O space, and linear access.
+ *
+ * The physical space is a list of named regions (RAM, ROM, MMIO); the port
+ * space is built the same way.  Devices register regions with callbacks;
+ * overlaps are an error naming both devices.  Unmapped physical memory reads
+ * as all-ones and ignores writes; unclaimed ports likewise.
+ *
+ * Linear-to-physical translation (paging) lives here too; the CPU core calls
+ * mem_lin_* after applying segmentation.
+ */
+#ifndef RZ_MEM_H
+#define RZ_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct CPU CPU;
+typedef struct Mem Mem;
+
+typedef uint64_t (*IoRead)(void *opaque, uint64_t addr, unsigned size);
+typedef void (*IoWrite)(void *opaque, uint64_t addr, uint64_t val, unsigned size);
+
+enum { REGION_RAM, REGION_ROM, REGION_IO };
+
+typedef struct Region {
+    const char *name;
+    uint64_t start, size;
+    int kind;
+    uint8_t *host;        /* RAM/ROM backing */
+    IoRead read;
+    IoWrite write;
+    void *opaque;
+} Region;
+
+#define MEM_MAX_REGIONS 64
+
+struct Mem {
+    Region phys[MEM_MAX_REGIONS];
+    int nphys;
+    Region ports[MEM_MAX_REGIONS];
+    int nports;
+    uint8_t *ram;         /* main RAM, [0, ram_size) */
+    uint64_t ram_size;
+    uint64_t a20_mask;    /* ~0 with A20 enabled, ~(1<<20) with it masked */
+    /* Code-page tracking for self-modifying code: one byte per 4 KiB page of
+     * RAM, non-zero when a decoded block was built from that page. */
+    uint8_t *code_pages;
+    void (*code_write)(void *opaque, uint64_t paddr, unsigned size);
+    void *code_opaque;
+    void (*log_guest_error)(void *opaque, const char *msg);
+    void *log_opaque;
+};
+
+/* Returns 0, or -1 with a message in err (naming both devices on overlap). */
+int mem_init(Mem *m, uint64_t ram_size, char *err, size_t errlen);
+void mem_free(Mem *m);
+int mem_add_region(Mem *m, const Region *r, char *err, size_t errlen);
+int mem_add_ports(Mem *m, const char *name, uint16_t start, uint16_t count,
+                  IoRead rd, IoWrite wr, void *opaque, char *err, size_t errlen);
+
+/* Physical access (after A20 masking).  size 1, 2, 4, 8. */
+uint64_t mem_phys_read(Mem *m, uint64_t pa, unsigned size);
+void mem_phys_write(Mem *m, uint64_t pa, uint64_t val, unsigned size);
+/* Host pointer to size bytes of RAM/ROM at pa, or NULL (MMIO, unmapped,
+ * crossing a region end).  for_write returns NULL for ROM. */
+uint8_t *mem_phys_ptr(Mem *m, uint64_t pa, unsigned size, bool for_write);
+
+uint64_t mem_port_read(Mem *m, uint16_t port, unsigned size);
+void mem_port_write(Mem *m, uint16_t port, uint64_t val, unsigned size);
+
+/* Linear -> physical through the CPU's paging mode.  Raises #PF through the
+ * CPU on failure.  access: ACC_READ/ACC_WRITE/ACC_EXEC. */
+uint64_t mem_translate(CPU *cpu, uint64_t lin, int access);
+/* Linear access of size bytes; a page-crossing access translates both pages
+ * before touching either. */
+uint64_t mem_lin_read(CPU *cpu, uint64_t lin, unsigned size);
+void mem_lin_write(CPU *cpu, uint64_t lin, uint64_t val, unsigned size);
+/* Fetches up to max code bytes at lin into buf; returns how many are
+ * readable (stops at the first page that faults, without raising). */
+int mem_fetch(CPU *cpu, uint64_t lin, uint8_t *buf, int max);
+
+#endif

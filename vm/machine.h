@@ -1,0 +1,39 @@
+/* machine.h — a Machine owns its CPU, address spaces, code cache and
+ * devices; nothing is global, so two machines can live in one process. */
+#ifndef RZ_MACHINE_H
+#define RZ_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../cpu/cpu.h"
+#include "../softmmu/mem.h"
+#include "../codecache/codecache.h"
+
+typedef struct Machine {
+    Mem mem;
+    CPU cpu;
+    CodeCache *cc;
+    FILE *console;        /* where the debug console (0xE9) and serial go */
+    FILE *log;            /* -d output (-D FILE), stderr by default */
+    unsigned log_mask;    /* LOG_* */
+    bool exit_requested;
+    int exit_status;      /* from the exit port: (value << 1) | 1 */
+} Machine;
+
+enum { LOG_GUEST_ERRORS = 1 << 0, LOG_INT = 1 << 1, LOG_CPU_RESET = 1 << 2,
+       LOG_IN_ASM = 1 << 3, LOG_EXEC = 1 << 4, LOG_CPU = 1 << 5, LOG_TBSTATS = 1 << 6 };
+
+/* Returns 0, or -1 with a one-line reason in err. */
+int machine_init(Machine *m, uint64_t ram_size, char *err, size_t errlen);
+void machine_free(Machine *m);
+/* Loads an ELF32/ELF64 or, with is_flat, a flat binary at load_addr.
+ * Sets the CPU up in the mode the image needs. */
+int machine_load(Machine *m, const char *path, bool is_flat, uint64_t load_addr,
+                 int flat_mode, char *err, size_t errlen);
+/* Runs until the guest exits, halts for good or stops on an exception.
+ * Returns the process exit status. */
+int machine_run(Machine *m);
+
+#endif

@@ -1,0 +1,155 @@
+/* main.c — the command line, spelled as QEMU spells it where QEMU has it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: ringzero [options]\n"
+        "  -kernel FILE        boot an ELF32/ELF64 image (flat protected / long mode)\n"
+        "  -bin FILE@ADDR      load a flat binary at ADDR and start there\n"
+        "  -mode 16|32|64      CPU mode for -bin (default 16: real mode)\n"
+        "  -m SIZE             guest RAM, e.g. 128M or 1G (default 128M)\n"
+        "  -accel interp       execution tier (the interpreter)\n"
+        "  -d LIST             log items: guest_errors,tbstats (comma separated)\n"
+        "  -D FILE             write logs to FILE instead of stderr\n"
+        "  -nographic          no display (the only mode there is)\n"
+        "  -h, --help          this help\n"
+        "Exit status: the guest's via port 0xF4 ((value << 1) | 1); 0 when it halts;\n"
+        "1 for a bad image; 2 for bad options; 3 when the guest stops on an exception.\n");
+}
+
+static _Noreturn void bad_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "ringzero: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n");
+    usage(stderr);
+    exit(2);
+}
+
+static uint64_t parse_size(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || end == s)
+        bad_usage("-m: '%s' is not a size", s);
+    switch (*end) {
+    case 'k': case 'K': v <<= 10; end++; break;
+    case 'm': case 'M': case '\0': v <<= 20; if (*end) end++; break;
+    case 'g': case 'G': v <<= 30; end++; break;
+    default: break;
+    }
+    if (*end)
+        bad_usage("-m: '%s' is not a size", s);
+    if (v < (1ull << 20))
+        bad_usage("-m: '%s' is too small: at least 1M is needed", s);
+    if (v > (64ull << 30))
+        bad_usage("-m: '%s' is larger than the supported 64G", s);
+    return v;
+}
+
+static unsigned parse_log(const char *list)
+{
+    static const struct { const char *name; unsigned bit; } items[] = {
+        { "guest_errors", LOG_GUEST_ERRORS }, { "tbstats", LOG_TBSTATS },
+    };
+    unsigned mask = 0;
+    char *dup = strdup(list), *save = NULL;
+    for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        unsigned i;
+        for (i = 0; i < sizeof items / sizeof items[0]; i++)
+            if (!strcmp(t, items[i].name))
+                break;
+        if (i == sizeof items / sizeof items[0])
+            bad_usage("-d: unknown log item '%s'", t);
+        mask |= items[i].bit;
+    }
+    free(dup);
+    return mask;
+}
+
+int main(int argc, char **argv)
+{
+    const char *kernel = NULL, *bin = NULL, *logfile = NULL;
+    uint64_t ram = 128ull << 20, bin_addr = 0;
+    int mode = CODE16;
+    unsigned log_mask = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] == '-' && a[1] == '-' && a[2])
+            a++;  /* --opt is -opt, as in QEMU */
+        if (!strcmp(a, "-h") || !strcmp(a, "-help")) {
+            usage(stdout);
+            return 0;
+        }
+        if (!strcmp(a, "-nographic"))
+            continue;
+        if (i + 1 >= argc)
+            bad_usage("option '%s' needs an argument (or is unknown)", a);
+        const char *v = argv[++i];
+        if (!strcmp(a, "-kernel")) kernel = v;
+        else if (!strcmp(a, "-bin")) {
+            const char *at = strrchr(v, '@');
+            char *end;
+            if (!at || !at[1])
+                bad_usage("-bin: '%s' should be FILE@ADDR", v);
+            bin_addr = strtoull(at + 1, &end, 0);
+            if (*end)
+                bad_usage("-bin: bad address in '%s'", v);
+            bin = strndup(v, (size_t)(at - v));
+        } else if (!strcmp(a, "-mode")) {
+            if (!strcmp(v, "16")) mode = CODE16;
+            else if (!strcmp(v, "32")) mode = CODE32;
+            else if (!strcmp(v, "64")) mode = CODE64;
+            else bad_usage("-mode: '%s' is not 16, 32 or 64", v);
+        } else if (!strcmp(a, "-m")) ram = parse_size(v);
+        else if (!strcmp(a, "-accel")) {
+            if (strcmp(v, "interp"))
+                bad_usage("-accel: '%s' is not available (interp is)", v);
+        } else if (!strcmp(a, "-d")) log_mask |= parse_log(v);
+        else if (!strcmp(a, "-D")) logfile = v;
+        else {
+            --i;
+            bad_usage("unknown option '%s'", a);
+        }
+    }
+    if (!kernel == !bin)
+        bad_usage("%s", "give exactly one guest: -kernel FILE or -bin FILE@ADDR");
+
+    Machine *m = calloc(1, sizeof *m);
+    char err[256];
+    if (!m || machine_init(m, ram, err, sizeof err)) {
+        fprintf(stderr, "ringzero: %s\n", m ? err : "out of memory");
+        return 1;
+    }
+    m->log_mask = log_mask;
+    if (logfile && !(m->log = fopen(logfile, "w"))) {
+        fprintf(stderr, "ringzero: -D %s: %s\n", logfile, strerror(errno));
+        return 2;
+    }
+    if (machine_load(m, kernel ? kernel : bin, bin != NULL, bin_addr, mode, err, sizeof err)) {
+        fprintf(stderr, "ringzero: %s\n", err);
+        return 1;
+    }
+    int status = machine_run(m);
+    fflush(m->console);
+    if (log_mask & LOG_TBSTATS) {
+        const CodeCacheStats *s = codecache_stats(m->cc);
+        fprintf(m->log, "tbstats: %llu instructions, %llu blocks built, %llu lookups, %.2f%% hits, "
+                "%llu invalidations, %llu flushes\n",
+                (unsigned long long)m->cpu.icount, (unsigned long long)s->blocks_built,
+                (unsigned long long)s->lookups,
+                s->lookups ? 100.0 * (double)s->hits / (double)s->lookups : 0.0,
+                (unsigned long long)s->invalidations, (unsigned long long)s->flushes);
+    }
+    machine_free(m);
+    free(m);
+    return status;
+}
