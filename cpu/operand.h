@@ -62,6 +62,9 @@ static inline void wr_G(CPU *cpu, const Insn *in, unsigned size, uint64_t v)
     set_reg(cpu, size == 1 ? in->reg8 : in->reg, size, v);
 }
 
+/* I/O permission (IOPL, TSS bitmap); raises #GP(0) when refused. */
+void io_check(CPU *cpu, uint16_t port, unsigned size);
+
 /* Lazy-flag setters used by arithmetic handlers */
 static inline void lf_set(CPU *cpu, int op, unsigned size, uint64_t a, uint64_t b, uint64_t res)
 {
