@@ -112,6 +112,7 @@ struct CPU {
     jmp_buf *fault_jmp;   /* where cpu_raise() unwinds to */
     Mem *mem;             /* guest memory and I/O */
     CodeCache *cc;        /* decoded blocks (tier 0) */
+    struct Tlb *tlb;      /* softmmu's translation cache for this CPU */
     volatile int stop_request; /* set by devices (reset, exit) to leave cpu_run */
     /* Hooks the board installs (issue 3): external interrupt delivery. */
     bool (*intr_pending)(CPU *cpu);

@@ -15,4 +15,9 @@ uint64_t paging_walk(CPU *cpu, uint64_t lin, int access, bool raise);
  * raising. */
 bool paging_probe(CPU *cpu, uint64_t lin, int access, uint64_t *pa);
 
+/* TLB maintenance, called by the CPU's system instructions:
+ * MOV CR3 (without PGE globals), CR0/CR4 paging-bit changes, INVLPG. */
+void paging_flush(CPU *cpu, bool include_global);
+void paging_invlpg(CPU *cpu, uint64_t lin);
+
 #endif
