@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Sets up, builds, and runs the whole test suite (CTest labels: unit, diff,
+# decode, guest).  Larger sweeps: RZ_DIFF_CASES=1000 RZ_DECODE_COUNT=1000000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"
