@@ -224,8 +224,10 @@ static bool check(const char *what, int mode, const uint8_t *insn, unsigned len,
     n.fl = (in->fl & FLAGS_ARITH) | 0x202;
     g.fl = n.fl;
     if (mode == CODE32)
-        for (unsigned r = 0; r < 16; r++)
-            g.r[r] = n.r[r] &= r < 8 ? 0xffffffffull : 0;
+        for (unsigned r = 0; r < 16; r++) {
+            n.r[r] &= r < 8 ? 0xffffffffull : 0;
+            g.r[r] = n.r[r];
+        }
     uint64_t seed = rnd();
     for (unsigned i = 0; i < DATA_SIZE; i += 8) {
         uint64_t v = seed ^ (i * 0x9e3779b97f4a7c15ull);
@@ -239,10 +241,8 @@ static bool check(const char *what, int mode, const uint8_t *insn, unsigned len,
     n.fl = (n.fl & FLAGS_ARITH) | 2;
     int gfault = interp_run(mode, insn, len, &g, guest_data);
     g.fl &= FLAGS_ARITH | 2;
-    if (nfault >= 0) {
-        memcpy(T.data, T.m.mem.ram + DATA_ADDR, 0);  /* memory must be untouched too */
+    if (nfault >= 0)
         n.fl = (in->fl & FLAGS_ARITH) | 2;
-    }
     bool ok = nfault == gfault;
     unsigned bad_reg = 99;
     for (unsigned r = 0; r < 16 && ok; r++) {
@@ -260,15 +260,9 @@ static bool check(const char *what, int mode, const uint8_t *insn, unsigned len,
         ok = false, bad_reg = R_SP;
     if (ok && ((n.fl ^ g.fl) & ~undef))
         ok = false;
+    /* After a host fault T.data still holds the pattern, so this also
+     * checks that a faulting instruction left guest memory alone. */
     bool memok = memcmp(T.data, guest_data, DATA_SIZE) == 0;
-    if (nfault >= 0 && nfault == gfault) {
-        /* both faulted: guest memory must still hold the pattern */
-        for (unsigned i = 0; i < DATA_SIZE && memok; i += 8) {
-            uint64_t v = seed ^ (i * 0x9e3779b97f4a7c15ull), gv;
-            memcpy(&gv, guest_data + i, 8);
-            memok = gv == v;
-        }
-    }
     ok = ok && memok;
     if (ok) {
         T.passed++;
