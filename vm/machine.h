@@ -11,6 +11,16 @@
 #include "../softmmu/mem.h"
 #include "../codecache/codecache.h"
 
+struct PcBoard;
+
+typedef struct MachineConfig {
+    uint64_t ram_size;
+    int serial;             /* CHR_STDIO, CHR_FILE, CHR_NONE (hw/uart.h) */
+    const char *serial_path;
+    int icount_shift;       /* -1: host time; else 1 instruction = 2^shift ns */
+    bool no_reboot;
+} MachineConfig;
+
 typedef struct Machine {
     Mem mem;
     CPU cpu;
@@ -20,6 +30,13 @@ typedef struct Machine {
     unsigned log_mask;    /* LOG_* */
     bool exit_requested;
     int exit_status;      /* from the exit port: (value << 1) | 1 */
+    struct PcBoard *pc;   /* NULL for the minimal machine */
+    int icount_shift;
+    uint64_t start_ns;
+    uint64_t idle_ns;     /* -icount: time skipped while halted */
+    bool no_reboot;
+    bool reset_requested;
+    const char *reset_reason;
 } Machine;
 
 enum { LOG_GUEST_ERRORS = 1 << 0, LOG_INT = 1 << 1, LOG_CPU_RESET = 1 << 2,
@@ -27,7 +44,14 @@ enum { LOG_GUEST_ERRORS = 1 << 0, LOG_INT = 1 << 1, LOG_CPU_RESET = 1 << 2,
 
 /* Returns 0, or -1 with a one-line reason in err. */
 int machine_init(Machine *m, uint64_t ram_size, char *err, size_t errlen);
+/* The PC board (PIC, PIT, RTC, UART, i8042, ...) on top of machine_init. */
+int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errlen);
 void machine_free(Machine *m);
+/* Guest time in ns since start: host monotonic, or from the instruction
+ * count with -icount. */
+uint64_t machine_now_ns(Machine *m);
+/* A reset line was pulled: the run loop resets (or exits with -no-reboot). */
+void machine_request_reset(Machine *m, const char *why);
 /* Loads an ELF32/ELF64 or, with is_flat, a flat binary at load_addr.
  * Sets the CPU up in the mode the image needs. */
 int machine_load(Machine *m, const char *path, bool is_flat, uint64_t load_addr,

@@ -1,0 +1,35 @@
+/* pic.h — the 8259A pair (master at 0x20, slave at 0xA0 on the master's
+ * IRQ2) with the ELCR at 0x4D0/0x4D1. */
+#ifndef RZ_PIC_H
+#define RZ_PIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct Pic8259 {
+    uint8_t irr, isr, imr;
+    uint8_t icw_step;     /* 0 = operational; 2..4 = next ICW expected */
+    bool icw4_needed, single, aeoi, special_mask, poll, read_isr, rotate_aeoi;
+    uint8_t vector_base;
+    uint8_t priority_base;/* lowest-priority IRQ (rotation); highest is +1 */
+    uint8_t elcr;         /* 1 = level triggered */
+    uint8_t lines;        /* current input levels */
+    uint8_t cascade;      /* ICW3 */
+} Pic8259;
+
+typedef struct PicPair {
+    Pic8259 chip[2];
+} PicPair;
+
+void pic_init(PicPair *p);
+/* Drives input line irq (0..15) to level. */
+void pic_set_irq(PicPair *p, int irq, bool level);
+/* True when the pair asserts INTR to the CPU. */
+bool pic_intr(PicPair *p);
+/* The CPU's interrupt acknowledge: returns the vector (spurious 7/15 when the
+ * request went away). */
+int pic_ack(PicPair *p);
+uint64_t pic_io_read(PicPair *p, int chip, uint64_t addr);
+void pic_io_write(PicPair *p, int chip, uint64_t addr, uint8_t val);
+
+#endif

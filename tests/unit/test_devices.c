@@ -1,0 +1,258 @@
+/* test_devices.c — the PC devices against their datasheets' register
+ * behaviour: 8259A, 8254, 16550A, MC146818, i8042. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "hw/i8042.h"
+#include "hw/pic.h"
+#include "hw/pit.h"
+#include "hw/rtc.h"
+#include "hw/uart.h"
+
+static int passed, failed;
+#define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
+
+/* The BIOS's standard init: vectors 0x08/0x70, cascade on IRQ2, 8086 mode. */
+static void pic_bios_init(PicPair *p)
+{
+    pic_init(p);
+    pic_io_write(p, 0, 0, 0x11); pic_io_write(p, 0, 1, 0x08); pic_io_write(p, 0, 1, 0x04); pic_io_write(p, 0, 1, 0x01);
+    pic_io_write(p, 1, 0, 0x11); pic_io_write(p, 1, 1, 0x70); pic_io_write(p, 1, 1, 0x02); pic_io_write(p, 1, 1, 0x01);
+    pic_io_write(p, 0, 1, 0x00);
+    pic_io_write(p, 1, 1, 0x00);
+}
+
+static void test_pic(void)
+{
+    PicPair p;
+    pic_bios_init(&p);
+    CHECK(!pic_intr(&p), "no interrupt after init");
+    pic_set_irq(&p, 3, true);
+    pic_set_irq(&p, 1, true);
+    CHECK(pic_intr(&p), "INTR with IRQ1/3 raised");
+    CHECK(pic_ack(&p) == 0x09, "IRQ1 has priority over IRQ3");
+    CHECK(!pic_intr(&p), "IRQ3 blocked while IRQ1 in service");
+    pic_io_write(&p, 0, 0, 0x20);  /* non-specific EOI */
+    CHECK(pic_intr(&p) && pic_ack(&p) == 0x0b, "IRQ3 after EOI");
+    pic_io_write(&p, 0, 0, 0x63);  /* specific EOI for IRQ3 */
+    CHECK(!pic_intr(&p), "idle after specific EOI");
+    /* Edge triggered: a held line does not re-request. */
+    CHECK(!pic_intr(&p), "held edge line does not retrigger");
+    pic_set_irq(&p, 1, false);
+    pic_set_irq(&p, 3, false);
+    /* Slave through cascade. */
+    pic_set_irq(&p, 12, true);
+    CHECK(pic_intr(&p) && pic_ack(&p) == 0x74, "IRQ12 via slave -> vector 0x74");
+    pic_io_write(&p, 1, 0, 0x20);
+    pic_io_write(&p, 0, 0, 0x20);
+    pic_set_irq(&p, 12, false);
+    /* Masking */
+    pic_io_write(&p, 0, 1, 0x01);
+    pic_set_irq(&p, 0, true);
+    CHECK(!pic_intr(&p), "masked IRQ0 not presented");
+    CHECK(pic_io_read(&p, 0, 1) == 0x01, "IMR reads back");
+    CHECK(pic_io_read(&p, 0, 0) & 1, "IRR shows masked IRQ0");
+    pic_io_write(&p, 0, 1, 0x00);
+    CHECK(pic_intr(&p) && pic_ack(&p) == 0x08, "unmasked IRQ0");
+    pic_io_write(&p, 0, 0, 0x0b);  /* OCW3: read ISR */
+    CHECK(pic_io_read(&p, 0, 0) == 0x01, "ISR shows IRQ0");
+    pic_io_write(&p, 0, 0, 0x20);
+    pic_set_irq(&p, 0, false);
+    /* Level triggered via ELCR: request follows the line. */
+    p.chip[1].elcr = 0x08;  /* IRQ11 */
+    pic_set_irq(&p, 11, true);
+    CHECK(pic_intr(&p) && pic_ack(&p) == 0x73, "level IRQ11");
+    pic_io_write(&p, 1, 0, 0x20);
+    pic_io_write(&p, 0, 0, 0x20);
+    CHECK(pic_intr(&p), "level IRQ11 still asserted requests again");
+    pic_set_irq(&p, 11, false);
+    CHECK(!pic_intr(&p), "level IRQ11 dropped");
+    /* Spurious: request vanishes before acknowledge. */
+    CHECK(pic_ack(&p) == 0x0f, "spurious IRQ7 vector");
+    /* Poll mode */
+    pic_set_irq(&p, 5, true);
+    pic_io_write(&p, 0, 0, 0x0c);
+    CHECK(pic_io_read(&p, 0, 0) == 0x85, "poll returns 0x80|5");
+    pic_io_write(&p, 0, 0, 0x20);
+    pic_set_irq(&p, 5, false);
+    /* Rotation: after rotate-on-EOI of IRQ4, IRQ5 outranks IRQ0. */
+    pic_set_irq(&p, 4, true);
+    pic_ack(&p);
+    pic_io_write(&p, 0, 0, 0xa0);  /* rotate on non-specific EOI */
+    pic_set_irq(&p, 0, true);
+    pic_set_irq(&p, 5, true);
+    CHECK(pic_ack(&p) == 0x0d, "after rotation IRQ5 beats IRQ0");
+    /* Special mask mode lets a lower priority through a masked ISR bit. */
+    pic_bios_init(&p);
+    pic_set_irq(&p, 2 + 1, true);
+    pic_ack(&p);                     /* IRQ3 in service */
+    pic_io_write(&p, 0, 1, 0x08);    /* mask IRQ3 */
+    pic_io_write(&p, 0, 0, 0x68);    /* set special mask mode */
+    pic_set_irq(&p, 6, true);
+    CHECK(pic_intr(&p) && pic_ack(&p) == 0x0e, "special mask mode admits IRQ6");
+}
+
+static void test_pit(void)
+{
+    Pit p;
+    pit_init(&p);
+    /* Channel 0, mode 2, lobyte/hibyte, reload 1000 at tick 100. */
+    pit_write(&p, 3, 0x34, 100);
+    pit_write(&p, 0, 1000 & 0xff, 100);
+    pit_write(&p, 0, 1000 >> 8, 100);
+    /* Counting starts on the next tick. */
+    pit_write(&p, 3, 0x00, 101 + 10);  /* latch */
+    unsigned lo = pit_read(&p, 0, 500), hi = pit_read(&p, 0, 500);
+    CHECK((hi << 8 | lo) == 990, "latched count after 10 ticks is 990, got %u", hi << 8 | lo);
+    CHECK(pit_next_edge(&p, 101 + 10) == 101 + 1000, "next IRQ0 edge one period after start");
+    CHECK(pit_out(&p, 0, 101 + 998) && !pit_out(&p, 0, 101 + 999), "mode 2 output low for the last tick");
+    /* Read-back status of channel 0: output, access 3, mode 2. */
+    pit_write(&p, 3, 0xe2, 101 + 5);
+    unsigned st = pit_read(&p, 0, 101 + 5);
+    CHECK((st & 0x3f) == 0x34 && (st & 0x80), "read-back status %#x", st);
+    /* Channel 2, mode 0: output rises at terminal count. */
+    pit_set_gate(&p, 2, true, 0);
+    pit_write(&p, 3, 0xb0, 0);
+    pit_write(&p, 2, 100, 0);
+    pit_write(&p, 2, 0, 0);
+    CHECK(!pit_out(&p, 2, 50), "mode 0 output low while counting");
+    CHECK(pit_out(&p, 2, 1 + 100), "mode 0 output high at terminal count");
+    /* Mode 3 square wave: high half the period. */
+    pit_write(&p, 3, 0x36, 0);
+    pit_write(&p, 0, 10, 0);
+    pit_write(&p, 0, 0, 0);
+    CHECK(pit_out(&p, 0, 1 + 4) && !pit_out(&p, 0, 1 + 5), "mode 3 output halves");
+    /* Reload 0 means 65536. */
+    pit_write(&p, 3, 0x34, 0);
+    pit_write(&p, 0, 0, 0);
+    pit_write(&p, 0, 0, 0);
+    CHECK(pit_next_edge(&p, 1) == 1 + 65536, "reload 0 is 65536");
+}
+
+static void test_uart(void)
+{
+    Uart u;
+    uart_init(&u, CHR_NONE, NULL, -1, NULL, NULL);
+    uart_write(&u, 7, 0x5a);
+    CHECK(uart_read(&u, 7) == 0x5a, "scratch register");
+    uart_write(&u, 3, 0x80);        /* DLAB */
+    uart_write(&u, 0, 0x01);
+    uart_write(&u, 1, 0x00);
+    CHECK(uart_read(&u, 0) == 1 && uart_read(&u, 1) == 0, "divisor latch");
+    uart_write(&u, 3, 0x03);
+    CHECK((uart_read(&u, 5) & 0x60) == 0x60, "transmitter empty");
+    uart_write(&u, 2, 0x07);        /* FIFO on, clear */
+    CHECK((uart_read(&u, 2) & 0xc0) == 0xc0, "IIR shows FIFOs enabled (16550A)");
+    uart_write(&u, 4, 0x10);        /* loopback */
+    for (int i = 0; i < 3; i++)
+        uart_write(&u, 0, (uint8_t)('a' + i));
+    CHECK(uart_read(&u, 5) & 1, "loopback data ready");
+    CHECK(uart_read(&u, 0) == 'a' && uart_read(&u, 0) == 'b' && uart_read(&u, 0) == 'c', "loopback FIFO order");
+    CHECK(!(uart_read(&u, 5) & 1), "FIFO drained");
+    uart_write(&u, 4, 0x10 | 0x03); /* DTR, RTS looped to DSR, CTS */
+    CHECK((uart_read(&u, 6) & 0x30) == 0x30, "loopback modem lines");
+    /* Interrupt identification: RX data beats THRE. */
+    uart_write(&u, 1, 0x03);
+    uart_write(&u, 0, 'x');
+    CHECK((uart_read(&u, 2) & 0x0f) == 0x04, "IIR: received data available");
+    uart_read(&u, 0);
+    CHECK((uart_read(&u, 2) & 0x0f) == 0x02, "IIR: THR empty");
+    CHECK((uart_read(&u, 2) & 0x0f) == 0x01, "IIR read cleared THRE");
+    /* Overrun with the FIFO off. */
+    uart_write(&u, 2, 0x00);
+    uart_write(&u, 0, '1');
+    uart_write(&u, 0, '2');
+    CHECK(uart_read(&u, 5) & 2, "overrun error");
+}
+
+static int rtc_irq_level;
+static void rtc_irq(void *o, bool l) { (void)o; rtc_irq_level = l; }
+
+static void test_rtc(void)
+{
+    Rtc r;
+    rtc_init(&r, rtc_irq, NULL);
+    rtc_set_memory(&r, 256ull << 20);
+    rtc_write(&r, 0, 0x17, 0);
+    unsigned ext = rtc_read(&r, 1, 0);
+    rtc_write(&r, 0, 0x18, 0);
+    ext |= (unsigned)rtc_read(&r, 1, 0) << 8;
+    CHECK(ext == 0xfc00, "extended memory capped at 63 MiB: %#x", ext);
+    rtc_write(&r, 0, 0x34, 0);
+    unsigned hi = rtc_read(&r, 1, 0);
+    rtc_write(&r, 0, 0x35, 0);
+    hi |= (unsigned)rtc_read(&r, 1, 0) << 8;
+    CHECK(hi == (256 - 16) * 16, "memory above 16 MiB in 64 KiB units: %u", hi);
+    /* Binary vs BCD: minutes in both encodings agree. */
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    rtc_write(&r, 0, 0x09, 0);
+    unsigned year_bcd = rtc_read(&r, 1, 0);
+    CHECK(year_bcd == (unsigned)(((tm.tm_year % 100) / 10) << 4 | (tm.tm_year % 10)), "BCD year %#x", year_bcd);
+    rtc_write(&r, 0, 0x0b, 0);
+    rtc_write(&r, 1, 0x06, 0);  /* binary, 24 h */
+    rtc_write(&r, 0, 0x09, 0);
+    CHECK(rtc_read(&r, 1, 0) == (unsigned)(tm.tm_year % 100), "binary year");
+    /* NVRAM */
+    rtc_write(&r, 0, 0x40, 0);
+    rtc_write(&r, 1, 0xa5, 0);
+    rtc_write(&r, 0, 0x40, 0);
+    CHECK(rtc_read(&r, 1, 0) == 0xa5, "NVRAM byte");
+    /* UIP in the last 244 us of a second. */
+    rtc_write(&r, 0, 0x0a, 0);
+    CHECK(rtc_read(&r, 1, 999900000ull) & 0x80, "UIP set just before the update");
+    rtc_write(&r, 0, 0x0a, 0);
+    CHECK(!(rtc_read(&r, 1, 500000000ull) & 0x80), "UIP clear mid-second");
+    /* Periodic interrupt at 1024 Hz; register C read acknowledges. */
+    rtc_write(&r, 0, 0x0b, 0);
+    rtc_write(&r, 1, 0x46, 0);  /* PIE, binary, 24 h */
+    uint64_t next = rtc_update(&r, 1000000000ull);
+    CHECK(next > 1000000000ull && next - 1000000000ull <= 976562, "periodic period 976.5 us: %llu",
+          (unsigned long long)(next - 1000000000ull));
+    uint64_t after = rtc_update(&r, next);
+    CHECK(after - next == 976562, "consecutive periodic ticks 976.5 us apart: %llu",
+          (unsigned long long)(after - next));
+    CHECK(rtc_irq_level, "IRQ8 raised");
+    rtc_write(&r, 0, 0x0c, 0);
+    CHECK(rtc_read(&r, 1, next) & 0xc0, "register C shows IRQF|PF");
+    CHECK(!rtc_irq_level, "reading C drops IRQ8");
+}
+
+static int kbd_irq, a20_on = 1, resets;
+static void k_irq(void *o, int irq, bool l) { (void)o; if (irq == 1) kbd_irq = l; }
+static void k_a20(void *o, bool on) { (void)o; a20_on = on; }
+static void k_reset(void *o) { (void)o; resets++; }
+
+static void test_i8042(void)
+{
+    I8042 k;
+    i8042_init(&k, k_irq, k_a20, k_reset, NULL);
+    i8042_write(&k, 4, 0xaa);
+    CHECK((i8042_read(&k, 4) & 1) && i8042_read(&k, 0) == 0x55, "self-test 0x55");
+    i8042_write(&k, 4, 0x20);
+    CHECK(i8042_read(&k, 0) == 0x45, "command byte default");
+    i8042_write(&k, 4, 0xd1);
+    i8042_write(&k, 0, 0x01);       /* A20 off, reset line high */
+    CHECK(!a20_on && resets == 0, "output port: A20 off");
+    i8042_write(&k, 4, 0xdf);
+    CHECK(a20_on, "A20 on via 0xDF");
+    i8042_write(&k, 0, 0xff);       /* keyboard reset */
+    CHECK(kbd_irq, "IRQ1 with a byte for the CPU");
+    CHECK(i8042_read(&k, 0) == 0xfa && i8042_read(&k, 0) == 0xaa, "keyboard ACK + BAT");
+    CHECK(!kbd_irq, "IRQ1 drops when empty");
+    i8042_write(&k, 4, 0xfe);
+    CHECK(resets == 1, "pulse 0xFE resets");
+}
+
+int main(void)
+{
+    test_pic();
+    test_pit();
+    test_uart();
+    test_rtc();
+    test_i8042();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
