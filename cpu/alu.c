@@ -5,37 +5,34 @@
  */
 #include "operand.h"
 
-/* op is the SDM's group-1 order: ADD OR ADC SBB AND SUB XOR CMP */
-static uint64_t alu(CPU *cpu, unsigned op, unsigned size, uint64_t a, uint64_t b, LazyFlags *lf)
+/* op is the SDM's group-1 order: ADD OR ADC SBB AND SUB XOR CMP.  Returns
+ * the result and the lazy-flag kind; the caller commits flags after its
+ * store (field by field: a struct copy here stalls store forwarding). */
+static inline uint64_t alu(CPU *cpu, unsigned op, unsigned size, uint64_t a, uint64_t b, int *kind)
 {
-    uint64_t m = size_mask(size), r;
-    int kind;
-    a &= m;
-    b &= m;
+    uint64_t r;
     switch (op) {
-    case 0: r = a + b; kind = LF_ADD; break;
-    case 1: r = a | b; kind = LF_LOGIC; break;
-    case 2: r = a + b + cpu_get_cf(cpu); kind = LF_ADD; break;
-    case 3: r = a - b - cpu_get_cf(cpu); kind = LF_SUB; break;
-    case 4: r = a & b; kind = LF_LOGIC; break;
-    case 6: r = a ^ b; kind = LF_LOGIC; break;
-    default: r = a - b; kind = LF_SUB; break;  /* SUB, CMP */
+    case 0: r = a + b; *kind = LF_ADD; break;
+    case 1: r = a | b; *kind = LF_LOGIC; break;
+    case 2: r = a + b + cpu_get_cf(cpu); *kind = LF_ADD; break;
+    case 3: r = a - b - cpu_get_cf(cpu); *kind = LF_SUB; break;
+    case 4: r = a & b; *kind = LF_LOGIC; break;
+    case 6: r = a ^ b; *kind = LF_LOGIC; break;
+    default: r = a - b; *kind = LF_SUB; break;  /* SUB, CMP */
     }
-    lf->op = (uint8_t)kind;
-    lf->size = (uint8_t)size;
-    lf->a = a;
-    lf->b = b;
-    lf->res = r & m;
-    return r & m;
+    return r & size_mask(size);
 }
 
-static void alu_to_E(CPU *cpu, const Insn *in, unsigned op, uint64_t b)
+static inline void alu_to_E(CPU *cpu, const Insn *in, unsigned op, uint64_t b)
 {
-    LazyFlags lf;
-    uint64_t r = alu(cpu, op, in->osz, rd_E(cpu, in, in->osz), b, &lf);
+    unsigned size = in->osz;
+    int kind;
+    uint64_t a = rd_E(cpu, in, size);
+    b &= size_mask(size);
+    uint64_t r = alu(cpu, op, size, a, b, &kind);
     if (op != 7)
-        wr_E(cpu, in, in->osz, r);
-    cpu->lf = lf;
+        wr_E(cpu, in, size, r);
+    lf_set(cpu, kind, size, a, b, r);
 }
 
 void ALU_EG(CPU *cpu, const Insn *in)
@@ -50,22 +47,24 @@ void ALU_EI(CPU *cpu, const Insn *in)
 
 void ALU_GE(CPU *cpu, const Insn *in)
 {
-    unsigned op = (in->opc >> 3) & 7;
-    LazyFlags lf;
-    uint64_t r = alu(cpu, op, in->osz, rd_G(cpu, in, in->osz), rd_E(cpu, in, in->osz), &lf);
+    unsigned op = (in->opc >> 3) & 7, size = in->osz;
+    int kind;
+    uint64_t a = rd_G(cpu, in, size), b = rd_E(cpu, in, size);
+    uint64_t r = alu(cpu, op, size, a, b, &kind);
     if (op != 7)
-        wr_G(cpu, in, in->osz, r);
-    cpu->lf = lf;
+        wr_G(cpu, in, size, r);
+    lf_set(cpu, kind, size, a, b, r);
 }
 
 void ALU_AI(CPU *cpu, const Insn *in)
 {
-    unsigned op = (in->opc >> 3) & 7;
-    LazyFlags lf;
-    uint64_t r = alu(cpu, op, in->osz, get_reg(cpu, R_AX, in->osz), in->imm, &lf);
+    unsigned op = (in->opc >> 3) & 7, size = in->osz;
+    int kind;
+    uint64_t a = get_reg(cpu, R_AX, size), b = in->imm & size_mask(size);
+    uint64_t r = alu(cpu, op, size, a, b, &kind);
     if (op != 7)
-        set_reg(cpu, R_AX, in->osz, r);
-    cpu->lf = lf;
+        set_reg(cpu, R_AX, size, r);
+    lf_set(cpu, kind, size, a, b, r);
 }
 
 static void test(CPU *cpu, unsigned size, uint64_t a, uint64_t b)

@@ -65,31 +65,36 @@ bool cpu_get_cf(CPU *cpu)
     return lazy_cf(&cpu->lf, cpu->eflags) != 0;
 }
 
+/* Evaluates a condition straight from the lazy record: only the flags the
+ * condition needs are computed, and nothing is materialised. */
 bool cpu_cond(CPU *cpu, unsigned cc)
 {
     const LazyFlags *lf = &cpu->lf;
     bool r;
-    /* The common compare-and-branch cases without materialising. */
-    if (lf->op == LF_SUB || lf->op == LF_LOGIC) {
-        uint64_t res = lf->res;
+    if (lf->op == LF_NONE) {
+        uint32_t f = cpu->eflags;
         switch (cc >> 1) {
-        case 2: r = res == 0; goto out;                               /* E */
-        case 3: r = lazy_cf(lf, 0) || res == 0; goto out;             /* BE */
-        case 4: r = (res & sign_bit(lf->size)) != 0; goto out;        /* S */
-        default: break;
+        case 0: r = f & F_OF; break;
+        case 1: r = f & F_CF; break;
+        case 2: r = f & F_ZF; break;
+        case 3: r = f & (F_CF | F_ZF); break;
+        case 4: r = f & F_SF; break;
+        case 5: r = f & F_PF; break;
+        case 6: r = !(f & F_SF) != !(f & F_OF); break;
+        default: r = (f & F_ZF) || (!(f & F_SF) != !(f & F_OF)); break;
+        }
+    } else {
+        bool zf = lf->res == 0, sf = (lf->res & sign_bit(lf->size)) != 0;
+        switch (cc >> 1) {
+        case 0: r = lazy_of(lf); break;
+        case 1: r = lazy_cf(lf, cpu->eflags); break;
+        case 2: r = zf; break;
+        case 3: r = zf || lazy_cf(lf, cpu->eflags); break;
+        case 4: r = sf; break;
+        case 5: r = parity_flag(lf->res); break;
+        case 6: r = sf != (lazy_of(lf) != 0); break;
+        default: r = zf || sf != (lazy_of(lf) != 0); break;
         }
     }
-    uint32_t f = cpu_get_eflags(cpu);
-    switch (cc >> 1) {
-    case 0: r = f & F_OF; break;
-    case 1: r = f & F_CF; break;
-    case 2: r = f & F_ZF; break;
-    case 3: r = f & (F_CF | F_ZF); break;
-    case 4: r = f & F_SF; break;
-    case 5: r = f & F_PF; break;
-    case 6: r = !(f & F_SF) != !(f & F_OF); break;
-    default: r = (f & F_ZF) || (!(f & F_SF) != !(f & F_OF)); break;
-    }
-out:
     return (cc & 1) ? !r : r;
 }
