@@ -26,6 +26,7 @@
 #define DATA_ADDR 0x200000ull    /* host and guest address of the data buffer */
 #define DATA_SIZE 0x20000u
 #define CODE_ADDR 0x100000ull    /* guest address of the instruction */
+#define CODE16_ADDR 0x8000ull    /* the same in 16-bit code */
 #define GUEST_RAM (4u << 20)
 #define FLAGS_ARITH 0x8d5u       /* OF SF ZF AF PF CF */
 
@@ -35,7 +36,7 @@ typedef struct XState {
 } XState;
 
 /* Result of one run: registers and flags after, fault (-1 none, else the
- * vector; natively SIGFPE is #DE, anything else is reported as 99+signo). */
+ * vector; natively SIGFPE is #DE, SIGILL #UD, any other signal 99+signo). */
 typedef struct XResult {
     XState st;
     int fault;
@@ -47,7 +48,10 @@ static struct {
     Machine m;
     sigjmp_buf jb;
     volatile int sig;
-    unsigned passed, failed, undef_diff;
+    unsigned passed, failed, undef_diff, faults;
+    bool preset_on;
+    uint64_t preset_off, preset_val;
+    unsigned preset_size;
     uint64_t rng;
 } T;
 
@@ -190,12 +194,15 @@ static int native_run(int mode, const uint8_t *insn, unsigned len, XState *st)
     return 0;
 }
 
+/* Runs the interpreter; mode may also be CODE16 (the code then sits below
+ * 64 KiB, and only register operands make sense there). */
 static int interp_run(int mode, const uint8_t *insn, unsigned len, XState *st, uint8_t *guest_data)
 {
     CPU *cpu = &T.m.cpu;
-    cpu_reset_flat(cpu, mode, CODE_ADDR);
-    memcpy(T.m.mem.ram + CODE_ADDR, insn, len);
-    memset(T.m.mem.ram + CODE_ADDR + len, 0x90, 16);
+    uint64_t code = mode == CODE16 ? CODE16_ADDR : CODE_ADDR;
+    cpu_reset_flat(cpu, mode, code);
+    memcpy(T.m.mem.ram + code, insn, len);
+    memset(T.m.mem.ram + code + len, 0x90, 16);
     for (unsigned r = 0; r < 16; r++)
         cpu->regs[r] = st->r[r];
     cpu->regs[R_SP] = 0x80000;
@@ -208,7 +215,7 @@ static int interp_run(int mode, const uint8_t *insn, unsigned len, XState *st, u
     st->fl = cpu_get_eflags(cpu);
     if (rc == RUN_EXCEPTION)
         return cpu->exc_vector;
-    if (cpu->rip != CODE_ADDR + len)
+    if (cpu->rip != code + len)
         return 98;   /* the instruction did not fall through */
     return -1;
 }
@@ -216,8 +223,12 @@ static int interp_run(int mode, const uint8_t *insn, unsigned len, XState *st, u
 /* Runs insn from st (registers; only OSZAPC of fl matter) with the data
  * buffer holding pattern seed on both sides; compares everything but the
  * flags in undef.  Prints a line per mismatch. */
-static bool check(const char *what, int mode, const uint8_t *insn, unsigned len,
-                  const XState *in, uint32_t undef)
+/* Runs insn natively in mode and ginsn in the interpreter in gmode (the
+ * same instruction for another code size: 16-bit code has no native
+ * oracle, so it is checked against 32-bit code with the 66 prefix flipped). */
+static bool check_as(const char *what, int mode, const uint8_t *insn, unsigned len,
+                     int gmode, const uint8_t *ginsn, unsigned glen,
+                     const XState *in, uint32_t undef)
 {
     static uint8_t guest_data[DATA_SIZE];
     XState n = *in, g = *in;
@@ -234,12 +245,17 @@ static bool check(const char *what, int mode, const uint8_t *insn, unsigned len,
         memcpy(T.data + i, &v, 8);
         memcpy(T.m.mem.ram + DATA_ADDR + i, &v, 8);
     }
+    if (T.preset_on) {
+        memcpy(T.data + T.preset_off, &T.preset_val, T.preset_size);
+        memcpy(T.m.mem.ram + DATA_ADDR + T.preset_off, &T.preset_val, T.preset_size);
+        T.preset_on = false;
+    }
     int sig = native_run(mode, insn, len, &n);
-    int nfault = sig == 0 ? -1 : sig == SIGFPE ? EXC_DE : 99 + sig;
+    int nfault = sig == 0 ? -1 : sig == SIGFPE ? EXC_DE : sig == SIGILL ? EXC_UD : 99 + sig;
     if (nfault >= 0)
-        n = *in;   /* a faulting instruction changes nothing */
+        n = g;     /* a faulting instruction changes nothing */
     n.fl = (n.fl & FLAGS_ARITH) | 2;
-    int gfault = interp_run(mode, insn, len, &g, guest_data);
+    int gfault = interp_run(gmode, ginsn, glen, &g, guest_data);
     g.fl &= FLAGS_ARITH | 2;
     if (nfault >= 0)
         n.fl = (in->fl & FLAGS_ARITH) | 2;
@@ -266,8 +282,20 @@ static bool check(const char *what, int mode, const uint8_t *insn, unsigned len,
     ok = ok && memok;
     if (ok) {
         T.passed++;
-        if ((n.fl ^ g.fl) & undef & FLAGS_ARITH)
+        T.faults += nfault >= 0;
+        if ((n.fl ^ g.fl) & undef & FLAGS_ARITH) {
             T.undef_diff++;
+            /* ARITH_VERBOSE=1 lists them, to compare with the host */
+            if (getenv("ARITH_VERBOSE")) {
+                printf("undef-only diff %s [", what);
+                for (unsigned i = 0; i < len; i++)
+                    printf("%s%02x", i ? " " : "", insn[i]);
+                printf("] ax=%llx cx=%llx fl=%03llx: host %03llx interp %03llx\n",
+                       (unsigned long long)in->r[0], (unsigned long long)in->r[1],
+                       (unsigned long long)in->fl, (unsigned long long)n.fl,
+                       (unsigned long long)g.fl);
+            }
+        }
         return true;
     }
     T.failed++;
@@ -291,17 +319,42 @@ static bool check(const char *what, int mode, const uint8_t *insn, unsigned len,
     return false;
 }
 
+__attribute__((unused)) static bool check(const char *what, int mode, const uint8_t *insn, unsigned len,
+                  const XState *in, uint32_t undef)
+{
+    return check_as(what, mode, insn, len, mode, insn, len, in, undef);
+}
+
+/* Native 32-bit code vs the interpreter in 16-bit code: flips the leading
+ * 66 prefix (encode() puts it first). */
+__attribute__((unused)) static bool check16(const char *what, const uint8_t *insn, unsigned len,
+                                            const XState *in, uint32_t undef)
+{
+    uint8_t g[16];
+    unsigned glen;
+    if (insn[0] == 0x66) {
+        memcpy(g, insn + 1, len - 1);
+        glen = len - 1;
+    } else {
+        g[0] = 0x66;
+        memcpy(g + 1, insn, len);
+        glen = len + 1;
+    }
+    return check_as(what, CODE32, insn, len, CODE16, g, glen, in, undef);
+}
+
 static int oracle_finish(const char *name)
 {
-    printf("%s: %u host-vs-interpreter cases; %u differed only in SDM-undefined flags\n",
-           name, T.passed + T.failed, T.undef_diff);
+    printf("%s: %u host-vs-interpreter cases (%u of them faulting alike); "
+           "%u differed only in SDM-undefined flags\n",
+           name, T.passed + T.failed, T.faults, T.undef_diff);
     printf("%u passed, %u failed\n", T.passed, T.failed);
     machine_free(&T.m);
     return T.failed != 0 || T.passed == 0;
 }
 
 /* Interesting operand values for a size in bytes */
-static uint64_t edge_value(unsigned i, unsigned size)
+__attribute__((unused)) static uint64_t edge_value(unsigned i, unsigned size)
 {
     uint64_t m = size_mask(size), sb = sign_bit(size);
     switch (i % 12) {
@@ -317,6 +370,125 @@ static uint64_t edge_value(unsigned i, unsigned size)
     case 9: return 0x0f & m;
     default: return rnd() & m;
     }
+}
+
+
+/* ---- instruction encoding for the tests ---- */
+
+enum { RM_MEM = -1 };   /* ModRM r/m is memory: [rBX + disp8] */
+#define EXT(n) (100 + (n))  /* ModRM.reg as an opcode extension /n */
+#define MEM_BASE (DATA_ADDR + 0x1000)
+
+/* Byte registers: 0..15 as with REX (4..7 = SPL..DIL), 16..19 = AH..BH. */
+static bool byte_needs_rex(int r) { return r >= 4 && r < 16; }
+
+/* Encodes [66] [mpfx] [REX] opc.. [ModRM [disp8]] [imm].  reg is the ModRM
+ * reg field (register or /digit), rm a register or RM_MEM. */
+static unsigned encode(uint8_t *o, unsigned osz, uint8_t mpfx, const uint8_t *opc, unsigned nopc,
+                       int reg, int rm, bool has_modrm, uint64_t imm, unsigned nimm)
+{
+    unsigned n = 0, rex = 0;
+    if (osz == 2)
+        o[n++] = 0x66;
+    if (mpfx)
+        o[n++] = mpfx;
+    if (osz == 8)
+        rex |= 8;
+    bool ext = reg >= 100;
+    if (ext)
+        reg -= 100;
+    if (has_modrm && !ext) {
+        if (osz == 1 && (byte_needs_rex(reg) || byte_needs_rex(rm)))
+            rex |= 0x40;
+        if (reg >= 8 && reg < 16)
+            rex |= 4;
+    }
+    if (has_modrm) {
+        if (osz == 1 && byte_needs_rex(rm))
+            rex |= 0x40;
+        if (rm >= 8 && rm < 16)
+            rex |= 1;
+    }
+    if (rex)
+        o[n++] = (uint8_t)(0x40 | rex);
+    for (unsigned i = 0; i < nopc; i++)
+        o[n++] = opc[i];
+    if (has_modrm) {
+        unsigned r = (unsigned)(reg >= 16 ? reg - 12 : reg) & 7;
+        if (rm == RM_MEM) {
+            o[n++] = (uint8_t)(0x40 | r << 3 | 3);
+            o[n++] = 0x40;
+        } else {
+            o[n++] = (uint8_t)(0xc0 | r << 3 | ((unsigned)(rm >= 16 ? rm - 12 : rm) & 7));
+        }
+    }
+    for (unsigned i = 0; i < nimm; i++)
+        o[n++] = (uint8_t)(imm >> (8 * i));
+    return n;
+}
+
+/* A random register for an operand of size bytes, never RSP (the native
+ * stub keeps its stack there). */
+static int pick_reg(int mode, unsigned size)
+{
+    for (;;) {
+        int r = (int)(rnd() % (mode == CODE64 ? 20 : 8));
+        if (size == 1 && mode == CODE32 && r >= 4)
+            r += 12;   /* AH..BH */
+        if ((r >= 16 && size != 1) || r == R_SP)
+            continue;
+        return r;
+    }
+}
+
+/* Two operands that one instruction can encode together (no AH..BH
+ * alongside a register that needs REX). */
+static bool rex_free(int r) { return r == RM_MEM || r < 4 || r >= 16; }
+static void pick_pair(int mode, unsigned size, int *reg, int *rm, bool mem)
+{
+    do {
+        *reg = pick_reg(mode, size);
+        *rm = mem ? RM_MEM : pick_reg(mode, size);
+    } while ((size == 1 && (*reg >= 16 || *rm >= 16) && !(rex_free(*reg) && rex_free(*rm))) ||
+             (mem && (*reg == R_BX || *reg == 16 + R_BX)));   /* RBX is the base */
+}
+
+/* Register state: random values everywhere, RBX = MEM_BASE, flags random. */
+static void random_state(XState *s)
+{
+    for (unsigned r = 0; r < 16; r++)
+        s->r[r] = rnd();
+    s->r[R_BX] = MEM_BASE;
+    s->fl = rnd() & FLAGS_ARITH;
+}
+
+/* Sets the operand held in register r (byte numbering as above). */
+static void put_operand(XState *s, int r, unsigned size, uint64_t v)
+{
+    if (r >= 16) {
+        s->r[r - 16] = (s->r[r - 16] & ~0xff00ull) | (v & 0xff) << 8;
+        return;
+    }
+    uint64_t m = size_mask(size);
+    s->r[r] = (s->r[r] & ~m) | (v & m);
+}
+
+/* The memory operand: [rBX + 0x40] = DATA_ADDR + 0x1040.  A preset puts a
+ * chosen value there (both sides) for the next check() only. */
+#define MEM_OPERAND_OFF 0x1040u
+__attribute__((unused)) static void preset_mem(uint64_t off, unsigned size, uint64_t v)
+{
+    T.preset_on = true;
+    T.preset_off = off;
+    T.preset_size = size;
+    T.preset_val = v;
+}
+
+__attribute__((unused)) static bool host_is_amd(void)
+{
+    unsigned a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0));
+    return b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163;  /* AuthenticAMD */
 }
 
 #endif
