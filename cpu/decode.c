@@ -46,13 +46,20 @@ typedef struct Cursor {
     const uint8_t *buf;
     int avail, pos;
     bool shortfall;
+    bool too_long;   /* the first byte we could not take was the 16th */
 } Cursor;
 
+/* Bytes past the 15th are never fetched: the CPU raises #GP as soon as an
+ * instruction needs a 16th byte, even when the next page is not mapped
+ * (checked on the host with tests/decode/probe).  A shortfall before that
+ * is a fetch fault, reported as DEC_SHORT. */
 static uint64_t take(Cursor *c, int n)
 {
     uint64_t v = 0;
     for (int i = 0; i < n; i++) {
         if (c->pos >= c->avail || c->pos >= 15) {
+            if (!c->shortfall)
+                c->too_long = c->pos >= 15;
             c->shortfall = true;
             c->pos++;
             continue;
@@ -82,7 +89,7 @@ static int form_score(const FormInfo *fi, int mp, int code_mode, bool have_modrm
         score += 2;
     }
     if (fi->rmx != RZ_EXT_ANY) {
-        if (mod != 3 || fi->rmx != rm) return -1;
+        if ((mod != 3 && fi->modrm != M_REGX) || fi->rmx != rm) return -1;
         score += 4;
     }
     return score;
@@ -133,8 +140,9 @@ static void decode_modrm_mem(Cursor *c, Insn *in, unsigned mod, unsigned rm,
             base = REG_NONE;
         }
         if (base != REG_NONE) {
-            bp_based = base == R_SP || base == R_BP;
+            /* rSP/rBP bases default to SS; R12/R13 (REX.B) do not. */
             in->base = (uint8_t)(base | ((rex & 1) << 3));
+            bp_based = in->base == R_SP || in->base == R_BP;
         }
         if (mod == 1) in->disp = (int8_t)take(c, 1);
         else if (mod == 2) in->disp = (int32_t)take(c, 4);
@@ -146,7 +154,7 @@ static void decode_modrm_mem(Cursor *c, Insn *in, unsigned mod, unsigned rm,
 int decode(const uint8_t *buf, int avail, int code_mode, Insn *in)
 {
     pthread_once(&dispatch_once, build_dispatch);
-    Cursor c = { buf, avail, 0, false };
+    Cursor c = { buf, avail, 0, false, false };
     memset(in, 0, sizeof *in);
     in->code_mode = (uint8_t)code_mode;
     in->seg = S_DS;
@@ -215,7 +223,7 @@ int decode(const uint8_t *buf, int avail, int code_mode, Insn *in)
     for (uint16_t f = head[map][b]; f; f = chain[f - 1]) {
         const FormInfo *fi = &form_info[f - 1];
         if (form_score(fi, mp, code_mode, false, 0, 0, 0) >= 0 &&
-            (fi->modrm == M_ANY || fi->modrm == M_REG || fi->modrm == M_MEM))
+            (fi->modrm == M_ANY || fi->modrm == M_REG || fi->modrm == M_MEM || fi->modrm == M_REGX))
             have_modrm = true;
     }
     unsigned modrm = 0, mod = 0, reg = 0, rm = 0;
@@ -227,13 +235,12 @@ int decode(const uint8_t *buf, int avail, int code_mode, Insn *in)
         reg = (modrm >> 3) & 7;
         rm = modrm & 7;
     }
+    /* With F2/F3 present, 66 is never the mandatory prefix: 66 F3 0F 60
+     * is #UD on hardware, not PUNPCKLBW xmm; 66 F3 0F B8 is POPCNT r16
+     * because the F3 form takes 66 as its operand size. */
     int best = -1, best_score = -1;
     for (uint16_t f = head[map][b]; f; f = chain[f - 1]) {
         int s = form_score(&form_info[f - 1], mp, code_mode, have_modrm, mod, reg, rm);
-        /* A prefix that is not the mandatory one may still match a P_ANY
-         * form; with F3 also try 66 (e.g. 66 F3 0F B8 is POPCNT r16). */
-        if (s < 0 && mp >= P_F3 && p66)
-            s = form_score(&form_info[f - 1], P_66, code_mode, have_modrm, mod, reg, rm);
         if (s > best_score) {
             best_score = s;
             best = f - 1;
@@ -245,6 +252,8 @@ int decode(const uint8_t *buf, int avail, int code_mode, Insn *in)
     const FormInfo *fi = &form_info[best];
     in->form = (uint16_t)best;
     in->modrm = (uint8_t)modrm;
+    if (fi->modrm == M_REGX)
+        mod = 3;
 
     /* Sizes.  A 66 consumed as mandatory prefix does not change osz. */
     bool osz16 = p66 && fi->pfx != P_66;
@@ -314,6 +323,5 @@ int decode(const uint8_t *buf, int avail, int code_mode, Insn *in)
 
 short_or_long:
     in->len = (uint8_t)(c.pos > 15 ? 15 : c.pos);
-    /* More than 15 bytes is #GP even if the bytes are there to read. */
-    return (c.pos > 15 || (c.pos >= 15 && avail >= 15)) ? DEC_GP : DEC_SHORT;
+    return c.too_long ? DEC_GP : DEC_SHORT;
 }

@@ -27,6 +27,8 @@ enum {
     M_REG,    /* ModRM with mod == 3 only */
     M_MEM,    /* ModRM with mod != 3 only */
     M_OPREG,  /* register number in opcode bits 0..2 (+REX.B); covers 8 opcodes */
+    M_REGX,   /* ModRM whose r/m is a register whatever mod says (MOV CRn/DRn:
+                 SDM "the mod bits are ignored"; no SIB/displacement follows) */
 };
 
 /* Operand-size column: how the decoder computes Insn.osz */
