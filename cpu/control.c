@@ -50,3 +50,16 @@ void RET_near(CPU *cpu, const Insn *in)
     set_reg(cpu, R_SP, ss, sp + in->osz + (in->opc == 0xc2 ? in->imm : 0));
     cpu->next_rip = t;
 }
+
+/* BOUND: signed lower and upper bounds of the operand size at the address;
+ * an index outside them raises #BR. */
+void BOUND_GvMa(CPU *cpu, const Insn *in)
+{
+    unsigned size = in->osz;
+    uint64_t ea = insn_ea(cpu, in);
+    int64_t lo = sext(cpu_read(cpu, in->seg, ea, size), size);
+    int64_t hi = sext(cpu_read(cpu, in->seg, (ea + size) & size_mask(in->asz), size), size);
+    int64_t idx = sext(get_reg(cpu, in->reg, size), size);
+    if (idx < lo || idx > hi)
+        cpu_raise(cpu, EXC_BR, 0, false);
+}
