@@ -1,0 +1,82 @@
+/* misc.c — LOOP/LOOPcc/JrCXZ, UD0/1/2, INT3/INT n/INTO, RDTSC. */
+#include "cpuid.h"
+#include "interrupt.h"
+#include "operand.h"
+
+enum { CR4_TSD = 1 << 2 };
+
+/* Near target wrapped to the operand size; in 64-bit mode a non-canonical
+ * target faults at the branch. */
+static uint64_t loop_target(CPU *cpu, const Insn *in)
+{
+    uint64_t t = cpu->next_rip + in->imm;
+    if (in->osz != 8)
+        return t & size_mask(in->osz);
+    if ((uint64_t)(((int64_t)t << 16) >> 16) != t)
+        cpu_gp0(cpu);
+    return t;
+}
+
+/* LOOPNE E0, LOOPE E1, LOOP E2: decrement rCX (address size) without
+ * touching flags, branch while it is non-zero and the ZF condition holds. */
+void LOOP_Jb(CPU *cpu, const Insn *in)
+{
+    uint64_t count = (get_areg(cpu, R_CX, in->asz) - 1) & size_mask(in->asz);
+    bool take = count != 0;
+    if (take && in->opc != 0xe2)
+        take = cpu_cond(cpu, 4) == (in->opc == 0xe1);  /* cc 4 is ZF set */
+    uint64_t t = take ? loop_target(cpu, in) : 0;
+    set_areg(cpu, R_CX, in->asz, count);
+    if (take)
+        cpu->next_rip = t;
+}
+
+void JrCXZ_Jb(CPU *cpu, const Insn *in)
+{
+    if (get_areg(cpu, R_CX, in->asz) == 0)
+        cpu->next_rip = loop_target(cpu, in);
+}
+
+void UD(CPU *cpu, const Insn *in)
+{
+    (void)in;
+    cpu_ud(cpu);
+}
+
+/* Software interrupts return to the next instruction.  cpu_interrupt
+ * leaves the handler's entry in cpu->rip; the loop continues from
+ * next_rip, so copy it there. */
+static void soft_int(CPU *cpu, int vector)
+{
+    cpu_interrupt(cpu, vector, cpu->next_rip, true);
+    cpu->next_rip = cpu->rip;
+}
+
+void INT3(CPU *cpu, const Insn *in) { (void)in; soft_int(cpu, EXC_BP); }
+void INT_Ib(CPU *cpu, const Insn *in) { soft_int(cpu, (int)(in->imm & 0xff)); }
+
+void INTO(CPU *cpu, const Insn *in)
+{
+    (void)in;
+    if (cpu_get_eflags(cpu) & F_OF)
+        soft_int(cpu, EXC_OF);
+}
+
+/* The time-stamp counter.  Its source is, for now, the retired-instruction
+ * count plus the guest-writable offset (deterministic; the board will swap
+ * in its clock here). */
+uint64_t cpu_tsc(CPU *cpu)
+{
+    return cpu->icount + cpu->tsc_offset;
+}
+
+void RDTSC(CPU *cpu, const Insn *in)
+{
+    (void)in;
+    /* CR4.TSD reserves it for CPL 0 (v8086 code runs at CPL 3) */
+    if ((cpu->cr4 & CR4_TSD) && (cpu->cpl > 0 || (cpu->eflags & F_VM)) && (cpu->cr0 & 1))
+        cpu_gp0(cpu);
+    uint64_t t = cpu_tsc(cpu);
+    set_reg(cpu, R_AX, 4, (uint32_t)t);
+    set_reg(cpu, R_DX, 4, t >> 32);
+}
