@@ -103,6 +103,18 @@ struct CPU {
     uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux;
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t apic_base, pat;
+    uint64_t misc_enable, mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
+
+    /* Event state (cpu/interrupt.c, cpu/exec.c) */
+    uint8_t intr_shadow;  /* STI / MOV SS / POP SS: no interrupt before the next insn */
+    uint8_t nmi_pending, nmi_blocked;  /* NMI latched; blocked until the next IRET */
+    uint8_t event_ext;    /* EXT bit for error codes raised while delivering an event */
+    uint8_t triple_fault; /* set when cpu_run returns RUN_TRIPLE_FAULT */
+    uint8_t exc_chain_len;
+    /* The exceptions of the last delivery, first to last, including the
+     * #DF escalation (a triple fault's chain, e.g. #GP -> #GP -> #DF -> #PF),
+     * for the board's report. */
+    struct { int16_t vector; bool has_error; uint32_t error; } exc_chain[6];
 
     /* Execution bookkeeping */
     uint64_t icount;      /* instructions retired */
@@ -117,14 +129,22 @@ struct CPU {
     /* Hooks the board installs (issue 3): external interrupt delivery. */
     bool (*intr_pending)(CPU *cpu);
     int (*intr_ack)(CPU *cpu);
+    /* The board's clock in ns (host time or -icount); the TSC runs at 1 GHz
+     * from it.  NULL: the TSC counts instructions. */
+    uint64_t (*clock_ns)(CPU *cpu);
     void *opaque;         /* owner (the Machine) */
 };
 
 /* Exit reasons from cpu_run */
-enum { RUN_OK = 0, RUN_HALT, RUN_EXCEPTION, RUN_STOP, RUN_LIMIT };
+enum { RUN_OK = 0, RUN_HALT, RUN_EXCEPTION, RUN_STOP, RUN_LIMIT,
+       RUN_TRIPLE_FAULT /* shutdown: exc_chain holds the exceptions, rip the insn */ };
 
 void cpu_init(CPU *cpu, Mem *mem);
 void cpu_reset_flat(CPU *cpu, int code_mode, uint64_t entry);
+/* Power-on/RESET state as the SDM's table: F000:FFF0, CS base 0xFFFF0000. */
+void cpu_reset(CPU *cpu);
+/* Raises NMI (edge): taken before the next instruction unless blocked. */
+void cpu_nmi(CPU *cpu);
 /* Runs until halt, an undeliverable exception, a stop request, or max_insns. */
 int cpu_run(CPU *cpu, uint64_t max_insns);
 /* Executes exactly one instruction; returns RUN_OK or RUN_EXCEPTION. */

@@ -14,6 +14,8 @@
 #include "operand.h"
 #include "../codecache/codecache.h"
 #include "../softmmu/mem.h"
+#include "../softmmu/paging.h"
+#include "cpuid.h"
 
 const Handler form_handler[FORM_COUNT] = {
 #define FORM(name, map, opc, pfx, ext, rmx, modrm, osz, imm, attrs, handler) handler,
@@ -25,11 +27,8 @@ void cpu_init(CPU *cpu, Mem *mem)
 {
     memset(cpu, 0, sizeof *cpu);
     cpu->mem = mem;
-    cpu->exc_vector = -1;
-    cpu->eflags = 2;
-    cpu->mxcsr = 0x1f80;
+    cpu_reset(cpu);
     cpu->fpu.fcw = 0x037f;
-    cpu->fpu.ftw = 0xffff;  /* all empty */
 }
 
 static void set_flat_seg(Seg *s, uint16_t sel, uint16_t type, bool code, int code_mode)
@@ -72,6 +71,53 @@ void cpu_reset_flat(CPU *cpu, int code_mode, uint64_t entry)
     cpu->lf.op = LF_NONE;
 }
 
+/* RESET/INIT state (SDM Vol. 3 "Processor State Following Power-up, Reset,
+ * or INIT").  The board's hooks and the memory/cache pointers survive. */
+void cpu_reset(CPU *cpu)
+{
+    CPU keep = *cpu;
+    memset(cpu, 0, sizeof *cpu);
+    cpu->mem = keep.mem;
+    cpu->cc = keep.cc;
+    cpu->tlb = keep.tlb;
+    cpu->intr_pending = keep.intr_pending;
+    cpu->intr_ack = keep.intr_ack;
+    cpu->opaque = keep.opaque;
+    cpu->icount = keep.icount;
+    cpu->tsc_offset = keep.tsc_offset;
+    cpu->exc_vector = -1;
+    cpu->eflags = 2;
+    cpu->lf.op = LF_NONE;
+    cpu->rip = 0xfff0;
+    for (int i = 0; i < 6; i++) {
+        cpu->seg[i].limit = 0xffff;
+        cpu->seg[i].attr = (uint16_t)(0x3 | SA_S | SA_P);
+    }
+    cpu->seg[S_CS].sel = 0xf000;
+    cpu->seg[S_CS].base = 0xffff0000ull;
+    cpu->seg[S_CS].attr = (uint16_t)(0xb | SA_S | SA_P);
+    cpu->gdtr.limit = cpu->idtr.limit = 0xffff;
+    cpu->ldtr.limit = 0xffff;
+    cpu->ldtr.attr = 0x2 | SA_P;
+    cpu->tr.limit = 0xffff;
+    cpu->tr.attr = 0xb | SA_P;
+    cpu->cr0 = 0x60000010;  /* CD, NW, ET */
+    cpu->dr[6] = 0xffff0ff0;
+    cpu->dr[7] = 0x400;
+    uint32_t id[4];
+    cpuid_query(1, 0, id);
+    cpu->regs[R_DX] = id[CPUID_EAX];  /* family/model/stepping */
+    cpu->mxcsr = 0x1f80;
+    cpu->fpu.fcw = 0x0040;
+    cpu->fpu.ftw = 0xffff;
+    cpu->apic_base = 0xfee00900ull;  /* BSP, enabled */
+    cpu->pat = 0x0007040600070406ull;
+    cpu->misc_enable = 1;            /* fast strings */
+    cpu->code_mode = CODE16;
+    if (cpu->tlb)
+        paging_flush(cpu, true);
+}
+
 _Noreturn void cpu_raise(CPU *cpu, int vector, uint32_t error, bool has_error)
 {
     cpu->exc_vector = vector;
@@ -85,7 +131,8 @@ static uint64_t mode_key(const CPU *cpu)
 {
     return (uint64_t)cpu->code_mode | (uint64_t)cpu->cpl << 2 |
            (cpu->cr0 & 0x80010001ull) << 4 | (uint64_t)((cpu->eflags & F_VM) != 0) << 40 |
-           (uint64_t)((cpu->seg[S_SS].attr & SA_DB) != 0) << 41;
+           (uint64_t)((cpu->seg[S_SS].attr & SA_DB) != 0) << 41 |
+           (uint64_t)((cpu->efer & (1u << 10)) != 0) << 42;
 }
 
 static uint64_t code_lin(const CPU *cpu)
@@ -172,9 +219,14 @@ int cpu_run(CPU *cpu, uint64_t max_insns)
     int ret = RUN_LIMIT;
     const uint64_t end = cpu->icount + max_insns;
     cpu->fault_jmp = &jb;
+    if (cpu->triple_fault) {
+        /* Shutdown: nothing runs until the board resets the CPU. */
+        cpu->fault_jmp = saved;
+        return RUN_TRIPLE_FAULT;
+    }
     if (setjmp(jb)) {
         if (!cpu_deliver_exception(cpu)) {
-            ret = RUN_EXCEPTION;
+            ret = cpu->triple_fault ? RUN_TRIPLE_FAULT : RUN_EXCEPTION;
             goto out;
         }
     }
@@ -183,14 +235,21 @@ int cpu_run(CPU *cpu, uint64_t max_insns)
             ret = RUN_STOP;
             break;
         }
-        if (cpu_poll_interrupts(cpu))
+        /* STI, MOV SS and POP SS end their block and hold off interrupts
+         * (and NMI) until the one instruction after them has run. */
+        if (!cpu->intr_shadow && cpu_poll_interrupts(cpu))
             continue;
         if (cpu->halted) {
             ret = RUN_HALT;
             break;
         }
         Block *b = find_block(cpu);
-        run_block(cpu, b, end - cpu->icount);
+        if (cpu->intr_shadow) {
+            run_block(cpu, b, 1);
+            cpu->intr_shadow = 0;
+        } else {
+            run_block(cpu, b, end - cpu->icount);
+        }
     }
 out:
     cpu->fault_jmp = saved;
@@ -204,7 +263,9 @@ int cpu_step(CPU *cpu)
     int ret = RUN_OK;
     cpu->fault_jmp = &jb;
     cpu->exc_vector = -1;
+    cpu->intr_shadow = 0;
     if (setjmp(jb)) {
+        cpu->event_ext = 0;
         ret = RUN_EXCEPTION;
         goto out;
     }

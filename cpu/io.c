@@ -1,14 +1,24 @@
 /* io.c — IN/OUT and the I/O privilege check; HLT. */
 #include "operand.h"
+#include "sys.h"
 #include "../softmmu/mem.h"
 
-/* Protected mode with CPL > IOPL (or v8086) needs the TSS I/O permission
- * bitmap; that lookup arrives with the task-state work of issue 3, until
- * then such an access is refused with #GP(0). */
+/* Protected mode with CPL > IOPL, and v8086 mode always, consult the I/O
+ * permission bitmap of the current (32-bit or 64-bit) TSS: every bit for
+ * the accessed ports must be clear, and bits beyond the TSS limit count as
+ * set. */
 void io_check(CPU *cpu, uint16_t port, unsigned size)
 {
-    (void)port; (void)size;
-    if ((cpu->cr0 & 1) && (cpu->cpl > ((cpu->eflags >> 12) & 3) || (cpu->eflags & F_VM)))
+    if (!(cpu->cr0 & CR0_PE) || (!(cpu->eflags & F_VM) && cpu->cpl <= iopl(cpu)))
+        return;
+    const Seg *tr = &cpu->tr;
+    if (!(tr->attr & SA_P) || (tr->attr & 0x1f) != DT_TSS32_BUSY || tr->limit < 0x67)
+        cpu_gp0(cpu);
+    uint32_t off = (uint32_t)sys_read(cpu, tr->base + 0x66, 2) + port / 8u;
+    if (off + 1 > tr->limit)
+        cpu_gp0(cpu);
+    uint32_t bits = (uint32_t)sys_read(cpu, tr->base + off, 2);
+    if (bits & (((1u << size) - 1) << (port & 7)))
         cpu_gp0(cpu);
 }
 

@@ -65,9 +65,11 @@ void INTO(CPU *cpu, const Insn *in)
 /* The time-stamp counter.  Its source is, for now, the retired-instruction
  * count plus the guest-writable offset (deterministic; the board will swap
  * in its clock here). */
+/* 1 GHz from the machine's clock, so the TSC and the PIT/RTC agree (also
+ * under -icount, where both derive from the instruction count). */
 uint64_t cpu_tsc(CPU *cpu)
 {
-    return cpu->icount + cpu->tsc_offset;
+    return (cpu->clock_ns ? cpu->clock_ns(cpu) : cpu->icount) + cpu->tsc_offset;
 }
 
 void RDTSC(CPU *cpu, const Insn *in)

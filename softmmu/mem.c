@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "../cpu/cpu.h"
+#include "tlb.h"
 
 static int add(Region *tab, int *n, const Region *r, const char *space,
                char *err, size_t errlen)
@@ -49,6 +50,8 @@ int mem_init(Mem *m, uint64_t ram_size, char *err, size_t errlen)
 
 void mem_free(Mem *m)
 {
+    while (m->tlbs)
+        tlb_detach(m->tlbs->cpu);
     if (m->ram)
         munmap(m->ram, m->ram_size);
     free(m->code_pages);
@@ -166,4 +169,29 @@ void mem_port_write(Mem *m, uint16_t port, uint64_t val, unsigned size)
     Region *r = find(m->ports, m->nports, port);
     if (r && r->write)
         r->write(r->opaque, port - r->start, val & size_mask(size), size);
+}
+
+void mem_map_changed(Mem *m)
+{
+    for (Tlb *t = m->tlbs; t; t = t->next)
+        tlb_flush(t, true);
+}
+
+void mem_set_a20(Mem *m, bool enabled)
+{
+    uint64_t mask = enabled ? ~0ull : ~(1ull << 20);
+    if (mask == m->a20_mask)
+        return;
+    m->a20_mask = mask;
+    mem_map_changed(m);
+}
+
+void mem_mark_code(Mem *m, uint64_t pa)
+{
+    pa &= m->a20_mask;
+    if (pa >= m->ram_size || m->code_pages[pa >> 12])
+        return;
+    m->code_pages[pa >> 12] = 1;
+    for (Tlb *t = m->tlbs; t; t = t->next)
+        tlb_note_code_page(t, pa);
 }

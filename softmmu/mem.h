@@ -50,6 +50,7 @@ struct Mem {
     void *code_opaque;
     void (*log_guest_error)(void *opaque, const char *msg);
     void *log_opaque;
+    struct Tlb *tlbs;     /* every CPU's TLB (softmmu/tlb.h), for flushes */
 };
 
 /* Returns 0, or -1 with a message in err (naming both devices on overlap). */
@@ -69,13 +70,35 @@ uint8_t *mem_phys_ptr(Mem *m, uint64_t pa, unsigned size, bool for_write);
 uint64_t mem_port_read(Mem *m, uint16_t port, unsigned size);
 void mem_port_write(Mem *m, uint16_t port, uint64_t val, unsigned size);
 
-/* Linear -> physical through the CPU's paging mode.  Raises #PF through the
- * CPU on failure.  access: ACC_READ/ACC_WRITE/ACC_EXEC. */
+/* A20 gate (port 0x92, the keyboard controller): with A20 disabled,
+ * physical bit 20 reads as 0.  Flushes every TLB on a change. */
+void mem_set_a20(Mem *m, bool enabled);
+/* A device that changes what a physical range maps to (shadow RAM, moving
+ * an MMIO window) calls this so no TLB keeps a stale host pointer. */
+void mem_map_changed(Mem *m);
+/* Marks the RAM page holding pa as holding decoded code: from now on,
+ * writes to it take the slow path and reach code_write.  mem_fetch does it
+ * for every page it reads; the code cache may too (idempotent, cheap when
+ * the page is already marked). */
+void mem_mark_code(Mem *m, uint64_t pa);
+
+/* Flags ORed into an access type (ACC_READ/ACC_WRITE/ACC_EXEC, cpu.h); see
+ * softmmu/paging.h.  ACC_SUPER: implicit supervisor access (descriptor
+ * tables, TSS, IDT) allowed on supervisor pages even at CPL 3.
+ * ACC_PROBE: no accessed/dirty updates (debugger). */
+enum { ACC_TYPE_MASK = 3, ACC_SUPER = 4, ACC_PROBE = 8 };
+
+/* Linear -> physical through the CPU's paging mode and TLB.  Raises #PF
+ * through the CPU on failure.  access: ACC_* | ACC_SUPER. */
 uint64_t mem_translate(CPU *cpu, uint64_t lin, int access);
-/* Linear access of size bytes; a page-crossing access translates both pages
- * before touching either. */
+/* Linear access of size (1..8) bytes; a page-crossing access translates
+ * and checks both pages before touching either.  The inline hit path is in
+ * softmmu/tlb.h (tlb_read/tlb_write). */
 uint64_t mem_lin_read(CPU *cpu, uint64_t lin, unsigned size);
 void mem_lin_write(CPU *cpu, uint64_t lin, uint64_t val, unsigned size);
+/* The same as implicit supervisor accesses (ACC_SUPER). */
+uint64_t mem_lin_read_super(CPU *cpu, uint64_t lin, unsigned size);
+void mem_lin_write_super(CPU *cpu, uint64_t lin, uint64_t val, unsigned size);
 /* Fetches up to max code bytes at lin into buf; returns how many are
  * readable (stops at the first page that faults, without raising). */
 int mem_fetch(CPU *cpu, uint64_t lin, uint8_t *buf, int max);

@@ -1,10 +1,13 @@
 /* machine.c — machine lifecycle and the run loop's stop reporting. */
 #include "machine.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../disasm/disasm.h"
 #include "../hw/hw.h"
+#include "../hw/pc.h"
 
 static const char *const exc_names[32] = {
     "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#MF(9)", "#TS", "#NP",
@@ -18,7 +21,33 @@ static void log_guest_error(void *opaque, const char *msg)
         fprintf(m->log, "guest_errors: %s\n", msg);
 }
 
-int machine_init(Machine *m, uint64_t ram_size, char *err, size_t errlen)
+static uint64_t host_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t machine_now_ns(Machine *m)
+{
+    if (m->icount_shift >= 0)
+        return (m->cpu.icount << m->icount_shift) + m->idle_ns;
+    return host_ns() - m->start_ns;
+}
+
+static uint64_t cpu_clock(CPU *cpu)
+{
+    return machine_now_ns(cpu->opaque);
+}
+
+void machine_request_reset(Machine *m, const char *why)
+{
+    m->reset_requested = true;
+    m->reset_reason = why;
+    m->cpu.stop_request = 1;
+}
+
+static int machine_init_base(Machine *m, uint64_t ram_size, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
     m->console = stdout;
@@ -35,13 +64,37 @@ int machine_init(Machine *m, uint64_t ram_size, char *err, size_t errlen)
     cpu_init(&m->cpu, &m->mem);
     m->cpu.cc = m->cc;
     m->cpu.opaque = m;
-    if (debugport_init(m, err, errlen) || uart_tx_init(m, err, errlen))
+    m->icount_shift = -1;
+    m->start_ns = host_ns();
+    m->cpu.clock_ns = cpu_clock;
+    return debugport_init(m, err, errlen);
+}
+
+int machine_init(Machine *m, uint64_t ram_size, char *err, size_t errlen)
+{
+    if (machine_init_base(m, ram_size, err, errlen))
         return -1;
-    return 0;
+    return uart_tx_init(m, err, errlen);
+}
+
+int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errlen)
+{
+    if (machine_init_base(m, cfg->ram_size, err, errlen))
+        return -1;
+    m->icount_shift = cfg->icount_shift;
+    m->no_reboot = cfg->no_reboot;
+    m->pc = calloc(1, sizeof *m->pc);
+    if (!m->pc) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return pc_init(m->pc, m, cfg->serial, cfg->serial_path, err, errlen);
 }
 
 void machine_free(Machine *m)
 {
+    free(m->pc);
+    m->pc = NULL;
     codecache_free(m->cc);
     mem_free(&m->mem);
 }
@@ -63,6 +116,42 @@ static void describe_pc(Machine *m, char *out, size_t outlen)
              cpu->code_mode == CODE64 ? 16 : 8, (unsigned long long)cpu->rip, bytes, dis);
 }
 
+/* A halted CPU with interrupts enabled: sleep until the next device
+ * deadline (or skip the time under -icount). */
+static void idle_until_interrupt(Machine *m)
+{
+    for (;;) {
+        uint64_t next = pc_update(m->pc);
+        if (m->cpu.intr_pending(&m->cpu))
+            return;
+        uint64_t now = machine_now_ns(m);
+        if (next == UINT64_MAX)
+            next = now + 10000000ull;
+        if (next <= now)
+            continue;
+        if (m->icount_shift >= 0) {
+            m->idle_ns += next - now;
+        } else {
+            uint64_t d = next - now;
+            if (d > 10000000ull)
+                d = 10000000ull;
+            struct timespec ts = { (time_t)(d / 1000000000ull), (long)(d % 1000000000ull) };
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+/* The reset line: CPU and devices to their reset state; RAM is kept. */
+static void machine_reset(Machine *m)
+{
+    if (m->log_mask & LOG_CPU_RESET)
+        fprintf(m->log, "cpu_reset: %s\n", m->reset_reason);
+    codecache_flush(m->cc);
+    if (m->pc)
+        pc_reset(m->pc);
+    cpu_reset(&m->cpu);
+}
+
 int machine_run(Machine *m)
 {
     CPU *cpu = &m->cpu;
@@ -81,12 +170,27 @@ int machine_run(Machine *m)
             fprintf(stderr, ") at %s\n", where);
             return 3;
         }
-        if (r == RUN_HALT && !cpu->intr_pending) {
-            describe_pc(m, where, sizeof where);
-            fprintf(stderr, "ringzero: guest halted with no interrupt source, after %s\n", where);
-            return 0;
+        if (m->reset_requested) {
+            m->reset_requested = false;
+            cpu->stop_request = 0;
+            if (m->no_reboot) {
+                fprintf(stderr, "ringzero: guest reset (%s); exiting because of -no-reboot\n", m->reset_reason);
+                return 0;
+            }
+            machine_reset(m);
+            continue;
         }
-        if (r == RUN_STOP && !m->exit_requested)
+        if (r == RUN_HALT) {
+            if (!m->pc || !(cpu->eflags & F_IF)) {
+                describe_pc(m, where, sizeof where);
+                fprintf(stderr, "ringzero: guest halted with %s, after %s\n",
+                        m->pc ? "interrupts disabled" : "no interrupt source", where);
+                return 0;
+            }
+            idle_until_interrupt(m);
+            continue;
+        }
+        if (r == RUN_STOP)
             return 0;
     }
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "machine.h"
+#include "../hw/uart.h"
 
 static void usage(FILE *f)
 {
@@ -15,7 +16,10 @@ static void usage(FILE *f)
         "  -mode 16|32|64      CPU mode for -bin (default 16: real mode)\n"
         "  -m SIZE             guest RAM, e.g. 128M or 1G (default 128M)\n"
         "  -accel interp       execution tier (the interpreter)\n"
-        "  -d LIST             log items: guest_errors,tbstats (comma separated)\n"
+        "  -serial DEV         COM1 backend: stdio (default), file:PATH, none\n"
+        "  -no-reboot          exit instead of resetting when the guest resets\n"
+        "  -icount SHIFT       deterministic time: one instruction = 2^SHIFT ns\n"
+        "  -d LIST             log items: guest_errors,cpu_reset,tbstats (comma separated)\n"
         "  -D FILE             write logs to FILE instead of stderr\n"
         "  -nographic          no display (the only mode there is)\n"
         "  -h, --help          this help\n"
@@ -58,6 +62,7 @@ static unsigned parse_log(const char *list)
 {
     static const struct { const char *name; unsigned bit; } items[] = {
         { "guest_errors", LOG_GUEST_ERRORS }, { "tbstats", LOG_TBSTATS },
+        { "cpu_reset", LOG_CPU_RESET },
     };
     unsigned mask = 0;
     char *dup = strdup(list), *save = NULL;
@@ -80,6 +85,7 @@ int main(int argc, char **argv)
     uint64_t ram = 128ull << 20, bin_addr = 0;
     int mode = CODE16;
     unsigned log_mask = 0;
+    MachineConfig cfg = { .serial = CHR_STDIO, .icount_shift = -1 };
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -91,6 +97,10 @@ int main(int argc, char **argv)
         }
         if (!strcmp(a, "-nographic"))
             continue;
+        if (!strcmp(a, "-no-reboot")) {
+            cfg.no_reboot = true;
+            continue;
+        }
         if (i + 1 >= argc)
             bad_usage("option '%s' needs an argument (or is unknown)", a);
         const char *v = argv[++i];
@@ -113,6 +123,17 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "-accel")) {
             if (strcmp(v, "interp"))
                 bad_usage("-accel: '%s' is not available (interp is)", v);
+        } else if (!strcmp(a, "-serial")) {
+            if (!strcmp(v, "stdio")) cfg.serial = CHR_STDIO;
+            else if (!strcmp(v, "none") || !strcmp(v, "null")) cfg.serial = CHR_NONE;
+            else if (!strncmp(v, "file:", 5) && v[5]) { cfg.serial = CHR_FILE; cfg.serial_path = v + 5; }
+            else bad_usage("-serial: '%s' is not stdio, none or file:PATH", v);
+        } else if (!strcmp(a, "-icount")) {
+            char *end;
+            long sh = strtol(v, &end, 10);
+            if (*end || sh < 0 || sh > 10)
+                bad_usage("-icount: '%s' is not a shift from 0 to 10", v);
+            cfg.icount_shift = (int)sh;
         } else if (!strcmp(a, "-d")) log_mask |= parse_log(v);
         else if (!strcmp(a, "-D")) logfile = v;
         else {
@@ -125,7 +146,8 @@ int main(int argc, char **argv)
 
     Machine *m = calloc(1, sizeof *m);
     char err[256];
-    if (!m || machine_init(m, ram, err, sizeof err)) {
+    cfg.ram_size = ram;
+    if (!m || machine_init_pc(m, &cfg, err, sizeof err)) {
         fprintf(stderr, "ringzero: %s\n", m ? err : "out of memory");
         return 1;
     }

@@ -120,6 +120,7 @@ static void test_rdtsc(void)
     CPU *cpu = &m->cpu;
     const uint8_t code[2] = { 0x0f, 0x31 };
     cpu_reset_flat(cpu, CODE64, 0x1000);
+    m->icount_shift = 0;  /* -icount 0: 1 ns per instruction, TSC at 1 GHz */
     cpu->icount = 0x123456789ull;
     cpu->tsc_offset = 0x1000000000ull;
     cpu->regs[R_AX] = cpu->regs[R_DX] = ~0ull;

@@ -1,0 +1,114 @@
+/* simd.h — private helpers of the MMX/SSE handlers (cpu/sse*.c, cpu/mmx*.c,
+ * cpu/fxsave.c).
+ *
+ * MMX registers live in the x87 register file (fpu.st[i].mant); XMM
+ * registers and MXCSR in CPU.  FP arithmetic runs on the host's SSE unit
+ * where there is one (sse_host.c), so results and MXCSR flags are the
+ * host's bit for bit; integer SIMD is plain C.
+ */
+#ifndef RZ_SIMD_H
+#define RZ_SIMD_H
+
+#include "operand.h"
+
+/* MXCSR bits */
+enum {
+    MX_IE = 1 << 0, MX_DE = 1 << 1, MX_ZE = 1 << 2, MX_OE = 1 << 3,
+    MX_UE = 1 << 4, MX_PE = 1 << 5, MX_FLAGS = 0x3f,
+    MX_DAZ = 1 << 6, MX_MASKS = 0x3f << 7, MX_RC = 3 << 13, MX_FTZ = 1 << 15,
+    MX_MM = 1 << 17,  /* AMD misaligned-SSE mode */
+};
+/* Writable MXCSR bits, as the AMD EPYC host's FXSAVE reports them
+ * (MXCSR_MASK).  Bit 17 (MM) is AMD's misaligned SSE mode: the CPUID
+ * MisAlignSse bit (8000_0001h ECX[7]) goes with it. */
+#define RZ_MXCSR_MASK 0x0002ffffu
+
+#define CR0_EM (1u << 2)
+#define CR0_TS (1u << 3)
+#define CR0_NE (1u << 5)
+#define CR4_OSFXSR (1u << 9)
+#define CR4_OSXMMEXCPT (1u << 10)
+
+/* Entry checks (raise #UD/#NM/#MF). */
+void sse_enter(CPU *cpu);
+void mmx_enter(CPU *cpu);
+/* The x87 -> MMX transition every MMX instruction but EMMS makes: TOP = 0,
+ * all tags valid.  Call it only after the last point that can fault. */
+static inline void mmx_touch(CPU *cpu)
+{
+    cpu->fpu.fsw &= (uint16_t)~0x3800;
+    cpu->fpu.ftw = 0;
+}
+static inline uint64_t mm_get(CPU *cpu, unsigned r) { return cpu->fpu.st[r & 7].mant; }
+/* A written MMX register reads as a NaN-like value to the x87. */
+static inline void mm_put(CPU *cpu, unsigned r, uint64_t v)
+{
+    cpu->fpu.st[r & 7].mant = v;
+    cpu->fpu.st[r & 7].se = 0xffff;
+}
+/* True for the MMX-register forms of the shared MMX/SSE2 handlers. */
+static inline bool simd_mmx_form(const Insn *in)
+{
+    return (form_info[in->form].attrs & A_MMX) != 0;
+}
+static inline unsigned simd_pfx(const Insn *in) { return form_info[in->form].pfx; }
+
+/* Alignment rule of a memory operand */
+enum {
+    AL_NONE,   /* unaligned forms, scalar and 64-bit operands */
+    AL_16,     /* MOVAPS/MOVDQA/MOVNT*: 16 bytes always */
+    AL_16MM,   /* other 16-byte packed operands: 16 bytes unless MXCSR.MM */
+};
+/* Effective address of the memory operand, #GP(0) when misaligned. */
+uint64_t simd_ea(CPU *cpu, const Insn *in, int align);
+/* XMM source from ModRM.rm: a register, or size bytes (4, 8, 16) of memory
+ * zero-extended. */
+void xmm_src(CPU *cpu, const Insn *in, XMM *out, unsigned size, int align);
+/* 64-bit MMX source from ModRM.rm: register or m64. */
+uint64_t mm_src(CPU *cpu, const Insn *in);
+/* MASKMOVQ/MASKMOVDQU store of the bytes whose mask bit 7 is set. */
+void simd_maskmov(CPU *cpu, const Insn *in, const uint8_t *data, const uint8_t *mask, unsigned n);
+
+/* ---- host FP unit (sse_host.c) ---- */
+
+/* Every FP operation the handlers need.  Operands: d is the destination
+ * register (first source), s the second source, both whole XMM values.
+ * CVT*2SI leave the integer in d->q[0]; CVTSI2* take it from s->q[0];
+ * COMIS* leave ZF|PF|CF in d->d[0]. */
+#define SIMD_FP_OPS(X) \
+    X(ADDPS, "addps") X(ADDSS, "addss") X(ADDPD, "addpd") X(ADDSD, "addsd") \
+    X(SUBPS, "subps") X(SUBSS, "subss") X(SUBPD, "subpd") X(SUBSD, "subsd") \
+    X(MULPS, "mulps") X(MULSS, "mulss") X(MULPD, "mulpd") X(MULSD, "mulsd") \
+    X(DIVPS, "divps") X(DIVSS, "divss") X(DIVPD, "divpd") X(DIVSD, "divsd") \
+    X(MINPS, "minps") X(MINSS, "minss") X(MINPD, "minpd") X(MINSD, "minsd") \
+    X(MAXPS, "maxps") X(MAXSS, "maxss") X(MAXPD, "maxpd") X(MAXSD, "maxsd") \
+    X(SQRTPS, "sqrtps") X(SQRTSS, "sqrtss") X(SQRTPD, "sqrtpd") X(SQRTSD, "sqrtsd") \
+    X(RCPPS, "rcpps") X(RCPSS, "rcpss") X(RSQRTPS, "rsqrtps") X(RSQRTSS, "rsqrtss") \
+    X(CVTPS2PD, "cvtps2pd") X(CVTPD2PS, "cvtpd2ps") X(CVTSS2SD, "cvtss2sd") \
+    X(CVTSD2SS, "cvtsd2ss") X(CVTDQ2PS, "cvtdq2ps") X(CVTPS2DQ, "cvtps2dq") \
+    X(CVTTPS2DQ, "cvttps2dq") X(CVTTPD2DQ, "cvttpd2dq") X(CVTDQ2PD, "cvtdq2pd") \
+    X(CVTPD2DQ, "cvtpd2dq") \
+    X(ADDSUBPS, "addsubps") X(ADDSUBPD, "addsubpd") X(HADDPS, "haddps") \
+    X(HADDPD, "haddpd") X(HSUBPS, "hsubps") X(HSUBPD, "hsubpd")
+
+enum {
+#define X(name, insn) FOP_##name,
+    SIMD_FP_OPS(X)
+#undef X
+    FOP_CMPPS, FOP_CMPSS, FOP_CMPPD, FOP_CMPSD,          /* predicate in imm & 7 */
+    FOP_COMISS, FOP_UCOMISS, FOP_COMISD, FOP_UCOMISD,
+    FOP_CVTSI2SS32, FOP_CVTSI2SS64, FOP_CVTSI2SD32, FOP_CVTSI2SD64,
+    FOP_CVTSS2SI32, FOP_CVTSS2SI64, FOP_CVTTSS2SI32, FOP_CVTTSS2SI64,
+    FOP_CVTSD2SI32, FOP_CVTSD2SI64, FOP_CVTTSD2SI32, FOP_CVTTSD2SI64,
+    FOP_COUNT
+};
+
+/* Runs op with the rounding/DAZ/FTZ controls of mxcsr and all exceptions
+ * masked; returns the MXCSR afterwards (the flags raised are in bits 0..5). */
+uint32_t host_fp(int op, XMM *d, const XMM *s, unsigned imm, uint32_t mxcsr);
+/* Runs op for the guest: accumulates the MXCSR flags and raises #XM (or #UD
+ * without CR4.OSXMMEXCPT) on an unmasked exception, in which case *d is
+ * left as it was.  Returns only when the result in *d may be committed. */
+void sse_fp(CPU *cpu, int op, XMM *d, const XMM *s, unsigned imm);
+
+#endif

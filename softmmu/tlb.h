@@ -1,0 +1,148 @@
+/* tlb.h — the software TLB and its inline hit path.
+ *
+ * Direct-mapped, TLB_ENTRIES slots per privilege set (set 0: supervisor
+ * accesses, set 1: user accesses, so a CPL change needs no flush), indexed
+ * by linear page number.  A slot caches one 4 KiB linear page:
+ *   tag[ACC_READ], tag[ACC_WRITE], tag[ACC_EXEC]: the linear page address
+ *       when that access is allowed without a walk, ORed with low "take the
+ *       slow path" bits (TLB_*), or TLB_INVALID;
+ *   addend: host address = linear address + addend (RAM and ROM pages).
+ * A hit is one compare and one add: the tag must equal the page of the
+ * access's LAST byte, which also sends page-crossing accesses to the slow
+ * path (the slot of page N can never hold page N+1).
+ *
+ * Slow-path bits: TLB_MMIO (not host memory: MMIO, unmapped, or a ROM page
+ * for writes), TLB_CODE (write tag of a page holding decoded code, so the
+ * store goes through mem_phys_write and the code cache sees it),
+ * TLB_WATCH (reserved for watchpoints).
+ *
+ * Write tags are only filled once the leaf's D bit is set, so the first
+ * write to a clean page always walks and sets D.  Large pages are cached as
+ * 4 KiB pieces; INVLPG drops every piece of a large page.
+ *
+ * Lifetime: a CPU's TLB is allocated on its first memory access (cpu->tlb
+ * NULL until then), registered in its Mem (A20 changes, memory-map changes
+ * and new code pages reach every TLB), and freed by mem_free().
+ */
+#ifndef RZ_TLB_H
+#define RZ_TLB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../cpu/cpu.h"
+#include "mem.h"
+
+#define TLB_BITS 9
+#define TLB_ENTRIES (1u << TLB_BITS)
+#define TLB_PAGE_MASK (~(uint64_t)0xfff)
+
+enum {
+    TLB_INVALID = 1u << 0,
+    TLB_MMIO = 1u << 1,
+    TLB_CODE = 1u << 2,
+    TLB_WATCH = 1u << 3,
+    TLB_SLOW = TLB_MMIO | TLB_CODE | TLB_WATCH,  /* valid, but not for the inline path */
+};
+
+typedef struct TlbEntry {
+    uint64_t tag[3];      /* by ACC_READ / ACC_WRITE / ACC_EXEC */
+    uintptr_t addend;
+} TlbEntry;
+
+/* Cold per-slot data, for the slow path and invalidation. */
+typedef struct TlbInfo {
+    uint64_t lin;         /* linear page */
+    uint64_t pa;          /* physical page (after A20) */
+    uint8_t shift;        /* page size it came from: 12, 21, 22 */
+    bool global;
+} TlbInfo;
+
+typedef struct TlbStats {
+    uint64_t fills, walks, flushes, flushes_global, invlpgs, slow_mmio, slow_code;
+} TlbStats;
+
+typedef struct Tlb {
+    TlbEntry e[2][TLB_ENTRIES];
+    TlbInfo info[2][TLB_ENTRIES];
+    CPU *cpu;
+    Mem *mem;
+    struct Tlb *next;     /* Mem's list */
+    bool has_large;       /* a slot holds a piece of a large page */
+    bool pdptes_valid;    /* PAE PDPTE registers loaded since the last flush */
+    uint64_t pdpte[4];
+    uint64_t ctx;         /* paging-relevant control bits when last filled */
+    TlbStats stats;
+} Tlb;
+
+/* Allocates and registers the TLB of cpu (if it has none); returns it. */
+Tlb *tlb_attach(CPU *cpu);
+/* Unregisters and frees; cpu->tlb becomes NULL. */
+void tlb_detach(CPU *cpu);
+void tlb_flush(Tlb *t, bool include_global);
+void tlb_invlpg(Tlb *t, uint64_t lin);
+/* Marks write tags of every slot mapping physical page pa as TLB_CODE. */
+void tlb_note_code_page(Tlb *t, uint64_t pa);
+
+/* Slow paths (linear.c): everything the inline hit path does not do. */
+uint64_t mem_lin_read_slow(CPU *cpu, uint64_t lin, unsigned size, int access);
+void mem_lin_write_slow(CPU *cpu, uint64_t lin, uint64_t val, unsigned size, int access);
+/* Fills the slot for lin for access (ACC_* | ACC_SUPER); raises #PF when
+ * raise, else returns NULL on a fault. */
+TlbEntry *tlb_fill(CPU *cpu, uint64_t lin, int access, bool raise);
+
+static inline uint64_t tlb_host_load(const uint8_t *p, unsigned size)
+{
+    switch (size) {
+    case 1: return *p;
+    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+    case 8: { uint64_t v; memcpy(&v, p, 8); return v; }
+    default: { uint64_t v = 0; memcpy(&v, p, size); return v; }
+    }
+}
+
+static inline void tlb_host_store(uint8_t *p, uint64_t v, unsigned size)
+{
+    switch (size) {
+    case 1: *p = (uint8_t)v; break;
+    case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+    case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+    case 8: memcpy(p, &v, 8); break;
+    default: memcpy(p, &v, size); break;
+    }
+}
+
+static inline TlbEntry *tlb_slot(Tlb *t, uint64_t lin, bool user)
+{
+    return &t->e[user][(lin >> 12) & (TLB_ENTRIES - 1)];
+}
+
+/* The hot path: guest loads/stores at a linear address (size 1..8).  The
+ * CPU core may call these directly instead of mem_lin_read/mem_lin_write. */
+static inline uint64_t tlb_read(CPU *cpu, uint64_t lin, unsigned size)
+{
+    Tlb *t = cpu->tlb;
+    if (__builtin_expect(t != NULL, 1)) {
+        const TlbEntry *e = tlb_slot(t, lin, cpu->cpl == 3);
+        if (__builtin_expect(e->tag[ACC_READ] == ((lin + size - 1) & TLB_PAGE_MASK), 1))
+            return tlb_host_load((const uint8_t *)(uintptr_t)(lin + e->addend), size);
+    }
+    return mem_lin_read_slow(cpu, lin, size, ACC_READ);
+}
+
+static inline void tlb_write(CPU *cpu, uint64_t lin, uint64_t val, unsigned size)
+{
+    Tlb *t = cpu->tlb;
+    if (__builtin_expect(t != NULL, 1)) {
+        const TlbEntry *e = tlb_slot(t, lin, cpu->cpl == 3);
+        if (__builtin_expect(e->tag[ACC_WRITE] == ((lin + size - 1) & TLB_PAGE_MASK), 1)) {
+            tlb_host_store((uint8_t *)(uintptr_t)(lin + e->addend), val, size);
+            return;
+        }
+    }
+    mem_lin_write_slow(cpu, lin, val, size, ACC_WRITE);
+}
+
+#endif

@@ -1,0 +1,192 @@
+/* compare.c — compares the native and ringzero outcomes of a case and
+ * prints a mismatch: bytes, disassembly, input state, both outputs with the
+ * differing fields marked. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "diff.h"
+#include "disasm/disasm.h"
+
+/* EFLAGS compared: OSZAPC, TF, IF, DF, IOPL, NT, AC.  RF is left out (the
+ * CPU sets it in the frame of a fault), and so is ID, which user code may
+ * toggle and the runner does not control. */
+#define FLAGS_COMPARED 0x47fd5u
+
+static const char *const vnames[32] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#9", "#TS", "#NP",
+    "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+};
+
+const char *vector_name(int v)
+{
+    return v >= 0 && v < 32 && vnames[v] ? vnames[v] : "#?";
+}
+
+static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+static const char *const gpr_names[16] = {
+    "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+    "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+};
+
+/* The differences, as a bitmap of fields, so printing can mark them. */
+typedef struct Diffs {
+    bool status, vector, err, rip, flags, mem, fcw, fsw, ftw, mxcsr;
+    uint16_t gpr, st, xmm;
+    int n;
+} Diffs;
+
+static bool phys_valid(const uint8_t *fx, unsigned phys) { return (fx[FX_FTW] >> phys) & 1; }
+
+/* 80-bit register at physical number phys */
+static const uint8_t *phys_reg(const uint8_t *fx, unsigned phys)
+{
+    unsigned top = (get16(fx + FX_FSW) >> 11) & 7;
+    return fx + FX_ST + 16 * ((phys - top) & 7);
+}
+
+static void find_diffs(int mode, const Outcome *a, const Outcome *b, const UndefMask *um, Diffs *d)
+{
+    memset(d, 0, sizeof *d);
+    const int nregs = mode == CODE64 ? 16 : 8;
+    if (a->status != b->status)
+        d->status = true;
+    if (a->status == ST_EXC && b->status == ST_EXC) {
+        if (a->vector != b->vector)
+            d->vector = true;
+        else if ((a->vector >= 10 && a->vector <= 13) || a->vector == 17)
+            d->err = a->err != b->err;
+    }
+    if (a->status == ST_DONE && b->status == ST_DONE && a->st.rip != b->st.rip)
+        d->rip = true;
+    for (int i = 0; i < nregs; i++)
+        if ((a->st.gpr[i] ^ b->st.gpr[i]) & ~um->gpr[i])
+            d->gpr |= (uint16_t)(1u << i);
+    if ((a->st.rflags ^ b->st.rflags) & FLAGS_COMPARED & ~um->eflags)
+        d->flags = true;
+    if (!um->mem && (a->mem.hash != b->mem.hash || a->mem.lo != b->mem.lo || a->mem.hi != b->mem.hi))
+        d->mem = true;
+    const uint8_t *fa = a->st.fx, *fb = b->st.fx;
+    d->fcw = get16(fa + FX_FCW) != get16(fb + FX_FCW);
+    d->fsw = ((get16(fa + FX_FSW) ^ get16(fb + FX_FSW)) & ~um->fsw) != 0;
+    d->ftw = fa[FX_FTW] != fb[FX_FTW];
+    for (unsigned p = 0; p < 8; p++)
+        if (phys_valid(fa, p) && phys_valid(fb, p) && memcmp(phys_reg(fa, p), phys_reg(fb, p), 10))
+            d->st |= (uint16_t)(1u << p);
+    d->mxcsr = get32(fa + FX_MXCSR) != get32(fb + FX_MXCSR);
+    for (int i = 0; i < nregs; i++)
+        if (memcmp(fa + FX_XMM + 16 * i, fb + FX_XMM + 16 * i, 16))
+            d->xmm |= (uint16_t)(1u << i);
+    d->n = d->status + d->vector + d->err + d->rip + d->flags + d->mem + d->fcw + d->fsw +
+           d->ftw + d->mxcsr + __builtin_popcount(d->gpr) + __builtin_popcount(d->st) +
+           __builtin_popcount(d->xmm);
+}
+
+static const char *status_text(const Outcome *o, char *buf, size_t n)
+{
+    switch (o->status) {
+    case ST_DONE: snprintf(buf, n, "completed"); break;
+    case ST_EXC: snprintf(buf, n, "exception %s (vector %d, error %#x)", vector_name(o->vector), o->vector, o->err); break;
+    case ST_TIMEOUT: snprintf(buf, n, "TIMEOUT"); break;
+    case ST_CRASH: snprintf(buf, n, "runner CRASHED"); break;
+    default: snprintf(buf, n, "status %d", o->status); break;
+    }
+    return buf;
+}
+
+static void print_f80(FILE *f, const uint8_t *r)
+{
+    fprintf(f, "%04x:%016" PRIx64, get16(r + 8), get64(r));
+}
+
+static void print_report(FILE *f, const GenCase *gc, int mode, const Outcome *na, const Outcome *em,
+                         const UndefMask *um, const Diffs *d)
+{
+    const DiffCase *c = &gc->c;
+    const int nregs = mode == CODE64 ? 16 : 8;
+    const int w = mode == CODE64 ? 16 : 8;
+    char dis[128], s1[96], s2[96];
+    disasm_one(c->insn, c->insn_len, mode, CODE_INSN, dis, sizeof dis);
+    fprintf(f, "  MISMATCH %s (%d-bit) case %u:", form_info[gc->form].name, mode == CODE64 ? 64 : 32, c->id);
+    for (int i = 0; i < c->insn_len; i++)
+        fprintf(f, " %02x", c->insn[i]);
+    fprintf(f, "   %s\n", dis);
+    fprintf(f, "    native:   %s\n", status_text(na, s1, sizeof s1));
+    fprintf(f, "    ringzero: %s%s\n", status_text(em, s2, sizeof s2), d->status || d->vector || d->err ? "   <<<" : "");
+    if (na->status == ST_EXC && na->vector == 14)
+        fprintf(f, "    (native #PF at %#" PRIx64 ": the case touched memory outside the data windows)\n",
+                na->fault_addr);
+    for (int i = 0; i < um->nwhy; i++)
+        fprintf(f, "    masked: %s\n", um->why[i]);
+    fprintf(f, "    %-6s %-*s %-*s %-*s\n", "", w + 2, "input", w + 2, "native", w + 2, "ringzero");
+    for (int i = 0; i < nregs; i++) {
+        bool bad = d->gpr >> i & 1;
+        fprintf(f, "    %-6s %0*" PRIx64 "   %0*" PRIx64 "   %0*" PRIx64 "%s%s\n", gpr_names[i], w, c->in.gpr[i],
+                w, na->st.gpr[i], w, em->st.gpr[i], bad ? "   <<<" : "",
+                um->gpr[i] ? "   (partly undefined)" : "");
+    }
+    fprintf(f, "    %-6s %0*" PRIx64 "   %0*" PRIx64 "   %0*" PRIx64 "%s\n", "rip", w, (uint64_t)CODE_INSN,
+            w, na->st.rip, w, em->st.rip, d->rip ? "   <<<" : "");
+    fprintf(f, "    %-6s %0*" PRIx64 "   %0*" PRIx64 "   %0*" PRIx64 "%s (compared %#x)\n", "rflags", w,
+            c->in.rflags, w, na->st.rflags, w, em->st.rflags, d->flags ? "   <<<" : "",
+            FLAGS_COMPARED & ~um->eflags);
+    const uint8_t *fi = c->in.fx, *fa = na->st.fx, *fb = em->st.fx;
+    fprintf(f, "    %-6s %0*x   %0*x   %0*x%s\n", "fcw", w, get16(fi), w, get16(fa), w, get16(fb), d->fcw ? "   <<<" : "");
+    fprintf(f, "    %-6s %0*x   %0*x   %0*x%s (masked %#x)\n", "fsw", w, get16(fi + 2), w, get16(fa + 2), w,
+            get16(fb + 2), d->fsw ? "   <<<" : "", um->fsw);
+    fprintf(f, "    %-6s %0*x   %0*x   %0*x%s\n", "ftw", w, fi[4], w, fa[4], w, fb[4], d->ftw ? "   <<<" : "");
+    fprintf(f, "    %-6s %0*x   %0*x   %0*x%s\n", "mxcsr", w, get32(fi + 24), w, get32(fa + 24), w,
+            get32(fb + 24), d->mxcsr ? "   <<<" : "");
+    bool x87 = (form_info[gc->form].attrs & (A_FPU | A_MMX)) || d->st || d->ftw || d->fsw;
+    for (unsigned p = 0; x87 && p < 8; p++) {
+        fprintf(f, "    R%u     ", p);
+        if (phys_valid(fi, p)) print_f80(f, phys_reg(fi, p)); else fprintf(f, "%-21s", "empty");
+        fprintf(f, "   ");
+        if (phys_valid(fa, p)) print_f80(f, phys_reg(fa, p)); else fprintf(f, "%-21s", "empty");
+        fprintf(f, "   ");
+        if (phys_valid(fb, p)) print_f80(f, phys_reg(fb, p)); else fprintf(f, "%-21s", "empty");
+        fprintf(f, "%s\n", d->st >> p & 1 ? "   <<<" : "");
+    }
+    bool sse = (form_info[gc->form].attrs & A_SSE) || d->xmm;
+    for (int i = 0; sse && i < nregs; i++) {
+        if (!(d->xmm >> i & 1) && !(form_info[gc->form].attrs & A_SSE))
+            continue;
+        fprintf(f, "    xmm%-3d %016" PRIx64 "%016" PRIx64 "\n", i, get64(fi + FX_XMM + 16 * i + 8), get64(fi + FX_XMM + 16 * i));
+        fprintf(f, "           %016" PRIx64 "%016" PRIx64 " native\n", get64(fa + FX_XMM + 16 * i + 8), get64(fa + FX_XMM + 16 * i));
+        fprintf(f, "           %016" PRIx64 "%016" PRIx64 " ringzero%s\n", get64(fb + FX_XMM + 16 * i + 8),
+                get64(fb + FX_XMM + 16 * i), d->xmm >> i & 1 ? "   <<<" : "");
+    }
+    for (unsigned i = 0; i < c->npatch; i++) {
+        fprintf(f, "    mem in  %08x:", c->patch[i].addr);
+        for (int j = 0; j < c->patch[i].len; j++) fprintf(f, " %02x", c->patch[i].bytes[j]);
+        fprintf(f, "\n");
+    }
+    const Outcome *os[2] = { na, em };
+    const char *who[2] = { "native", "ringzero" };
+    for (int k = 0; k < 2; k++) {
+        const MemSummary *m = &os[k]->mem;
+        if (m->lo > m->hi) {
+            fprintf(f, "    mem %-8s unchanged%s\n", who[k], d->mem ? "   <<<" : "");
+            continue;
+        }
+        fprintf(f, "    mem %-8s changed %08x..%08x:", who[k], m->lo, m->hi);
+        for (uint32_t j = 0; j < 32 && m->lo + j <= m->hi; j++) fprintf(f, " %02x", m->bytes[j]);
+        fprintf(f, "%s%s\n", m->hi - m->lo >= 32 ? " ..." : "", d->mem ? "   <<<" : "");
+    }
+    if (um->mem)
+        fprintf(f, "    (memory destination undefined for this case: not compared)\n");
+}
+
+int compare_outcomes(const GenCase *gc, int mode, const Outcome *native, const Outcome *emu,
+                     const UndefMask *um, FILE *out)
+{
+    Diffs d;
+    find_diffs(mode, native, emu, um, &d);
+    if (native->status == ST_TIMEOUT || native->status == ST_CRASH)
+        d.n += !d.status;  /* a harness failure is never a pass */
+    if (d.n && out)
+        print_report(out, gc, mode, native, emu, um, &d);
+    return d.n;
+}

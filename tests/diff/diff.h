@@ -1,0 +1,51 @@
+/* diff.h — the driver side of the differential tester: running a case in
+ * ringzero, the undefined-behaviour masks, and comparing outcomes. */
+#ifndef RZ_DIFF_DIFF_H
+#define RZ_DIFF_DIFF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "gen.h"
+
+/* One side's result of a case. */
+typedef struct Outcome {
+    int status;         /* ST_* */
+    int vector;         /* exception vector when status == ST_EXC */
+    uint32_t err;
+    uint64_t fault_addr;  /* native: si_addr of the signal */
+    DiffState st;
+    MemSummary mem;
+} Outcome;
+
+/* ---- interp.c ---- */
+typedef struct Interp Interp;
+Interp *interp_new(bool have_low, char *err, size_t errlen);
+void interp_free(Interp *it);
+/* Runs gc in ringzero (one cpu_step) from the case's initial state.
+ * *e_value is the ModRM r/m operand's value before execution (osz bytes),
+ * which some undefined-behaviour rules depend on. */
+void interp_run(Interp *it, int mode, const GenCase *gc, Outcome *out, uint64_t *e_value);
+
+/* ---- undefined_flags.c ---- */
+#define UNDEF_MAX_WHY 4
+typedef struct UndefMask {
+    uint32_t eflags;            /* EFLAGS bits not compared */
+    uint16_t fsw;               /* x87 status word bits not compared */
+    uint64_t gpr[16];           /* GPR bits not compared */
+    bool mem;                   /* the memory destination is undefined */
+    const char *why[UNDEF_MAX_WHY];  /* the SDM references that applied */
+    int nwhy;
+} UndefMask;
+void undef_masks(const GenCase *gc, int mode, const DiffState *in, uint64_t e_value, UndefMask *m);
+
+/* ---- compare.c ---- */
+/* Number of differing fields (0: agree).  When out is non-NULL, prints the
+ * full report of a mismatch there. */
+int compare_outcomes(const GenCase *gc, int mode, const Outcome *native, const Outcome *emu,
+                     const UndefMask *um, FILE *out);
+const char *vector_name(int v);
+
+#endif

@@ -1,0 +1,334 @@
+/* main.c — the differential tester's driver.
+ *
+ * For every form of the opcode table in scope (A_DIFF, valid in the mode)
+ * it generates cases, sends them in batches to a native runner child
+ * (runner.c, 64- or 32-bit build), runs the same cases in ringzero's
+ * interpreter meanwhile, and compares.  A runner that dies or hangs is
+ * restarted and the case it was on is reported as a failure.
+ *
+ *   difftest [--mode 64|32|all] [--cases N] [--seed S] [--form NAME[,NAME..]]
+ *            [--show K] [--verbose]
+ *   RZ_DIFF_CASES=N   same as --cases (the large sweep uses >= 1000)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diff.h"
+
+#define BATCH 64
+#define RUNNER_TIMEOUT_MS 20000
+
+typedef struct Runner {
+    pid_t pid;
+    int to, from;       /* pipes: cases to the child, results from it */
+    DiffHello hello;
+    const char *path;
+} Runner;
+
+typedef struct Options {
+    int modes[2], nmodes;
+    unsigned cases;
+    uint64_t seed;
+    const char *forms;  /* comma-separated names, or NULL for all */
+    unsigned show;      /* mismatch reports printed per form */
+    bool verbose;
+} Options;
+
+typedef struct Totals {
+    unsigned forms_pass, forms_fail;
+    uint64_t cases, mismatches;
+} Totals;
+
+static void runner_stop(Runner *r)
+{
+    if (r->pid <= 0)
+        return;
+    close(r->to);
+    close(r->from);
+    kill(r->pid, SIGKILL);
+    waitpid(r->pid, NULL, 0);
+    r->pid = -1;
+}
+
+static int read_timed(int fd, void *buf, size_t n, int timeout_ms)
+{
+    uint8_t *p = buf;
+    size_t got = 0;
+    while (got < n) {
+        struct pollfd pfd = { fd, POLLIN, 0 };
+        int pr = poll(&pfd, 1, timeout_ms);
+        if (pr < 0 && errno == EINTR) continue;
+        if (pr <= 0) return -2;  /* timeout */
+        ssize_t r = read(fd, p + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;   /* the child died */
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+    const uint8_t *p = buf;
+    while (n) {
+        ssize_t r = write(fd, p, n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static int runner_start(Runner *r)
+{
+    int in[2], out[2];
+    if (pipe(in) || pipe(out))
+        return -1;
+    fcntl(in[1], F_SETPIPE_SZ, 1 << 20);
+    fcntl(out[1], F_SETPIPE_SZ, 1 << 20);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+        execl(r->path, r->path, (char *)NULL);
+        fprintf(stderr, "difftest: cannot run %s: %s\n", r->path, strerror(errno));
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    r->pid = pid;
+    r->to = in[1];
+    r->from = out[0];
+    if (read_timed(r->from, &r->hello, sizeof r->hello, RUNNER_TIMEOUT_MS) || r->hello.magic != DIFF_MAGIC) {
+        fprintf(stderr, "difftest: runner %s did not start\n", r->path);
+        runner_stop(r);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs cases [0, n) natively; results land in res[].  A crash or hang marks
+ * that case and restarts the runner for the rest. */
+static int run_native(Runner *r, const GenCase *gc, int n, DiffResult *res)
+{
+    int done = 0;
+    while (done < n) {
+        if (r->pid <= 0 && runner_start(r))
+            return -1;
+        for (int i = done; i < n; i++)
+            if (write_all(r->to, &gc[i].c, sizeof gc[i].c))
+                break;  /* the child died; the read below finds where */
+        while (done < n) {
+            int rr = read_timed(r->from, &res[done], sizeof res[done], RUNNER_TIMEOUT_MS);
+            if (rr == 0 && res[done].magic == DIFF_MAGIC && res[done].id == gc[done].c.id) {
+                done++;
+                continue;
+            }
+            memset(&res[done], 0, sizeof res[done]);
+            res[done].status = rr == -2 ? ST_TIMEOUT : ST_CRASH;
+            res[done].id = gc[done].c.id;
+            done++;
+            runner_stop(r);
+            break;
+        }
+    }
+    return 0;
+}
+
+static bool form_selected(const Options *o, const char *name)
+{
+    if (!o->forms)
+        return true;
+    size_t n = strlen(name);
+    for (const char *p = o->forms; *p; ) {
+        size_t k = strcspn(p, ",");
+        if (k == n && !strncmp(p, name, n))
+            return true;
+        if (k && p[k - 1] == '*' && !strncmp(p, name, k - 1))
+            return true;  /* prefix match: SHL_* */
+        p += k + (p[k] == ',');
+    }
+    return false;
+}
+
+static void vectors_text(uint32_t mask, char *buf, size_t n)
+{
+    buf[0] = 0;
+    for (int v = 0; v < 32; v++)
+        if (mask >> v & 1)
+            snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", buf[0] ? "," : "", vector_name(v));
+    if (!buf[0])
+        snprintf(buf, n, "-");
+}
+
+static int run_mode(const Options *o, int mode, const char *runner_path, Totals *t)
+{
+    Runner r = { .pid = -1, .path = runner_path };
+    if (runner_start(&r))
+        return -1;
+    char err[256];
+    Interp *it = interp_new(r.hello.have_low != 0, err, sizeof err);
+    if (!it) {
+        fprintf(stderr, "difftest: %s\n", err);
+        runner_stop(&r);
+        return -1;
+    }
+    const int bits = mode == CODE64 ? 64 : 32;
+    printf("== %d-bit mode: runner %s (16-bit addressing window %s), %u cases per form, seed %#" PRIx64 "\n",
+           bits, runner_path, r.hello.have_low ? "mapped" : "unavailable", o->cases, o->seed);
+    printf("%-22s %6s %6s %6s  %s\n", "form", "cases", "fail", "exc", "exceptions seen (native)");
+
+    static GenCase gc[BATCH];
+    static DiffResult res[BATCH];
+    static Outcome emu[BATCH];
+    static uint64_t evals[BATCH];
+    for (int f = 0; f < FORM_COUNT; f++) {
+        if (!gen_form_in_scope(f, mode) || !form_selected(o, form_info[f].name))
+            continue;
+        GenCtx g = { .rng = (o->seed ^ (uint64_t)(f + 1) * 0x9e3779b97f4a7c15ull ^ (uint64_t)mode << 56) | 1,
+                     .mode = mode, .have_low = r.hello.have_low != 0 };
+        unsigned cases = 0, fails = 0, shown = 0, excs = 0, genfail = 0;
+        uint32_t vecs = 0;
+        char why[160] = "";
+        while (cases + genfail < o->cases) {
+            int n = 0;
+            while (n < BATCH && cases + genfail + (unsigned)n < o->cases) {
+                char w[160];
+                int k = gen_case(&g, f, (uint32_t)(cases + genfail + (unsigned)n), &gc[n], w, sizeof w);
+                if (k == GEN_OK) { n++; continue; }
+                if (!genfail) snprintf(why, sizeof why, "%s", w);
+                genfail++;
+            }
+            if (!n) break;
+            /* The runner works on the batch while the interpreter does. */
+            for (int i = 0; i < n; i++)
+                if (write_all(r.to, &gc[i].c, sizeof gc[i].c))
+                    break;
+            for (int i = 0; i < n; i++)
+                interp_run(it, mode, &gc[i], &emu[i], &evals[i]);
+            int got = 0;
+            while (got < n) {
+                int rr = read_timed(r.from, &res[got], sizeof res[got], RUNNER_TIMEOUT_MS);
+                if (rr == 0 && res[got].magic == DIFF_MAGIC && res[got].id == gc[got].c.id) {
+                    got++;
+                    continue;
+                }
+                memset(&res[got], 0, sizeof res[got]);
+                res[got].status = rr == -2 ? ST_TIMEOUT : ST_CRASH;
+                res[got].id = gc[got].c.id;
+                got++;
+                runner_stop(&r);
+                if (got < n && run_native(&r, gc + got, n - got, res + got))
+                    return -1;
+                got = n;
+            }
+            for (int i = 0; i < n; i++) {
+                Outcome na;
+                memset(&na, 0, sizeof na);
+                na.status = res[i].status;
+                na.vector = res[i].trapno;
+                na.err = res[i].err;
+                na.fault_addr = res[i].fault_addr;
+                na.st = res[i].out;
+                na.mem = res[i].mem;
+                if (na.status == ST_EXC) {
+                    excs++;
+                    if (na.vector >= 0 && na.vector < 32) vecs |= 1u << na.vector;
+                }
+                UndefMask um;
+                undef_masks(&gc[i], mode, &gc[i].c.in, evals[i], &um);
+                bool print = shown < o->show;
+                int nd = compare_outcomes(&gc[i], mode, &na, &emu[i], &um, print ? stdout : NULL);
+                if (nd) {
+                    fails++;
+                    shown += print;
+                }
+            }
+            cases += (unsigned)n;
+        }
+        if (genfail)
+            printf("  GENERATOR/DECODER MISMATCH %s (%u times): %s\n", form_info[f].name, genfail, why);
+        char vt[128];
+        vectors_text(vecs, vt, sizeof vt);
+        bool bad = fails || genfail;
+        printf("%-22s %6u %6u %6u  %s%s\n", form_info[f].name, cases, fails + genfail, excs, vt,
+                   bad ? "   FAIL" : "");
+        fflush(stdout);
+        t->cases += cases;
+        t->mismatches += fails + genfail;
+        if (bad) t->forms_fail++;
+        else t->forms_pass++;
+    }
+    runner_stop(&r);
+    interp_free(it);
+    return 0;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: difftest [--mode 64|32|all] [--cases N] [--seed S] [--form NAME[,NAME|PREFIX*]]\n"
+                    "                [--show K] [--verbose]\n"
+                    "       RZ_DIFF_CASES=N sets the default number of cases per form\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    Options o = { .modes = { CODE64, CODE32 }, .nmodes = 2, .cases = 200, .seed = 0x5eed2024,
+                  .show = 2 };
+    const char *env = getenv("RZ_DIFF_CASES");
+    if (env && *env)
+        o.cases = (unsigned)strtoul(env, NULL, 0);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--mode") && v) {
+            i++;
+            if (!strcmp(v, "64")) { o.modes[0] = CODE64; o.nmodes = 1; }
+            else if (!strcmp(v, "32")) { o.modes[0] = CODE32; o.nmodes = 1; }
+            else if (!strcmp(v, "all")) { o.nmodes = 2; }
+            else usage();
+        } else if (!strcmp(a, "--cases") && v) { o.cases = (unsigned)strtoul(v, NULL, 0); i++; }
+        else if (!strcmp(a, "--seed") && v) { o.seed = strtoull(v, NULL, 0); i++; }
+        else if (!strcmp(a, "--form") && v) { o.forms = v; i++; }
+        else if (!strcmp(a, "--show") && v) { o.show = (unsigned)strtoul(v, NULL, 0); i++; }
+        else if (!strcmp(a, "--verbose")) { o.verbose = true; o.show = ~0u; }
+        else usage();
+    }
+    if (!o.cases) usage();
+    signal(SIGPIPE, SIG_IGN);
+
+    Totals t = { 0 };
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int m = 0; m < o.nmodes; m++) {
+        const char *path = o.modes[m] == CODE64 ? DIFF_RUNNER64 : DIFF_RUNNER32;
+        if (run_mode(&o, o.modes[m], path, &t)) {
+            fprintf(stderr, "difftest: %d-bit run could not be set up\n", o.modes[m] == CODE64 ? 64 : 32);
+            return 2;
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    printf("total: %" PRIu64 " cases, %" PRIu64 " failing cases, %.1f s\n", t.cases, t.mismatches, secs);
+    if (t.forms_pass + t.forms_fail == 0) {
+        printf("no form selected\n");
+        printf("0 passed, 1 failed\n");
+        return 1;
+    }
+    printf("%u passed, %u failed\n", t.forms_pass, t.forms_fail);
+    return t.forms_fail ? 1 : 0;
+}

@@ -1,0 +1,7 @@
+# System-architecture guests (cpu/seg.c interrupt.c farctl.c task.c system.c msr.c io.c)
+rz_guest_c(sys_pm32 BITS 32 SRCS sys/pm32.c)
+rz_guest_c(sys_ring32 BITS 32 SRCS sys/ring32.c sys/ring32_stubs.asm)
+rz_guest_c(sys_task32 BITS 32 SRCS sys/task32.c)
+rz_guest_c(sys_v86 BITS 32 SRCS sys/v86.c sys/v86_stubs.asm)
+rz_guest_asm(sys_lm64 sys/lm64.asm MODE 64)
+rz_guest_asm(sys_real16 sys/real16.asm MODE 16)
