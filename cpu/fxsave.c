@@ -110,7 +110,9 @@ void FXSAVE_M(CPU *cpu, const Insn *in)
         memcpy(img + 160, cpu->xmm, 16 * nxmm);
         cpu_write_block(cpu, in->seg, ea, img, 160 + 16 * nxmm);
     } else {
-        /* leave MXCSR and MXCSR_MASK as they were in memory */
+        /* leave MXCSR and MXCSR_MASK as they were in memory; both parts
+         * are checked first so a fault writes nothing */
+        cpu_check_write(cpu, in->seg, ea, 160);
         cpu_write_block(cpu, in->seg, ea, img, 24);
         cpu_write_block(cpu, in->seg, ea + 32, img + 32, 128);
     }
