@@ -115,3 +115,18 @@ int machine_load(Machine *m, const char *path, bool is_flat, uint64_t load_addr,
     }
     return 0;
 }
+
+/* Until the firmware and Multiboot loaders land: refuse clearly. */
+int machine_load_bios(Machine *m, const char *path, char *err, size_t errlen)
+{
+    (void)m;
+    snprintf(err, errlen, "%s: -bios is not implemented yet", path);
+    return -1;
+}
+
+int machine_load_kernel(Machine *m, const char *path, const char *cmdline,
+                        const char *initrd, char *err, size_t errlen)
+{
+    (void)cmdline; (void)initrd;
+    return machine_load(m, path, false, 0, CODE32, err, errlen);
+}

@@ -170,6 +170,23 @@ int machine_run(Machine *m)
             fprintf(stderr, ") at %s\n", where);
             return 3;
         }
+        if (r == RUN_TRIPLE_FAULT) {
+            /* One line: the exception chain, where, the mode, the insn. */
+            describe_pc(m, where, sizeof where);
+            fprintf(stderr, "triple fault:");
+            for (unsigned i = 0; i < cpu->exc_chain_len; i++) {
+                int v = cpu->exc_chain[i].vector;
+                fprintf(stderr, "%s %s", i ? " ->" : "",
+                        v >= 0 && v < 32 && exc_names[v] ? exc_names[v] : "?");
+                if (cpu->exc_chain[i].has_error)
+                    fprintf(stderr, "(%#x)", cpu->exc_chain[i].error);
+            }
+            fprintf(stderr, " at %s, %s mode, CPL %u\n", where,
+                    !(cpu->cr0 & 1) ? "real" : (cpu->eflags & F_VM) ? "v8086"
+                    : cpu->code_mode == CODE64 ? "64-bit" : (cpu->efer & (1u << 10)) ? "compatibility"
+                    : cpu->code_mode == CODE32 ? "32-bit protected" : "16-bit protected", cpu->cpl);
+            return 3;
+        }
         if (m->reset_requested) {
             m->reset_requested = false;
             cpu->stop_request = 0;

@@ -56,6 +56,16 @@ void machine_request_reset(Machine *m, const char *why);
  * Sets the CPU up in the mode the image needs. */
 int machine_load(Machine *m, const char *path, bool is_flat, uint64_t load_addr,
                  int flat_mode, char *err, size_t errlen);
+/* -bios: a ROM image mapped at the top of the first MiB (its last 128 KiB,
+ * or all of a smaller one) and just below 4 GiB; the CPU starts at its reset
+ * vector.  Sizes: a multiple of 64 KiB from 64 KiB to 16 MiB. */
+int machine_load_bios(Machine *m, const char *path, char *err, size_t errlen);
+/* -kernel with its options: a Multiboot v1 image (header in the first 8 KiB)
+ * gets cmdline, modules (comma-separated initrd list) and a memory map;
+ * otherwise as machine_load for ELF. */
+int machine_load_kernel(Machine *m, const char *path, const char *cmdline,
+                        const char *initrd, char *err, size_t errlen);
+
 /* Runs until the guest exits, halts for good or stops on an exception.
  * Returns the process exit status. */
 int machine_run(Machine *m);

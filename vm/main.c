@@ -13,6 +13,9 @@ static void usage(FILE *f)
         "usage: ringzero [options]\n"
         "  -kernel FILE        boot an ELF32/ELF64 image (flat protected / long mode)\n"
         "  -bin FILE@ADDR      load a flat binary at ADDR and start there\n"
+        "  -bios FILE          firmware ROM (top of the first MiB and below 4 GiB)\n"
+        "  -append CMDLINE     kernel command line (Multiboot)\n"
+        "  -initrd FILE[,FILE] Multiboot modules\n"
         "  -mode 16|32|64      CPU mode for -bin (default 16: real mode)\n"
         "  -m SIZE             guest RAM, e.g. 128M or 1G (default 128M)\n"
         "  -accel interp       execution tier (the interpreter)\n"
@@ -81,7 +84,8 @@ static unsigned parse_log(const char *list)
 
 int main(int argc, char **argv)
 {
-    const char *kernel = NULL, *bin = NULL, *logfile = NULL;
+    const char *kernel = NULL, *bin = NULL, *logfile = NULL, *bios = NULL;
+    const char *append = "", *initrd = NULL;
     uint64_t ram = 128ull << 20, bin_addr = 0;
     int mode = CODE16;
     unsigned log_mask = 0;
@@ -105,6 +109,9 @@ int main(int argc, char **argv)
             bad_usage("option '%s' needs an argument (or is unknown)", a);
         const char *v = argv[++i];
         if (!strcmp(a, "-kernel")) kernel = v;
+        else if (!strcmp(a, "-bios")) bios = v;
+        else if (!strcmp(a, "-append")) append = v;
+        else if (!strcmp(a, "-initrd")) initrd = v;
         else if (!strcmp(a, "-bin")) {
             const char *at = strrchr(v, '@');
             char *end;
@@ -141,8 +148,10 @@ int main(int argc, char **argv)
             bad_usage("unknown option '%s'", a);
         }
     }
-    if (!kernel == !bin)
-        bad_usage("%s", "give exactly one guest: -kernel FILE or -bin FILE@ADDR");
+    if ((kernel != NULL) + (bin != NULL) + (bios != NULL) != 1)
+        bad_usage("%s", "give exactly one guest: -kernel FILE, -bin FILE@ADDR or -bios FILE");
+    if ((initrd || *append) && !kernel)
+        bad_usage("%s", "-initrd and -append go with -kernel");
 
     Machine *m = calloc(1, sizeof *m);
     char err[256];
@@ -156,7 +165,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "ringzero: -D %s: %s\n", logfile, strerror(errno));
         return 2;
     }
-    if (machine_load(m, kernel ? kernel : bin, bin != NULL, bin_addr, mode, err, sizeof err)) {
+    int lr = bios ? machine_load_bios(m, bios, err, sizeof err)
+           : kernel ? machine_load_kernel(m, kernel, append, initrd, err, sizeof err)
+           : machine_load(m, bin, true, bin_addr, mode, err, sizeof err);
+    if (lr) {
         fprintf(stderr, "ringzero: %s\n", err);
         return 1;
     }
