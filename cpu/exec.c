@@ -263,7 +263,7 @@ int cpu_step(CPU *cpu)
     int ret = RUN_OK;
     cpu->fault_jmp = &jb;
     cpu->exc_vector = -1;
-    cpu->intr_shadow = 0;
+    const uint8_t shadow = cpu->intr_shadow;
     if (setjmp(jb)) {
         cpu->event_ext = 0;
         ret = RUN_EXCEPTION;
@@ -283,6 +283,8 @@ int cpu_step(CPU *cpu)
     form_handler[in.form](cpu, &in);
     cpu->rip = cpu->next_rip;
     cpu->icount++;
+    if (shadow)
+        cpu->intr_shadow = 0;  /* the shadowed instruction has run */
 out:
     cpu->fault_jmp = saved;
     return ret;

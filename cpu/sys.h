@@ -90,8 +90,6 @@ void load_cs(CPU *cpu, uint16_t sel, const Desc *d, unsigned cpl);
  * become null. */
 void seg_validate_outer(CPU *cpu);
 void cpu_update_mode(CPU *cpu);
-/* Checks a code-segment descriptor for a far transfer (not-present after the
- * type checks). */
 
 /* farctl.c */
 void far_jump_or_call(CPU *cpu, uint16_t sel, uint64_t off, unsigned osz, bool call);

@@ -272,12 +272,14 @@ static void mmio_write(void *o, uint64_t addr, uint64_t val, unsigned size)
 
 static unsigned code_writes;
 static uint64_t code_write_pa;
+static bool keep_mark;
 static void on_code_write(void *opaque, uint64_t pa, unsigned size)
 {
     (void)opaque; (void)size;
     code_writes++;
     code_write_pa = pa;
-    M->mem.code_pages[pa >> 12] = 0;   /* as the code cache does after invalidating */
+    if (!keep_mark)   /* the code cache unmarks a page once it dropped its blocks */
+        M->mem.code_pages[pa >> 12] = 0;
 }
 
 static void test_regions(void)
@@ -314,7 +316,7 @@ static void test_regions(void)
     /* Code pages: a write tag cached before the page held code must stop
      * being fast once code is fetched from it, through every alias. */
     M->mem.code_write = on_code_write;
-    const uint32_t c1 = 0x60000000, c2 = 0x60400000;  /* two mappings of one page */
+    const uint32_t c1 = 0x60000000, c2 = 0x60405000;  /* two mappings of one page, other slots */
     map32(c1, 0x230000, P | RW);
     map32(c2, 0x230000, P | RW);
     CHECK_EQ(try_write(c1 + 4, 4, 0x90909090), -1);
@@ -343,6 +345,13 @@ static void test_regions(void)
     CHECK_EQ(try_write(c1 + 0xffe, 4, 0x11223344), -1);
     CHECK_EQ(code_writes, 4);
     CHECK_EQ(M->mem.ram[0x231001], 0x11);
+    /* a page that stays marked keeps every write on the slow path */
+    keep_mark = true;
+    mem_mark_code(&M->mem, 0x230000);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(try_write(c2 + 8 + i, 1, 0x90), -1);
+    CHECK_EQ(code_writes, 7);
+    keep_mark = false;
     M->mem.code_write = NULL;
 }
 
