@@ -15,6 +15,7 @@ typedef struct CPU CPU;
 typedef struct Insn Insn;
 typedef struct Mem Mem;
 typedef struct CodeCache CodeCache;
+struct Block;
 
 enum { R_AX, R_CX, R_DX, R_BX, R_SP, R_BP, R_SI, R_DI,
        R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
@@ -132,6 +133,13 @@ struct CPU {
     /* The board's clock in ns (host time or -icount); the TSC runs at 1 GHz
      * from it.  NULL: the TSC counts instructions. */
     uint64_t (*clock_ns)(CPU *cpu);
+    /* Tracing hooks for -d (vm/log.c installs them; NULL when off, so the
+     * loop pays one test per block):  in_asm when a block is decoded, exec /
+     * cpu before a block runs, int when an exception or interrupt is
+     * delivered (vector, error code or -1, software INT n or not). */
+    void (*trace_block_built)(CPU *cpu, const struct Block *b);
+    void (*trace_block_exec)(CPU *cpu, const struct Block *b);
+    void (*trace_event)(CPU *cpu, int vector, int64_t error, bool software);
     void *opaque;         /* owner (the Machine) */
 };
 

@@ -174,6 +174,8 @@ static Block *build_block(CPU *cpu, uint64_t pa, uint64_t key)
     }
     b->ninsns = (uint16_t)n;
     codecache_commit(cpu->cc, b, pa_last);
+    if (cpu->trace_block_built)
+        cpu->trace_block_built(cpu, b);
     return b;
 }
 
@@ -201,6 +203,8 @@ static void run_block(CPU *cpu, Block *b, uint64_t budget)
     uint64_t gen = codecache_generation(cpu->cc);
     unsigned n = b->ninsns < budget ? b->ninsns : (unsigned)budget;
     b->exec_count++;
+    if (cpu->trace_block_exec)
+        cpu->trace_block_exec(cpu, b);
     for (unsigned i = 0; i < n; i++) {
         const Insn *in = &b->insns[i];
         cpu->next_rip = cpu->rip + in->len;
