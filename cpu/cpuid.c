@@ -50,19 +50,19 @@ static const CpuidBit user_features[] = {
  * MSRs, APIC, ...), and off again if it is ever withdrawn. */
 static const CpuidBit system_features[] = {
     { L1, CPUID_EDX, 1, false },   /* VME: virtual-8086 mode extensions */
-    { L1, CPUID_EDX, 2, false },   /* DE: debugging extensions (CR4.DE) */
-    { L1, CPUID_EDX, 3, false },   /* PSE: 4 MiB pages */
-    { L1, CPUID_EDX, 5, false },   /* MSR: RDMSR/WRMSR */
-    { L1, CPUID_EDX, 6, false },   /* PAE */
+    { L1, CPUID_EDX, 2, true  },   /* DE: debugging extensions (CR4.DE) */
+    { L1, CPUID_EDX, 3, true  },   /* PSE: 4 MiB pages */
+    { L1, CPUID_EDX, 5, true  },   /* MSR: RDMSR/WRMSR */
+    { L1, CPUID_EDX, 6, true  },   /* PAE */
     { L1, CPUID_EDX, 7, false },   /* MCE: machine-check exception */
     { L1, CPUID_EDX, 9, false },   /* APIC: on-chip local APIC */
-    { L1, CPUID_EDX, 11, false },  /* SEP: SYSENTER/SYSEXIT */
-    { L1, CPUID_EDX, 12, false },  /* MTRR */
-    { L1, CPUID_EDX, 13, false },  /* PGE: global pages */
+    { L1, CPUID_EDX, 11, true  },  /* SEP: SYSENTER/SYSEXIT */
+    { L1, CPUID_EDX, 12, true  },  /* MTRR */
+    { L1, CPUID_EDX, 13, true  },  /* PGE: global pages */
     { L1, CPUID_EDX, 14, false },  /* MCA: machine-check architecture */
-    { L1, CPUID_EDX, 16, false },  /* PAT */
-    { L1, CPUID_EDX, 17, false },  /* PSE-36 */
-    { L1, CPUID_EDX, 19, false },  /* CLFSH: CLFLUSH */
+    { L1, CPUID_EDX, 16, true  },  /* PAT */
+    { L1, CPUID_EDX, 17, true  },  /* PSE-36 */
+    { L1, CPUID_EDX, 19, true  },  /* CLFSH: CLFLUSH */
 };
 
 static void set_bits(const CpuidBit *t, size_t n, uint32_t leaf, uint32_t out[4])

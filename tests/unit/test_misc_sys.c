@@ -81,10 +81,13 @@ static void test_cpuid(void)
     /* SSE3 SSSE3 CX16 POPCNT on; SSE4.1/4.2, MOVBE, AVX, XSAVE, hypervisor off */
     const uint32_t ecx_on = 1u << 0 | 1u << 9 | 1u << 13 | 1u << 23;
     CHECK(o[CPUID_ECX] == ecx_on, "leaf1 ecx %#x", o[CPUID_ECX]);
-    /* system list starts off: PSE PAE PGE MSR SEP PAT CLFSH APIC MTRR */
-    const uint32_t sys = 1u << 3 | 1u << 5 | 1u << 6 | 1u << 9 | 1u << 11 | 1u << 12 |
-                         1u << 13 | 1u << 16 | 1u << 19;
-    CHECK((o[CPUID_EDX] & sys) == 0, "system bits %#x", o[CPUID_EDX] & sys);
+    /* System features implemented: DE PSE MSR PAE SEP MTRR PGE PAT PSE-36
+     * CLFSH; not: VME MCE APIC MCA. */
+    const uint32_t sys_on = 1u << 2 | 1u << 3 | 1u << 5 | 1u << 6 | 1u << 11 | 1u << 12 |
+                            1u << 13 | 1u << 16 | 1u << 17 | 1u << 19;
+    const uint32_t sys_off = 1u << 1 | 1u << 7 | 1u << 9 | 1u << 14;
+    CHECK((o[CPUID_EDX] & sys_on) == sys_on && !(o[CPUID_EDX] & sys_off), "system bits %#x",
+          o[CPUID_EDX] & (sys_on | sys_off));
     cpuid_query(7, 0, o);
     CHECK(o[0] == 0 && o[1] == 0 && o[2] == 0 && o[3] == 0, "leaf 7 advertises %#x %#x %#x",
           o[1], o[2], o[3]);
