@@ -104,7 +104,7 @@ static void test_cpuid(void)
     CHECK(o[0] == 0x80000008, "max ext leaf %#x", o[0]);
     cpuid_query(0x80000008, 0, o);
     CHECK((o[0] & 0xff) == 40 && ((o[0] >> 8) & 0xff) == 48, "address sizes %#x", o[0]);
-    CHECK(cpuid_has(1, CPUID_ECX, 13) && !cpuid_has(1, CPUID_EDX, 6), "cpuid_has");
+    CHECK(cpuid_has(1, CPUID_ECX, 13) && cpuid_has(1, CPUID_EDX, 6) && !cpuid_has(1, CPUID_EDX, 9), "cpuid_has");
     /* sub-leaf comes from ECX: leaf 7 sub-leaf 1 is empty */
     cpu->rip = 0x1000;
     cpu->regs[R_AX] = 0x80000008;
