@@ -1,6 +1,17 @@
 #!/usr/bin/env bash
-# Runs the benchmarks and prints their figures (ratios come from one run).
+# Runs every benchmark once and prints its figures; ratios to native come
+# from the same run (absolute times drift on shared machines).
+#   bench/run.sh [build-dir] [scale]   (defaults: build, 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x build/bench/bench_interp ] || scripts/setup.sh >/dev/null
-build/bench/bench_interp "${1:-20000000}"
+build=${1:-build}
+scale=${2:-1}
+[ -x "$build/bench/bench_interp" ] && [ -x "$build/bench/bench_mmu" ] || {
+    if [ "$build" = build ]; then scripts/setup.sh >/dev/null; fi
+    cmake --build "$build" -j2 --target bench_interp bench_mmu >/dev/null
+}
+iters=$(awk -v s="$scale" 'BEGIN { n = int(20000000 * s); print n < 1 ? 1 : n }')
+echo "== tier 0, flat 64-bit loop (bench_interp $iters)"
+"$build/bench/bench_interp" "$iters"
+echo "== memory translation, SMC (bench_mmu $scale)"
+"$build/bench/bench_mmu" "$scale"

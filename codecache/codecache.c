@@ -5,20 +5,10 @@
 #include <string.h>
 
 #include "../softmmu/mem.h"
+#include "../softmmu/tlb.h"
 
-#define HASH_BITS 14
+#define HASH_BITS CC_HASH_BITS
 #define POOL_BLOCKS 16384
-
-struct CodeCache {
-    Mem *mem;
-    Block *hash[1u << HASH_BITS];
-    Block **page_head;    /* per RAM page: blocks built from it */
-    uint64_t npages;
-    Block *pool;
-    uint32_t used;
-    uint64_t generation;
-    CodeCacheStats stats;
-};
 
 static void on_code_write(void *opaque, uint64_t paddr, unsigned size)
 {
@@ -96,6 +86,7 @@ Block *codecache_alloc(CodeCache *cc, uint64_t pa, uint64_t key)
     b->valid = 0;
     b->hash_next = NULL;
     b->page_next[0] = b->page_next[1] = NULL;
+    b->succ[0] = b->succ[1] = NULL;
     return b;
 }
 
@@ -119,6 +110,19 @@ void codecache_commit(CodeCache *cc, Block *b, uint64_t pa_last)
     cc->stats.blocks_built++;
 }
 
+/* Dead blocks leave their hash chain at once: code that rewrites itself in
+ * a loop would otherwise grow one chain by a block per rewrite until the
+ * pool is flushed, and every lookup would walk it. */
+static void unlink_hash(CodeCache *cc, Block *b)
+{
+    for (Block **p = &cc->hash[hash(b->pa, b->key)]; *p; p = &(*p)->hash_next)
+        if (*p == b) {
+            *p = b->hash_next;
+            b->hash_next = NULL;
+            return;
+        }
+}
+
 void codecache_invalidate_page(CodeCache *cc, uint64_t paddr)
 {
     uint64_t page = paddr >> 12;
@@ -132,13 +136,22 @@ void codecache_invalidate_page(CodeCache *cc, uint64_t paddr)
         if (b->valid) {
             b->valid = 0;
             cc->stats.invalidations++;
+            unlink_hash(cc, b);
         }
         b = next;
     }
     cc->page_head[page] = NULL;
     cc->mem->code_pages[page] = 0;
     cc->generation++;
+    /* Every CPU that can run code from this memory has a TLB on its list. */
+    for (Tlb *t = cc->mem->tlbs; t; t = t->next)
+        __atomic_fetch_or(&t->cpu->stop_request, CC_STOP_CODE, __ATOMIC_RELAXED);
 }
 
-uint64_t codecache_generation(const CodeCache *cc) { return cc->generation; }
-const CodeCacheStats *codecache_stats(const CodeCache *cc) { return &cc->stats; }
+const CodeCacheStats *codecache_stats(CodeCache *cc)
+{
+    cc->stats_view = cc->stats;
+    cc->stats_view.lookups += cc->stats.chained;
+    cc->stats_view.hits += cc->stats.chained;
+    return &cc->stats_view;
+}

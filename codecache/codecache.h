@@ -15,6 +15,12 @@
 
 #define BLOCK_MAX_INSNS 64
 
+/* Bit of CPU.stop_request the cache sets in every CPU sharing its memory
+ * when it invalidates code: the tier-0 loop tests stop_request alone after
+ * each instruction, so a block that wrote code (possibly its own next
+ * instruction) stops there; the loop clears this bit and goes on. */
+#define CC_STOP_CODE 2
+
 typedef struct Block {
     uint64_t pa;          /* physical address of the first byte */
     uint64_t pa_end;      /* physical page of the last byte (for spanning) */
@@ -22,6 +28,11 @@ typedef struct Block {
     uint64_t rip;         /* linear address it was built at */
     struct Block *hash_next;
     struct Block *page_next[2]; /* per-RAM-page lists for invalidation */
+    /* The blocks that ran after this one most recently: a hint that saves
+     * the hash lookup.  Never trusted: the loop checks (pa, key, rip, valid)
+     * of a hint exactly as a lookup would, so a stale or recycled pointer is
+     * only a miss. */
+    struct Block *succ[2];
     uint32_t exec_count;
     uint16_t ninsns;
     uint8_t valid;
@@ -30,8 +41,24 @@ typedef struct Block {
 
 typedef struct CodeCacheStats {
     uint64_t blocks_built, lookups, hits, invalidations, flushes;
+    uint64_t chained;     /* of the hits, found through a successor hint */
 } CodeCacheStats;
 
+#define CC_HASH_BITS 14
+
+/* Public only so the tier-0 loop reads the generation and counts hint hits
+ * without a call; everything else goes through the functions below. */
+struct CodeCache {
+    uint64_t generation;
+    CodeCacheStats stats;
+    Mem *mem;
+    Block *hash[1u << CC_HASH_BITS];
+    Block **page_head;    /* per RAM page: blocks built from it */
+    uint64_t npages;
+    Block *pool;
+    uint32_t used;
+    CodeCacheStats stats_view;  /* what codecache_stats returns */
+};
 typedef struct CodeCache CodeCache;
 
 CodeCache *codecache_new(Mem *mem);
@@ -46,7 +73,9 @@ void codecache_flush(CodeCache *cc);
 void codecache_invalidate_page(CodeCache *cc, uint64_t paddr);
 /* Bumped on every invalidation: a running block compares it after each
  * instruction. */
-uint64_t codecache_generation(const CodeCache *cc);
-const CodeCacheStats *codecache_stats(const CodeCache *cc);
+static inline uint64_t codecache_generation(const CodeCache *cc) { return cc->generation; }
+/* Counts so far; lookups and hits include the hint hits (chained), which
+ * the loop counts alone to save two increments per block. */
+const CodeCacheStats *codecache_stats(CodeCache *cc);
 
 #endif

@@ -4,6 +4,7 @@
 #include "cpu.h"
 #include "operand.h"
 #include "../softmmu/mem.h"
+#include "../softmmu/tlb.h"
 
 static bool canonical(uint64_t a)
 {
@@ -15,6 +16,8 @@ static _Noreturn void seg_fault(CPU *cpu, int seg)
     cpu_raise(cpu, seg == S_SS ? EXC_SS : EXC_GP, 0, true);
 }
 
+/* The full segmentation check; seg_lin_fast (operand.h) answers the common
+ * cases inline and sends everything else here. */
 uint64_t cpu_lin(CPU *cpu, int seg, uint64_t off, unsigned size, int access)
 {
     if (cpu->code_mode == CODE64) {
@@ -44,14 +47,32 @@ uint64_t cpu_lin(CPU *cpu, int seg, uint64_t off, unsigned size, int access)
     return (s->base + off) & 0xffffffffull;
 }
 
+/* Out of line on purpose: these are the slow halves of cpu_read_fast and
+ * cpu_write_fast, and the entry for callers outside the hot handlers. */
 uint64_t cpu_read(CPU *cpu, int seg, uint64_t off, unsigned size)
 {
-    return mem_lin_read(cpu, cpu_lin(cpu, seg, off, size, ACC_READ), size);
+    uint64_t lin;
+    if (!seg_lin_fast(cpu, seg, off, size, ACC_READ, &lin))
+        lin = cpu_lin(cpu, seg, off, size, ACC_READ);
+    return tlb_read(cpu, lin, size);
 }
 
 void cpu_write(CPU *cpu, int seg, uint64_t off, unsigned size, uint64_t val)
 {
-    mem_lin_write(cpu, cpu_lin(cpu, seg, off, size, ACC_WRITE), val, size);
+    uint64_t lin;
+    if (!seg_lin_fast(cpu, seg, off, size, ACC_WRITE, &lin))
+        lin = cpu_lin(cpu, seg, off, size, ACC_WRITE);
+    tlb_write(cpu, lin, val, size);
+}
+
+uint64_t cpu_read_E(CPU *cpu, const Insn *in, unsigned size)
+{
+    return cpu_read_fast(cpu, in->seg, insn_ea_inline(cpu, in), size);
+}
+
+void cpu_write_E(CPU *cpu, const Insn *in, unsigned size, uint64_t v)
+{
+    cpu_write_fast(cpu, in->seg, insn_ea_inline(cpu, in), size, v);
 }
 
 void cpu_check_write(CPU *cpu, int seg, uint64_t off, unsigned size)
@@ -116,14 +137,4 @@ uint64_t cpu_pop(CPU *cpu, unsigned size)
 uint64_t cpu_get_reg(CPU *cpu, unsigned r, unsigned size) { return get_reg(cpu, r, size); }
 void cpu_set_reg(CPU *cpu, unsigned r, unsigned size, uint64_t v) { set_reg(cpu, r, size, v); }
 
-uint64_t insn_ea(CPU *cpu, const Insn *in)
-{
-    uint64_t a = (uint64_t)in->disp;
-    if (in->flags & IF_RIPREL)
-        a += cpu->rip + in->len;
-    if (in->base != REG_NONE)
-        a += cpu->regs[in->base];
-    if (in->index != REG_NONE)
-        a += cpu->regs[in->index] << in->scale;
-    return a & size_mask(in->asz);
-}
+uint64_t (insn_ea)(CPU *cpu, const Insn *in) { return insn_ea_inline(cpu, in); }

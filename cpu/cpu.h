@@ -126,7 +126,8 @@ struct CPU {
     Mem *mem;             /* guest memory and I/O */
     CodeCache *cc;        /* decoded blocks (tier 0) */
     struct Tlb *tlb;      /* softmmu's translation cache for this CPU */
-    volatile int stop_request; /* set by devices (reset, exit) to leave cpu_run */
+    volatile int stop_request; /* set by devices (reset, exit) to leave cpu_run;
+                                  bit 1 (CC_STOP_CODE): code was invalidated */
     /* Hooks the board installs (issue 3): external interrupt delivery. */
     bool (*intr_pending)(CPU *cpu);
     int (*intr_ack)(CPU *cpu);
@@ -136,12 +137,19 @@ struct CPU {
     /* Tracing hooks for -d (vm/log.c installs them; NULL when off, so the
      * loop pays one test per block):  in_asm when a block is decoded, exec /
      * cpu before a block runs, int when an exception or interrupt is
-     * delivered (vector, error code or -1, software INT n or not). */
+     * delivered (vector, error code or -1, TRACE_* kind). */
     void (*trace_block_built)(CPU *cpu, const struct Block *b);
     void (*trace_block_exec)(CPU *cpu, const struct Block *b);
-    void (*trace_event)(CPU *cpu, int vector, int64_t error, bool software);
+    void (*trace_event)(CPU *cpu, int vector, int64_t error, int kind);
     void *opaque;         /* owner (the Machine) */
 };
+
+/* trace_event kinds.  An exception's chain is reported in order: the first
+ * (TRACE_EXC), each one raised while delivering the previous (TRACE_NESTED),
+ * the #DF escalation (TRACE_DOUBLE), and the one raised while delivering
+ * #DF (TRACE_TRIPLE: the CPU shuts down).  RIP is the interrupted insn. */
+enum { TRACE_EXC, TRACE_NESTED, TRACE_DOUBLE, TRACE_TRIPLE,
+       TRACE_SOFT /* INT n, INT3, INTO */, TRACE_EXT /* from the PIC */, TRACE_NMI };
 
 /* Exit reasons from cpu_run */
 enum { RUN_OK = 0, RUN_HALT, RUN_EXCEPTION, RUN_STOP, RUN_LIMIT,

@@ -15,6 +15,7 @@
 #include "../codecache/codecache.h"
 #include "../softmmu/mem.h"
 #include "../softmmu/paging.h"
+#include "../softmmu/tlb.h"
 #include "cpuid.h"
 
 const Handler form_handler[FORM_COUNT] = {
@@ -126,13 +127,16 @@ _Noreturn void cpu_raise(CPU *cpu, int vector, uint32_t error, bool has_error)
     longjmp(*cpu->fault_jmp, 1);
 }
 
-/* Every bit that changes how code decodes or what a handler does. */
-static uint64_t mode_key(const CPU *cpu)
+/* Every bit that changes how code decodes or what a handler does.  Only
+ * equality matters, so the bits stay where they are (no tests, few shifts):
+ * code_mode 0..1, CPL 2..3, CR0.PE/WP/PG 4/20/35, EFLAGS.VM 40, SS.B 41,
+ * EFER.LMA 42. */
+static inline uint64_t mode_key(const CPU *cpu)
 {
     return (uint64_t)cpu->code_mode | (uint64_t)cpu->cpl << 2 |
-           (cpu->cr0 & 0x80010001ull) << 4 | (uint64_t)((cpu->eflags & F_VM) != 0) << 40 |
-           (uint64_t)((cpu->seg[S_SS].attr & SA_DB) != 0) << 41 |
-           (uint64_t)((cpu->efer & (1u << 10)) != 0) << 42;
+           (cpu->cr0 & 0x80010001ull) << 4 | (uint64_t)(cpu->eflags & F_VM) << (40 - 17) |
+           (uint64_t)(cpu->seg[S_SS].attr & SA_DB) << (41 - 14) |
+           (cpu->efer & (1u << 10)) << (42 - 10);
 }
 
 static uint64_t code_lin(const CPU *cpu)
@@ -179,41 +183,88 @@ static Block *build_block(CPU *cpu, uint64_t pa, uint64_t key)
     return b;
 }
 
-static Block *find_block(CPU *cpu)
+/* Physical address of code at lin: the TLB's execute tag inline (as
+ * mem_translate's own lookup does, slow-path bits ignored), the walk out of
+ * line. */
+static inline uint64_t code_pa(CPU *cpu, uint64_t lin)
 {
+    const Tlb *t = cpu->tlb;
+    if (__builtin_expect(t != NULL, 1)) {
+        bool user = cpu->cpl == 3;
+        unsigned idx = (lin >> 12) & (TLB_ENTRIES - 1);
+        if ((t->e[user][idx].tag[ACC_EXEC] & ~(uint64_t)TLB_SLOW) == (lin & TLB_PAGE_MASK))
+            return t->info[user][idx].pa | (lin & 0xfff);
+    }
+    return mem_translate(cpu, lin, ACC_EXEC);
+}
+
+/* The block for cpu->rip.  prev (the block that ran just before, or NULL)
+ * remembers its successors: a hint is used only when it passes the same
+ * checks a hash lookup makes, so hints never change what runs. */
+static Block *find_block(CPU *cpu, Block *prev)
+{
+    CodeCache *cc = cpu->cc;
     uint64_t lin = code_lin(cpu);
-    uint64_t pa = mem_translate(cpu, lin, ACC_EXEC);
+    uint64_t pa = code_pa(cpu, lin);
     uint64_t key = mode_key(cpu);
-    Block *b = codecache_lookup(cpu->cc, pa, key);
-    if (b && b->rip == cpu->rip && (b->pa_end >> 12) != (pa >> 12)) {
+    Block *b = NULL;
+    if (prev) {
+        for (int i = 0; i < 2; i++) {
+            Block *s = prev->succ[i];
+            if (s && s->pa == pa && s->rip == cpu->rip && s->key == key && s->valid) {
+                b = s;
+                cc->stats.chained++;  /* also a lookup and a hit (codecache_stats) */
+                break;
+            }
+        }
+    }
+    if (!b) {
+        b = codecache_lookup(cc, pa, key);
+        if (b && b->rip != cpu->rip)
+            b = NULL;
+    }
+    if (b && (b->pa_end >> 12) != (pa >> 12)) {
         /* Spanning block: the second page must still map where it did. */
-        uint64_t second = mem_translate(cpu, (lin | 4095) + 1, ACC_EXEC);
+        uint64_t second = code_pa(cpu, (lin | 4095) + 1);
         if ((second >> 12) != (b->pa_end >> 12))
             b = NULL;
     }
-    if (!b || b->rip != cpu->rip)
+    if (!b)
         b = build_block(cpu, pa, key);
+    if (prev && prev->succ[0] != b) {
+        prev->succ[1] = prev->succ[0];
+        prev->succ[0] = b;
+    }
     return b;
 }
 
-/* Runs the instructions of b; returns early if the cache generation changes
- * (the block wrote code) or a stop is requested. */
-static void run_block(CPU *cpu, Block *b, uint64_t budget)
+/* Runs up to budget (>= 1) instructions of b.  After each one a single
+ * word says whether to leave early: stop_request, which devices set and the
+ * code cache sets (CC_STOP_CODE) when a store invalidated decoded code.
+ * HLT ends its block (A_END), so halted needs no test here. */
+static inline void run_block(CPU *cpu, Block *b, uint64_t budget)
 {
-    uint64_t gen = codecache_generation(cpu->cc);
-    unsigned n = b->ninsns < budget ? b->ninsns : (unsigned)budget;
+    const Insn *in = b->insns;
+    const Insn *end = in + (b->ninsns < budget ? b->ninsns : budget);
     b->exec_count++;
     if (cpu->trace_block_exec)
         cpu->trace_block_exec(cpu, b);
-    for (unsigned i = 0; i < n; i++) {
-        const Insn *in = &b->insns[i];
+    do {
         cpu->next_rip = cpu->rip + in->len;
         form_handler[in->form](cpu, in);
         cpu->rip = cpu->next_rip;
         cpu->icount++;
-        if (codecache_generation(cpu->cc) != gen || cpu->stop_request || cpu->halted)
-            break;
-    }
+        in++;
+    } while (in != end && !cpu->stop_request);
+}
+
+/* cpu_poll_interrupts without the call when it has nothing to do: it acts
+ * only on an NMI or, with IF set, on the board's pending line. */
+static inline bool poll_interrupts(CPU *cpu)
+{
+    if (!cpu->nmi_pending && !((cpu->eflags & F_IF) && cpu->intr_pending))
+        return false;
+    return cpu_poll_interrupts(cpu);
 }
 
 int cpu_run(CPU *cpu, uint64_t max_insns)
@@ -222,6 +273,7 @@ int cpu_run(CPU *cpu, uint64_t max_insns)
     jmp_buf *saved = cpu->fault_jmp;
     int ret = RUN_LIMIT;
     const uint64_t end = cpu->icount + max_insns;
+    Block *prev = NULL;
     cpu->fault_jmp = &jb;
     if (cpu->triple_fault) {
         /* Shutdown: nothing runs until the board resets the CPU. */
@@ -229,6 +281,7 @@ int cpu_run(CPU *cpu, uint64_t max_insns)
         return RUN_TRIPLE_FAULT;
     }
     if (setjmp(jb)) {
+        prev = NULL;
         if (!cpu_deliver_exception(cpu)) {
             ret = cpu->triple_fault ? RUN_TRIPLE_FAULT : RUN_EXCEPTION;
             goto out;
@@ -236,24 +289,31 @@ int cpu_run(CPU *cpu, uint64_t max_insns)
     }
     while (cpu->icount < end) {
         if (cpu->stop_request) {
-            ret = RUN_STOP;
-            break;
+            if (cpu->stop_request & ~CC_STOP_CODE) {
+                ret = RUN_STOP;
+                break;
+            }
+            /* Only code changed: the lookup below sees the new bytes. */
+            __atomic_fetch_and(&cpu->stop_request, ~CC_STOP_CODE, __ATOMIC_RELAXED);
         }
         /* STI, MOV SS and POP SS end their block and hold off interrupts
          * (and NMI) until the one instruction after them has run. */
-        if (!cpu->intr_shadow && cpu_poll_interrupts(cpu))
+        if (!cpu->intr_shadow && poll_interrupts(cpu)) {
+            prev = NULL;
             continue;
+        }
         if (cpu->halted) {
             ret = RUN_HALT;
             break;
         }
-        Block *b = find_block(cpu);
+        Block *b = find_block(cpu, prev);
         if (cpu->intr_shadow) {
             run_block(cpu, b, 1);
             cpu->intr_shadow = 0;
         } else {
             run_block(cpu, b, end - cpu->icount);
         }
+        prev = b;
     }
 out:
     cpu->fault_jmp = saved;

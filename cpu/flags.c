@@ -7,7 +7,7 @@
 #include "cpu.h"
 #include "operand.h"
 
-static uint32_t lazy_cf(const LazyFlags *lf, uint32_t eflags)
+static inline uint32_t lazy_cf(const LazyFlags *lf, uint32_t eflags)
 {
     switch (lf->op) {
     case LF_ADD: return lf->res < lf->a || (lf->res == lf->a && lf->b != 0);
@@ -17,7 +17,7 @@ static uint32_t lazy_cf(const LazyFlags *lf, uint32_t eflags)
     }
 }
 
-static uint32_t lazy_of(const LazyFlags *lf)
+static inline uint32_t lazy_of(const LazyFlags *lf)
 {
     uint64_t sb = sign_bit(lf->size);
     switch (lf->op) {

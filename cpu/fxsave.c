@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "simd.h"
+#include "x87.h"
 #include "../softmmu/mem.h"
 
 #define EFER_FFXSR (1u << 14)
@@ -131,7 +132,9 @@ void FXRSTOR_M(CPU *cpu, const Insn *in)
         cpu_gp0(cpu);
 
     X87 *f = &cpu->fpu;
-    f->fcw = get16(img + 0);
+    /* FXRSTOR drops the reserved FCW bits as FLDCW does (host: an image
+     * FCW of 0xfffe loads as 0x1f7e, 0xff00 as 0x1f40). */
+    f->fcw = (uint16_t)((get16(img + 0) & FCW_WRITABLE) | FCW_FORCED);
     f->fsw = get16(img + 2);
     f->fop = get16(img + 6) & 0x7ff;
     if (in->flags & IF_REXW) {

@@ -11,6 +11,13 @@
 #include "sys.h"
 #include "../softmmu/mem.h"
 
+/* -d int: one report per event, before its delivery (NULL when off). */
+static inline void trace(CPU *cpu, int kind, int vector, bool has_error, uint32_t error)
+{
+    if (cpu->trace_event)
+        cpu->trace_event(cpu, vector, has_error ? (int64_t)error : -1, kind);
+}
+
 static void real_mode_vector(CPU *cpu, int vector, uint64_t return_ip)
 {
     if ((uint32_t)vector * 4 + 3 > cpu->idtr.limit)
@@ -273,6 +280,7 @@ void cpu_interrupt(CPU *cpu, int vector, uint64_t return_rip, bool software)
 {
     if (software && (cpu->eflags & F_VM) && iopl(cpu) < 3)
         cpu_gp0(cpu);
+    trace(cpu, software ? TRACE_SOFT : TRACE_EXT, vector, false, 0);
     deliver_event(cpu, vector, return_rip, software, false, 0);
 }
 
@@ -303,12 +311,15 @@ bool cpu_deliver_exception(CPU *cpu)
     jmp_buf jb, *saved = cpu->fault_jmp;
     cpu->exc_chain_len = 0;
     chain_add(cpu, vec, err, has_err);
+    trace(cpu, TRACE_EXC, vec, has_err, err);
     cpu->intr_shadow = 0;
     cpu->halted = 0;
     cpu->fault_jmp = &jb;
     if (setjmp(jb)) {
         int v2 = cpu->exc_vector;
         chain_add(cpu, v2, cpu->exc_error, cpu->exc_has_error);
+        trace(cpu, vec == EXC_DF ? TRACE_TRIPLE : TRACE_NESTED, v2, cpu->exc_has_error,
+              cpu->exc_error);
         if (vec == EXC_DF) {
             cpu->triple_fault = 1;
             cpu->event_ext = 0;
@@ -321,6 +332,7 @@ bool cpu_deliver_exception(CPU *cpu)
             err = 0;
             has_err = true;
             chain_add(cpu, EXC_DF, 0, true);
+            trace(cpu, TRACE_DOUBLE, EXC_DF, true, 0);
         } else {
             vec = v2;
             err = cpu->exc_error;
@@ -347,6 +359,7 @@ bool cpu_poll_interrupts(CPU *cpu)
         cpu->nmi_blocked = 1;
         cpu->halted = 0;
         cpu->event_ext = 1;
+        trace(cpu, TRACE_NMI, EXC_NMI, false, 0);
         deliver_event(cpu, EXC_NMI, cpu->rip, false, false, 0);
         cpu->event_ext = 0;
         return true;
@@ -356,6 +369,7 @@ bool cpu_poll_interrupts(CPU *cpu)
     int vector = cpu->intr_ack(cpu);
     cpu->halted = 0;
     cpu->event_ext = 1;
+    trace(cpu, TRACE_EXT, vector, false, 0);
     deliver_event(cpu, vector, cpu->rip, false, false, 0);
     cpu->event_ext = 0;
     return true;
@@ -366,6 +380,7 @@ void INT1(CPU *cpu, const Insn *in)
 {
     (void)in;
     cpu->event_ext = 1;
+    trace(cpu, TRACE_EXC, EXC_DB, false, 0);
     deliver_event(cpu, EXC_DB, cpu->next_rip, false, false, 0);
     cpu->event_ext = 0;
 }

@@ -9,6 +9,7 @@
 
 #include "cpu.h"
 #include "insn.h"
+#include "../softmmu/tlb.h"
 
 /* Handler prototypes, derived from the opcode table. */
 #define FORM(name, map, opc, pfx, ext, rmx, modrm, osz, imm, attrs, handler) \
@@ -35,18 +36,92 @@ static inline void set_reg(CPU *cpu, unsigned r, unsigned size, uint64_t v)
     else cpu->regs[r] = (cpu->regs[r] & ~0xffull) | (uint8_t)v;
 }
 
+/* The memory operand's effective address; insn_ea is the same out of line. */
+static inline uint64_t insn_ea_inline(CPU *cpu, const Insn *in)
+{
+    uint64_t a = (uint64_t)in->disp;
+    if (in->flags & IF_RIPREL)
+        a += cpu->rip + in->len;
+    if (in->base != REG_NONE)
+        a += cpu->regs[in->base];
+    if (in->index != REG_NONE)
+        a += cpu->regs[in->index] << in->scale;
+    return a & size_mask(in->asz);
+}
+
+/* Segmentation for the cases that cannot fault and need no special rule:
+ * 64-bit mode with canonical ends, or a present, non-null, expand-up data
+ * segment (writable for writes) within its limit, or real mode within the
+ * limit.  Returns false for everything else, which cpu_lin decides. */
+static inline bool seg_lin_fast(CPU *cpu, int seg, uint64_t off, unsigned size, int access,
+                                uint64_t *lin)
+{
+    uint64_t last = off + size - 1;
+    if (cpu->code_mode == CODE64) {
+        uint64_t a = off + ((seg == S_FS || seg == S_GS) ? cpu->seg[seg].base : 0);
+        const uint64_t half = 1ull << 47;  /* canonical iff a + 2^47 < 2^48 */
+        *lin = a;
+        return (((a + half) | (a + size - 1 + half)) >> 48) == 0;
+    }
+    const Seg *s = &cpu->seg[seg];
+    if (last > s->limit)
+        return false;
+    if (cpu->cr0 & 1) {
+        unsigned mask = access == ACC_WRITE ? (SA_P | 0xe) : (SA_P | 0xc);
+        unsigned want = access == ACC_WRITE ? (SA_P | 0x2) : SA_P;
+        if ((s->attr & mask) != want || s->sel < 4)
+            return false;
+    }
+    *lin = (s->base + off) & 0xffffffffull;
+    return true;
+}
+
+/* cpu_read/cpu_write with their common case inline: segmentation that
+ * cannot fault and a TLB hit.  The same semantics; anything else takes the
+ * out-of-line function. */
+static inline uint64_t cpu_read_fast(CPU *cpu, int seg, uint64_t off, unsigned size)
+{
+    uint64_t lin;
+    const Tlb *t = cpu->tlb;
+    if (__builtin_expect(t != NULL && seg_lin_fast(cpu, seg, off, size, ACC_READ, &lin), 1)) {
+        const TlbEntry *e = tlb_slot((Tlb *)t, lin, cpu->cpl == 3);
+        if (__builtin_expect(e->tag[ACC_READ] == ((lin + size - 1) & TLB_PAGE_MASK), 1))
+            return tlb_host_load((const uint8_t *)(uintptr_t)(lin + e->addend), size);
+    }
+    return cpu_read(cpu, seg, off, size);
+}
+
+static inline void cpu_write_fast(CPU *cpu, int seg, uint64_t off, unsigned size, uint64_t val)
+{
+    uint64_t lin;
+    const Tlb *t = cpu->tlb;
+    if (__builtin_expect(t != NULL && seg_lin_fast(cpu, seg, off, size, ACC_WRITE, &lin), 1)) {
+        const TlbEntry *e = tlb_slot((Tlb *)t, lin, cpu->cpl == 3);
+        if (__builtin_expect(e->tag[ACC_WRITE] == ((lin + size - 1) & TLB_PAGE_MASK), 1)) {
+            tlb_host_store((uint8_t *)(uintptr_t)(lin + e->addend), val, size);
+            return;
+        }
+    }
+    cpu_write(cpu, seg, off, size, val);
+}
+
+/* The memory operand of in (access.c): out of line, so handlers whose
+ * operand is a register stay small, with the fast path inside. */
+uint64_t cpu_read_E(CPU *cpu, const Insn *in, unsigned size);
+void cpu_write_E(CPU *cpu, const Insn *in, unsigned size, uint64_t v);
+
 /* ModRM r/m operand of size bytes */
 static inline uint64_t rd_E(CPU *cpu, const Insn *in, unsigned size)
 {
     if (in->flags & IF_MEM)
-        return cpu_read(cpu, in->seg, insn_ea(cpu, in), size);
+        return cpu_read_E(cpu, in, size);
     return get_reg(cpu, size == 1 ? in->rm8 : in->rm, size);
 }
 
 static inline void wr_E(CPU *cpu, const Insn *in, unsigned size, uint64_t v)
 {
     if (in->flags & IF_MEM)
-        cpu_write(cpu, in->seg, insn_ea(cpu, in), size, v);
+        cpu_write_E(cpu, in, size, v);
     else
         set_reg(cpu, size == 1 ? in->rm8 : in->rm, size, v);
 }

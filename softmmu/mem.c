@@ -72,6 +72,40 @@ int mem_add_ports(Mem *m, const char *name, uint16_t start, uint16_t count,
     return add(m->ports, &m->nports, &r, "port", err, errlen);
 }
 
+int mem_ram_hole(Mem *m, uint64_t start, uint64_t end, char *err, size_t errlen)
+{
+    if (end > m->ram_size)
+        end = m->ram_size;
+    if (m->ram_hole_end) {
+        if (start == m->ram_hole_start && end == m->ram_hole_end)
+            return 0;
+        snprintf(err, errlen, "RAM already has a hole at [%#llx, %#llx)",
+                 (unsigned long long)m->ram_hole_start, (unsigned long long)m->ram_hole_end);
+        return -1;
+    }
+    if (start >= end)
+        return 0;
+    int i = 0;
+    while (i < m->nphys && !(m->phys[i].host == m->ram && m->phys[i].start == 0))
+        i++;
+    if (i == m->nphys) {
+        snprintf(err, errlen, "no RAM region to take [%#llx, %#llx) out of",
+                 (unsigned long long)start, (unsigned long long)end);
+        return -1;
+    }
+    Region high = { .name = "ram-high", .start = end, .size = m->ram_size - end,
+                    .kind = REGION_RAM, .host = m->ram + end };
+    m->phys[i].size = start;
+    if (high.size && mem_add_region(m, &high, err, errlen)) {
+        m->phys[i].size = m->ram_size;
+        return -1;
+    }
+    m->ram_hole_start = start;
+    m->ram_hole_end = end;
+    mem_map_changed(m);
+    return 0;
+}
+
 static Region *find(Region *tab, int n, uint64_t a)
 {
     for (int i = 0; i < n; i++)
@@ -92,7 +126,7 @@ static void guest_error(Mem *m, const char *fmt, uint64_t a, unsigned size)
 uint8_t *mem_phys_ptr(Mem *m, uint64_t pa, unsigned size, bool for_write)
 {
     pa &= m->a20_mask;
-    if (pa + size <= m->ram_size)
+    if (pa + size <= m->ram_size && (pa >= m->ram_hole_end || pa + size <= m->ram_hole_start))
         return m->ram + pa;
     Region *r = find(m->phys, m->nphys, pa);
     if (!r || r->kind == REGION_IO || pa + size - r->start > r->size)

@@ -51,6 +51,9 @@ struct Mem {
     void (*log_guest_error)(void *opaque, const char *msg);
     void *log_opaque;
     struct Tlb *tlbs;     /* every CPU's TLB (softmmu/tlb.h), for flushes */
+    /* [ram_hole_start, ram_hole_end): RAM addresses that do not reach RAM
+     * (the PC's legacy area, mem_ram_hole); empty when both are 0. */
+    uint64_t ram_hole_start, ram_hole_end;
 };
 
 /* Returns 0, or -1 with a message in err (naming both devices on overlap). */
@@ -59,6 +62,12 @@ void mem_free(Mem *m);
 int mem_add_region(Mem *m, const Region *r, char *err, size_t errlen);
 int mem_add_ports(Mem *m, const char *name, uint16_t start, uint16_t count,
                   IoRead rd, IoWrite wr, void *opaque, char *err, size_t errlen);
+/* Takes [start, end) out of RAM, as the PC's chipset does with the
+ * 640 KiB - 1 MiB legacy area: the RAM behind it stays allocated but no
+ * physical address reaches it; regions (ROM aliases, MMIO) may be added
+ * there, and what none claims is unmapped.  One hole per Mem; repeating the
+ * same hole is a no-op. */
+int mem_ram_hole(Mem *m, uint64_t start, uint64_t end, char *err, size_t errlen);
 
 /* Physical access (after A20 masking).  size 1, 2, 4, 8. */
 uint64_t mem_phys_read(Mem *m, uint64_t pa, unsigned size);

@@ -8,6 +8,7 @@
 #include "../disasm/disasm.h"
 #include "../hw/hw.h"
 #include "../hw/pc.h"
+#include "log.h"
 
 static const char *const exc_names[32] = {
     "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#MF(9)", "#TS", "#NP",
@@ -88,6 +89,10 @@ int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errl
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    /* The PC's legacy area: 0xA0000-0xBFFFF is the VGA window, 0xC0000-
+     * 0xFFFFF expansion and system ROM (vm/loader.c maps -bios there). */
+    if (mem_ram_hole(&m->mem, 0xa0000, 0x100000, err, errlen))
+        return -1;
     return pc_init(m->pc, m, cfg->serial, cfg->serial_path, err, errlen);
 }
 
@@ -95,6 +100,8 @@ void machine_free(Machine *m)
 {
     free(m->pc);
     m->pc = NULL;
+    free(m->bios_rom);
+    m->bios_rom = NULL;
     codecache_free(m->cc);
     mem_free(&m->mem);
 }
@@ -144,17 +151,56 @@ static void idle_until_interrupt(Machine *m)
 /* The reset line: CPU and devices to their reset state; RAM is kept. */
 static void machine_reset(Machine *m)
 {
-    if (m->log_mask & LOG_CPU_RESET)
-        fprintf(m->log, "cpu_reset: %s\n", m->reset_reason);
+    char what[160];
+    snprintf(what, sizeof what, "%s; state before the reset", m->reset_reason);
+    log_reset_state(m, what);
     codecache_flush(m->cc);
     if (m->pc)
         pc_reset(m->pc);
     cpu_reset(&m->cpu);
+    /* cpu_reset keeps only the interrupt hooks */
+    m->cpu.clock_ns = cpu_clock;
+    log_install(m);
+    log_reset_state(m, "state after the reset");
 }
+
+/* One line: the exception chain, where, the mode, the insn. */
+static void report_triple_fault(Machine *m, FILE *f)
+{
+    CPU *cpu = &m->cpu;
+    char where[192];
+    describe_pc(m, where, sizeof where);
+    fprintf(f, "triple fault:");
+    for (unsigned i = 0; i < cpu->exc_chain_len; i++) {
+        int v = cpu->exc_chain[i].vector;
+        fprintf(f, "%s %s", i ? " ->" : "", v >= 0 && v < 32 && exc_names[v] ? exc_names[v] : "?");
+        if (cpu->exc_chain[i].has_error)
+            fprintf(f, "(%#x)", cpu->exc_chain[i].error);
+    }
+    fprintf(f, " at %s, %s mode, CPL %u\n", where, log_mode_name(cpu), cpu->cpl);
+}
+
+/* A reset CPU that would run from unmapped all-ones bytes never gets
+ * anywhere, so we stop with an explanation instead of spinning.  Asked after
+ * the board's reset, with the A20 state the CPU will fetch with. */
+static bool reset_vector_mapped(Machine *m)
+{
+    return mem_phys_ptr(&m->mem, 0xfffffff0ull, 16, false) != NULL;
+}
+
+/* A triple fault this soon after a reset, TRIPLE_FAULT_LOOPS times in a
+ * row, is a reset loop that makes no progress. */
+#define TRIPLE_FAULT_QUICK 100000u
+#define TRIPLE_FAULT_LOOPS 3
 
 int machine_run(Machine *m)
 {
     CPU *cpu = &m->cpu;
+    uint64_t reset_icount = cpu->icount;
+    unsigned quick_triples = 0;
+    bool triple = false;
+    log_install(m);
+    log_reset_state(m, "initial state");
     for (;;) {
         int r = cpu_run(cpu, 1u << 20);
         if (m->exit_requested)
@@ -171,21 +217,25 @@ int machine_run(Machine *m)
             return 3;
         }
         if (r == RUN_TRIPLE_FAULT) {
-            /* One line: the exception chain, where, the mode, the insn. */
-            describe_pc(m, where, sizeof where);
-            fprintf(stderr, "triple fault:");
-            for (unsigned i = 0; i < cpu->exc_chain_len; i++) {
-                int v = cpu->exc_chain[i].vector;
-                fprintf(stderr, "%s %s", i ? " ->" : "",
-                        v >= 0 && v < 32 && exc_names[v] ? exc_names[v] : "?");
-                if (cpu->exc_chain[i].has_error)
-                    fprintf(stderr, "(%#x)", cpu->exc_chain[i].error);
+            report_triple_fault(m, stderr);
+            if ((m->log_mask & LOG_INT) && m->log != stderr)
+                report_triple_fault(m, m->log);
+            if (m->log_mask & LOG_INT) {
+                fprintf(m->log, "int: register state at the triple fault:\n");
+                log_cpu_state(cpu, m->log);
             }
-            fprintf(stderr, " at %s, %s mode, CPL %u\n", where,
-                    !(cpu->cr0 & 1) ? "real" : (cpu->eflags & F_VM) ? "v8086"
-                    : cpu->code_mode == CODE64 ? "64-bit" : (cpu->efer & (1u << 10)) ? "compatibility"
-                    : cpu->code_mode == CODE32 ? "32-bit protected" : "16-bit protected", cpu->cpl);
-            return 3;
+            if (m->no_reboot) {
+                fprintf(stderr, "ringzero: triple fault; exiting because of -no-reboot\n");
+                return 3;
+            }
+            quick_triples = cpu->icount - reset_icount < TRIPLE_FAULT_QUICK ? quick_triples + 1 : 0;
+            if (quick_triples >= TRIPLE_FAULT_LOOPS) {
+                fprintf(stderr, "ringzero: stopping: %d triple faults in a row, each within %u "
+                        "instructions of a reset\n", TRIPLE_FAULT_LOOPS, TRIPLE_FAULT_QUICK);
+                return 3;
+            }
+            triple = true;
+            machine_request_reset(m, "triple fault");
         }
         if (m->reset_requested) {
             m->reset_requested = false;
@@ -195,6 +245,14 @@ int machine_run(Machine *m)
                 return 0;
             }
             machine_reset(m);
+            if (!reset_vector_mapped(m)) {
+                fprintf(stderr, "ringzero: guest reset (%s), but nothing is mapped at the reset "
+                        "vector (F000:FFF0, physical 0xFFFFFFF0; no -bios firmware): stopping\n",
+                        m->reset_reason);
+                return triple ? 3 : 0;
+            }
+            reset_icount = cpu->icount;
+            triple = false;
             continue;
         }
         if (r == RUN_HALT) {

@@ -37,6 +37,7 @@ typedef struct Machine {
     bool no_reboot;
     bool reset_requested;
     const char *reset_reason;
+    uint8_t *bios_rom;    /* the -bios image behind its ROM regions (owned) */
 } Machine;
 
 enum { LOG_GUEST_ERRORS = 1 << 0, LOG_INT = 1 << 1, LOG_CPU_RESET = 1 << 2,

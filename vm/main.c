@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "machine.h"
 #include "../hw/uart.h"
 
@@ -22,7 +23,8 @@ static void usage(FILE *f)
         "  -serial DEV         COM1 backend: stdio (default), file:PATH, none\n"
         "  -no-reboot          exit instead of resetting when the guest resets\n"
         "  -icount SHIFT       deterministic time: one instruction = 2^SHIFT ns\n"
-        "  -d LIST             log items: guest_errors,cpu_reset,tbstats (comma separated)\n"
+        "  -d LIST             log items, comma separated: guest_errors,int,cpu_reset,in_asm,\n"
+        "                      exec,cpu,tbstats (-d help describes them)\n"
         "  -D FILE             write logs to FILE instead of stderr\n"
         "  -nographic          no display (the only mode there is)\n"
         "  -h, --help          this help\n"
@@ -63,20 +65,17 @@ static uint64_t parse_size(const char *s)
 
 static unsigned parse_log(const char *list)
 {
-    static const struct { const char *name; unsigned bit; } items[] = {
-        { "guest_errors", LOG_GUEST_ERRORS }, { "tbstats", LOG_TBSTATS },
-        { "cpu_reset", LOG_CPU_RESET },
-    };
     unsigned mask = 0;
     char *dup = strdup(list), *save = NULL;
     for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        unsigned i;
-        for (i = 0; i < sizeof items / sizeof items[0]; i++)
-            if (!strcmp(t, items[i].name))
-                break;
-        if (i == sizeof items / sizeof items[0])
-            bad_usage("-d: unknown log item '%s'", t);
-        mask |= items[i].bit;
+        if (!strcmp(t, "help")) {
+            log_help(stdout);
+            exit(0);
+        }
+        unsigned bit = log_item(t);
+        if (!bit)
+            bad_usage("-d: unknown log item '%s' (-d help lists them)", t);
+        mask |= bit;
     }
     free(dup);
     return mask;

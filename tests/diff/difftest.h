@@ -94,6 +94,11 @@ typedef struct DiffHello {
     uint32_t bits;            /* 32 or 64 */
     uint32_t have_low;        /* the WIN_LO window could be mapped */
     uint32_t pad;
+    /* The runner's segment selectors (ES CS SS DS FS GS): the guest's are
+     * set to the same values so reading a selector (MOV Ev,Sw, PUSH Sreg)
+     * gives what the host gives. */
+    uint16_t sel[6];
+    uint32_t pad2;
 } DiffHello;
 
 _Static_assert(sizeof(DiffState) == 656, "DiffState layout");

@@ -64,6 +64,7 @@ typedef struct Shape {
     bool indirect_branch;
     bool bit_offset;           /* BT* Ev,Gv: Gv is a signed bit offset from the address */
     bool rdi_ptr;              /* MASKMOVQ/MASKMOVDQU store at rDI */
+    int mxcsr_at;              /* LDMXCSR/FXRSTOR: offset of the MXCSR loaded, else -1 */
 } Shape;
 
 static bool starts(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
@@ -111,6 +112,9 @@ static void shape_of(int form, Shape *sh)
     sh->bit_offset = (!strcmp(mn, "BT") || !strcmp(mn, "BTS") || !strcmp(mn, "BTR") ||
                       !strcmp(mn, "BTC")) && reg_letter == 'G';
     sh->rdi_ptr = starts(mn, "MASKMOV");
+    /* Random bytes are almost never a valid MXCSR (bits 31..18 and 16 must
+     * be clear), so these would test little but their #GP. */
+    sh->mxcsr_at = !strcmp(mn, "LDMXCSR") ? 0 : !strcmp(mn, "FXRSTOR") ? FX_MXCSR : -1;
 }
 
 bool gen_form_in_scope(int form, int mode)
@@ -621,6 +625,19 @@ static int build_once(GenCtx *g, int form, const Shape *sh, GenCase *gc)
         if (chance(g, 2)) rand_vec16(g, p->bytes);
         else { put64(p->bytes, rand_val(g)); put64(p->bytes + 8, rand_val(g)); }
         if (sh->indirect_branch) put64(p->bytes, chance(g, 8) ? wild_target(g) : landing(g, len));
+        if (sh->mxcsr_at >= 0 && !chance(g, 8)) {
+            uint32_t mx = (uint32_t)gen_rand(g) & (chance(g, 4) ? 0x2ffffu : 0xffffu);
+            if (sh->mxcsr_at < 16) {
+                put32(p->bytes + sh->mxcsr_at, mx);
+            } else {  /* FDP, MXCSR and MXCSR_MASK of an FXRSTOR image */
+                DiffPatch *q = &c->patch[np++];
+                q->addr = target + 16;
+                q->len = 16;
+                put64(q->bytes, rand_val(g));
+                put32(q->bytes + sh->mxcsr_at - 16, mx);
+                put32(q->bytes + sh->mxcsr_at - 12, (uint32_t)rand_val(g));
+            }
+        }
     }
     if (sh->indirect_branch && !pl.mem)
         s->gpr[pl.rm] = chance(g, 8) ? wild_target(g) : landing(g, len);

@@ -14,11 +14,12 @@
 struct Interp {
     Machine m;
     bool have_low;
+    uint16_t sel[6];
     uint8_t pristine[2][WIN_SIZE], initial[2][WIN_SIZE];
     DiffWin hi, lo;
 };
 
-Interp *interp_new(bool have_low, char *err, size_t errlen)
+Interp *interp_new(bool have_low, const uint16_t sel[6], char *err, size_t errlen)
 {
     Interp *it = calloc(1, sizeof *it);
     if (!it) {
@@ -30,6 +31,7 @@ Interp *interp_new(bool have_low, char *err, size_t errlen)
         return NULL;
     }
     it->have_low = have_low;
+    memcpy(it->sel, sel, sizeof it->sel);
     diffwin_init(&it->hi, it->m.mem.ram + WIN_HI, WIN_HI, it->pristine[0], it->initial[0]);
     if (have_low)
         diffwin_init(&it->lo, it->m.mem.ram + WIN_LO, WIN_LO, it->pristine[1], it->initial[1]);
@@ -138,8 +140,12 @@ void interp_run(Interp *it, int mode, const GenCase *gc, Outcome *out, uint64_t 
     /* User mode as on the host: CPL 3, DPL 3 segments, IOPL 0, IF set;
      * CR0 as Linux runs it (MP, WP, AM besides PE/ET/NE). */
     cpu->cpl = 3;
-    for (int i = 0; i < 6; i++)
+    /* Only the selector values: the descriptor caches stay flat (the host's
+     * null or TLS FS/GS are never used as overrides by the generator). */
+    for (int i = 0; i < 6; i++) {
         cpu->seg[i].attr |= 0x60;
+        cpu->seg[i].sel = it->sel[i];
+    }
     cpu->cr0 |= (1u << 1) | (1u << 16) | (1u << 18);
     int nregs = mode == CODE64 ? 16 : 8;
     for (int i = 0; i < 16; i++)

@@ -180,7 +180,7 @@ static int run_mode(const Options *o, int mode, const char *runner_path, Totals 
     if (runner_start(&r))
         return -1;
     char err[256];
-    Interp *it = interp_new(r.hello.have_low != 0, err, sizeof err);
+    Interp *it = interp_new(r.hello.have_low != 0, r.hello.sel, err, sizeof err);
     if (!it) {
         fprintf(stderr, "difftest: %s\n", err);
         runner_stop(&r);

@@ -302,7 +302,13 @@ int main(void)
         if (sigaction(sigs[i], &sa, NULL))
             die("sigaction");
 
-    DiffHello hello = { DIFF_MAGIC, (uint32_t)(sizeof(void *) * 8), win_lo != NULL, 0 };
+    DiffHello hello = { DIFF_MAGIC, (uint32_t)(sizeof(void *) * 8), win_lo != NULL, 0, { 0 }, 0 };
+    __asm__ volatile("mov %%es, %0" : "=rm"(hello.sel[0]));
+    __asm__ volatile("mov %%cs, %0" : "=rm"(hello.sel[1]));
+    __asm__ volatile("mov %%ss, %0" : "=rm"(hello.sel[2]));
+    __asm__ volatile("mov %%ds, %0" : "=rm"(hello.sel[3]));
+    __asm__ volatile("mov %%fs, %0" : "=rm"(hello.sel[4]));
+    __asm__ volatile("mov %%gs, %0" : "=rm"(hello.sel[5]));
     write_full(1, &hello, sizeof hello);
 
     static DiffCase c;
