@@ -37,6 +37,9 @@ typedef struct Block {
     uint16_t ninsns;
     uint8_t valid;
     Insn insns[BLOCK_MAX_INSNS];
+    /* What runs each instruction: the handler's specialised instance when
+     * it has them (insn_handler, cpu/spec.c), else the table's handler. */
+    Handler fn[BLOCK_MAX_INSNS];
 } Block;
 
 typedef struct CodeCacheStats {

@@ -110,29 +110,9 @@ void cpu_write_block(CPU *cpu, int seg, uint64_t off, const void *src, unsigned 
     }
 }
 
-unsigned cpu_stack_size(CPU *cpu)
-{
-    if (cpu->code_mode == CODE64)
-        return 8;
-    return (cpu->seg[S_SS].attr & SA_DB) ? 4 : 2;
-}
-
-void cpu_push(CPU *cpu, uint64_t val, unsigned size)
-{
-    unsigned ss = cpu_stack_size(cpu);
-    uint64_t sp = (cpu->regs[R_SP] - size) & size_mask(ss);
-    cpu_write(cpu, S_SS, sp, size, val);
-    set_reg(cpu, R_SP, ss, sp);
-}
-
-uint64_t cpu_pop(CPU *cpu, unsigned size)
-{
-    unsigned ss = cpu_stack_size(cpu);
-    uint64_t sp = cpu->regs[R_SP] & size_mask(ss);
-    uint64_t v = cpu_read(cpu, S_SS, sp, size);
-    set_reg(cpu, R_SP, ss, sp + size);
-    return v;
-}
+unsigned cpu_stack_size(CPU *cpu) { return stack_size(cpu); }
+void cpu_push(CPU *cpu, uint64_t val, unsigned size) { stack_push(cpu, val, size); }
+uint64_t cpu_pop(CPU *cpu, unsigned size) { return stack_pop(cpu, size); }
 
 uint64_t cpu_get_reg(CPU *cpu, unsigned r, unsigned size) { return get_reg(cpu, r, size); }
 void cpu_set_reg(CPU *cpu, unsigned r, unsigned size, uint64_t v) { set_reg(cpu, r, size, v); }

@@ -3,7 +3,7 @@
  * Results are written before the flags are committed, so a faulting store
  * leaves EFLAGS as it was before the instruction.
  */
-#include "operand.h"
+#include "spec.h"
 
 /* op is the SDM's group-1 order: ADD OR ADC SBB AND SUB XOR CMP.  Returns
  * the result and the lazy-flag kind; the caller commits flags after its
@@ -14,8 +14,8 @@ static inline uint64_t alu(CPU *cpu, unsigned op, unsigned size, uint64_t a, uin
     switch (op) {
     case 0: r = a + b; *kind = LF_ADD; break;
     case 1: r = a | b; *kind = LF_LOGIC; break;
-    case 2: r = a + b + cpu_get_cf(cpu); *kind = LF_ADD; break;
-    case 3: r = a - b - cpu_get_cf(cpu); *kind = LF_SUB; break;
+    case 2: r = a + b + get_cf(cpu); *kind = LF_ADD; break;
+    case 3: r = a - b - get_cf(cpu); *kind = LF_SUB; break;
     case 4: r = a & b; *kind = LF_LOGIC; break;
     case 6: r = a ^ b; *kind = LF_LOGIC; break;
     default: r = a - b; *kind = LF_SUB; break;  /* SUB, CMP */
@@ -23,83 +23,82 @@ static inline uint64_t alu(CPU *cpu, unsigned op, unsigned size, uint64_t a, uin
     return r & size_mask(size);
 }
 
-static inline void alu_to_E(CPU *cpu, const Insn *in, unsigned op, uint64_t b)
+static inline void alu_to_E(CPU *cpu, const Insn *in, unsigned op, unsigned size, bool mem,
+                            uint64_t b)
 {
-    unsigned size = in->osz;
     int kind;
-    uint64_t a = rd_E(cpu, in, size);
+    uint64_t a = rd_Ex(cpu, in, size, mem);
     b &= size_mask(size);
     uint64_t r = alu(cpu, op, size, a, b, &kind);
     if (op != 7)
-        wr_E(cpu, in, size, r);
+        wr_Ex(cpu, in, size, mem, r);
     lf_set(cpu, kind, size, a, b, r);
 }
 
-void ALU_EG(CPU *cpu, const Insn *in)
+/* The hot forms are templates (spec.h): sub is the ALU op. */
+HOT_HANDLER(ALU_EG, 8, (in->opc >> 3) & 7, 2)
 {
-    alu_to_E(cpu, in, (in->opc >> 3) & 7, rd_G(cpu, in, in->osz));
+    alu_to_E(cpu, in, sub, osz, mem, rd_G(cpu, in, osz));
 }
 
-void ALU_EI(CPU *cpu, const Insn *in)
+HOT_HANDLER(ALU_EI, 8, (in->modrm >> 3) & 7, 2)
 {
-    alu_to_E(cpu, in, (in->modrm >> 3) & 7, in->imm);
+    alu_to_E(cpu, in, sub, osz, mem, in->imm);
 }
 
-void ALU_GE(CPU *cpu, const Insn *in)
+HOT_HANDLER(ALU_GE, 8, (in->opc >> 3) & 7, 2)
 {
-    unsigned op = (in->opc >> 3) & 7, size = in->osz;
     int kind;
-    uint64_t a = rd_G(cpu, in, size), b = rd_E(cpu, in, size);
-    uint64_t r = alu(cpu, op, size, a, b, &kind);
-    if (op != 7)
-        wr_G(cpu, in, size, r);
-    lf_set(cpu, kind, size, a, b, r);
+    uint64_t a = rd_G(cpu, in, osz), b = rd_Ex(cpu, in, osz, mem);
+    uint64_t r = alu(cpu, sub, osz, a, b, &kind);
+    if (sub != 7)
+        wr_G(cpu, in, osz, r);
+    lf_set(cpu, kind, osz, a, b, r);
 }
 
-void ALU_AI(CPU *cpu, const Insn *in)
+HOT_HANDLER(ALU_AI, 8, (in->opc >> 3) & 7, 1)
 {
-    unsigned op = (in->opc >> 3) & 7, size = in->osz;
     int kind;
-    uint64_t a = get_reg(cpu, R_AX, size), b = in->imm & size_mask(size);
-    uint64_t r = alu(cpu, op, size, a, b, &kind);
-    if (op != 7)
-        set_reg(cpu, R_AX, size, r);
-    lf_set(cpu, kind, size, a, b, r);
+    uint64_t a = get_reg(cpu, R_AX, osz), b = in->imm & size_mask(osz);
+    uint64_t r = alu(cpu, sub, osz, a, b, &kind);
+    if (sub != 7)
+        set_reg(cpu, R_AX, osz, r);
+    lf_set(cpu, kind, osz, a, b, r);
 }
 
-static void test(CPU *cpu, unsigned size, uint64_t a, uint64_t b)
+static inline void test(CPU *cpu, unsigned size, uint64_t a, uint64_t b)
 {
     lf_set(cpu, LF_LOGIC, size, a, b, a & b);
 }
 
-void TEST_EG(CPU *cpu, const Insn *in)
+HOT_HANDLER(TEST_EG, 1, 0, 2)
 {
-    test(cpu, in->osz, rd_E(cpu, in, in->osz), rd_G(cpu, in, in->osz));
+    test(cpu, osz, rd_Ex(cpu, in, osz, mem), rd_G(cpu, in, osz));
 }
 
-void TEST_AI(CPU *cpu, const Insn *in)
+HOT_HANDLER(TEST_AI, 1, 0, 1)
 {
-    test(cpu, in->osz, get_reg(cpu, R_AX, in->osz), in->imm);
+    test(cpu, osz, get_reg(cpu, R_AX, osz), in->imm);
 }
 
-void TEST_EI(CPU *cpu, const Insn *in)
+HOT_HANDLER(TEST_EI, 1, 0, 2)
 {
-    test(cpu, in->osz, rd_E(cpu, in, in->osz), in->imm);
+    test(cpu, osz, rd_Ex(cpu, in, osz, mem), in->imm);
 }
 
 /* INC/DEC keep CF: fold the current CF into eflags before the new record. */
-static void incdec(CPU *cpu, const Insn *in, int kind)
+static inline void incdec(CPU *cpu, const Insn *in, unsigned size, bool mem, int kind)
 {
-    uint64_t a = rd_E(cpu, in, in->osz);
-    uint64_t r = (kind == LF_INC ? a + 1 : a - 1) & size_mask(in->osz);
-    wr_E(cpu, in, in->osz, r);
-    uint32_t cf = cpu_get_cf(cpu) ? F_CF : 0;
+    uint64_t a = rd_Ex(cpu, in, size, mem);
+    uint64_t r = (kind == LF_INC ? a + 1 : a - 1) & size_mask(size);
+    wr_Ex(cpu, in, size, mem, r);
+    uint32_t cf = get_cf(cpu) ? F_CF : 0;
     cpu->eflags = (cpu->eflags & ~F_CF) | cf;
-    lf_set(cpu, kind, in->osz, a, 1, r);
+    lf_set(cpu, kind, size, a, 1, r);
 }
 
-void INC_Ev(CPU *cpu, const Insn *in) { incdec(cpu, in, LF_INC); }
-void DEC_Ev(CPU *cpu, const Insn *in) { incdec(cpu, in, LF_DEC); }
+HOT_HANDLER(INC_Ev, 1, 0, 2) { incdec(cpu, in, osz, mem, LF_INC); }
+HOT_HANDLER(DEC_Ev, 1, 0, 2) { incdec(cpu, in, osz, mem, LF_DEC); }
 
 void CMC(CPU *cpu, const Insn *in) { (void)in; flags_put(cpu, F_CF, cpu_get_cf(cpu) ? 0 : F_CF); }
 void CLC(CPU *cpu, const Insn *in) { (void)in; flags_put(cpu, F_CF, 0); }

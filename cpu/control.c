@@ -1,9 +1,9 @@
 /* control.c — near Jcc/JMP/CALL/RET. */
-#include "operand.h"
+#include "spec.h"
 
 /* Target of a near branch: wrapped to IP/EIP, and canonical in 64-bit mode
  * (#GP(0) at the branch itself otherwise). */
-static uint64_t near_target(CPU *cpu, uint64_t t, unsigned osz)
+static inline uint64_t near_target(CPU *cpu, uint64_t t, unsigned osz)
 {
     if (osz != 8)
         return t & size_mask(osz);
@@ -12,21 +12,22 @@ static uint64_t near_target(CPU *cpu, uint64_t t, unsigned osz)
     return t;
 }
 
-void Jcc_J(CPU *cpu, const Insn *in)
+/* The hot forms are templates (spec.h): a Jcc's sub is its condition. */
+HOT_HANDLER(Jcc_J, 16, in->opc & 15, 1)
 {
-    if (cpu_cond(cpu, in->opc & 15))
-        cpu->next_rip = near_target(cpu, cpu->next_rip + in->imm, in->osz);
+    if (cond_eval(cpu, sub))
+        cpu->next_rip = near_target(cpu, cpu->next_rip + in->imm, osz);
 }
 
-void JMP_J(CPU *cpu, const Insn *in)
+HOT_HANDLER(JMP_J, 1, 0, 1)
 {
-    cpu->next_rip = near_target(cpu, cpu->next_rip + in->imm, in->osz);
+    cpu->next_rip = near_target(cpu, cpu->next_rip + in->imm, osz);
 }
 
-void CALL_J(CPU *cpu, const Insn *in)
+HOT_HANDLER(CALL_J, 1, 0, 1)
 {
-    uint64_t t = near_target(cpu, cpu->next_rip + in->imm, in->osz);
-    cpu_push(cpu, cpu->next_rip, in->osz);
+    uint64_t t = near_target(cpu, cpu->next_rip + in->imm, osz);
+    stack_push(cpu, cpu->next_rip, osz);
     cpu->next_rip = t;
 }
 
@@ -42,12 +43,12 @@ void CALL_Ev(CPU *cpu, const Insn *in)
     cpu->next_rip = t;
 }
 
-void RET_near(CPU *cpu, const Insn *in)
+HOT_HANDLER(RET_near, 1, 0, 1)
 {
-    unsigned ss = cpu_stack_size(cpu);
+    unsigned ss = stack_size(cpu);
     uint64_t sp = cpu->regs[R_SP] & size_mask(ss);
-    uint64_t t = near_target(cpu, cpu_read(cpu, S_SS, sp, in->osz), in->osz);
-    set_reg(cpu, R_SP, ss, sp + in->osz + (in->opc == 0xc2 ? in->imm : 0));
+    uint64_t t = near_target(cpu, cpu_read_fast(cpu, S_SS, sp, osz), osz);
+    set_reg(cpu, R_SP, ss, sp + osz + (in->opc == 0xc2 ? in->imm : 0));
     cpu->next_rip = t;
 }
 

@@ -1,19 +1,20 @@
 /* datamov.c — MOV, LEA, XCHG, PUSH, POP and NOP forms. */
-#include "operand.h"
+#include "spec.h"
 
 void NOP(CPU *cpu, const Insn *in) { (void)cpu; (void)in; }
 
-void MOV_EG(CPU *cpu, const Insn *in) { wr_E(cpu, in, in->osz, rd_G(cpu, in, in->osz)); }
-void MOV_GE(CPU *cpu, const Insn *in) { wr_G(cpu, in, in->osz, rd_E(cpu, in, in->osz)); }
-void MOV_EI(CPU *cpu, const Insn *in) { wr_E(cpu, in, in->osz, in->imm); }
-void MOV_ZI(CPU *cpu, const Insn *in) { wr_E(cpu, in, in->osz, in->imm); }
+/* The hot forms are templates (spec.h). */
+HOT_HANDLER(MOV_EG, 1, 0, 2) { wr_Ex(cpu, in, osz, mem, rd_G(cpu, in, osz)); }
+HOT_HANDLER(MOV_GE, 1, 0, 2) { wr_G(cpu, in, osz, rd_Ex(cpu, in, osz, mem)); }
+HOT_HANDLER(MOV_EI, 1, 0, 2) { wr_Ex(cpu, in, osz, mem, in->imm); }
+HOT_HANDLER(MOV_ZI, 1, 0, 1) { wr_Ex(cpu, in, osz, false, in->imm); }
 /* moffs forms: the decoder leaves a base-less memory operand */
 void MOV_AO(CPU *cpu, const Insn *in) { set_reg(cpu, R_AX, in->osz, rd_E(cpu, in, in->osz)); }
 void MOV_OA(CPU *cpu, const Insn *in) { wr_E(cpu, in, in->osz, get_reg(cpu, R_AX, in->osz)); }
 
-void LEA_GvM(CPU *cpu, const Insn *in)
+HOT_HANDLER(LEA_GvM, 1, 0, 1)
 {
-    wr_G(cpu, in, in->osz, insn_ea(cpu, in));
+    wr_G(cpu, in, osz, insn_ea_inline(cpu, in));
 }
 
 void XCHG_EG(CPU *cpu, const Insn *in)
@@ -32,14 +33,14 @@ void XCHG_ZvrAX(CPU *cpu, const Insn *in)
     set_reg(cpu, R_AX, in->osz, a);
 }
 
-void PUSH_Zv(CPU *cpu, const Insn *in) { cpu_push(cpu, get_reg(cpu, in->rm, in->osz), in->osz); }
+HOT_HANDLER(PUSH_Zv, 1, 0, 1) { stack_push(cpu, get_reg(cpu, in->rm, osz), osz); }
 void PUSH_I(CPU *cpu, const Insn *in) { cpu_push(cpu, in->imm, in->osz); }
 void PUSH_Ev(CPU *cpu, const Insn *in) { cpu_push(cpu, rd_E(cpu, in, in->osz), in->osz); }
 
-void POP_Zv(CPU *cpu, const Insn *in)
+HOT_HANDLER(POP_Zv, 1, 0, 1)
 {
-    uint64_t v = cpu_pop(cpu, in->osz);
-    set_reg(cpu, in->rm, in->osz, v);
+    uint64_t v = stack_pop(cpu, osz);
+    set_reg(cpu, in->rm, osz, v);
 }
 
 /* POP to memory computes the address with RSP already incremented, and a

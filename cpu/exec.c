@@ -12,6 +12,7 @@
 #include "insn.h"
 #include "interrupt.h"
 #include "operand.h"
+#include "spec.h"
 #include "../codecache/codecache.h"
 #include "../softmmu/mem.h"
 #include "../softmmu/paging.h"
@@ -171,6 +172,7 @@ static Block *build_block(CPU *cpu, uint64_t pa, uint64_t key)
             break;  /* would need a third page */
         if ((last >> 12) != start_page)
             pa_last = mem_translate(cpu, last, ACC_EXEC);
+        b->fn[n] = insn_handler(in);
         n++;
         if (form_info[in->form].attrs & A_END)
             break;
@@ -246,12 +248,13 @@ static inline void run_block(CPU *cpu, Block *b, uint64_t budget)
 {
     const Insn *in = b->insns;
     const Insn *end = in + (b->ninsns < budget ? b->ninsns : budget);
+    const Handler *fn = b->fn;
     b->exec_count++;
     if (cpu->trace_block_exec)
         cpu->trace_block_exec(cpu, b);
     do {
         cpu->next_rip = cpu->rip + in->len;
-        form_handler[in->form](cpu, in);
+        (*fn++)(cpu, in);
         cpu->rip = cpu->next_rip;
         cpu->icount++;
         in++;

@@ -320,7 +320,7 @@ static void iret_real(CPU *cpu, unsigned osz)
         mask &= ~(uint32_t)F_IOPL;
     set_reg(cpu, R_SP, ss, cpu->regs[R_SP] + 3 * osz);
     seg_real(cpu, S_CS, sel);
-    cpu_set_eflags(cpu, fl, mask & ~(uint32_t)F_RF);
+    cpu_set_eflags(cpu, fl, mask);  /* IRETD loads RF (0x257fd5), IRET does not */
     cpu->next_rip = off;
     cpu->nmi_blocked = 0;
 }
@@ -398,7 +398,7 @@ void IRET(CPU *cpu, const Insn *in)
     /* Which flags the image may change: as POPF, at the old CPL. */
     uint32_t mask = F_OSZAPC | F_TF | F_DF | F_NT;
     if (osz != 2)
-        mask |= F_AC | F_ID;
+        mask |= F_AC | F_ID | F_RF;  /* RF resumes past an instruction breakpoint */
     if (cpu->cpl <= iopl(cpu))
         mask |= F_IF;
     if (cpu->cpl == 0) {
@@ -422,7 +422,6 @@ void IRET(CPU *cpu, const Insn *in)
     unsigned old_cpl = cpu->cpl;
     bool from64 = cpu->code_mode == CODE64;
     cpu_set_eflags(cpu, fl, mask);
-    cpu->eflags &= ~(uint32_t)F_RF;
     load_cs(cpu, sel, &c, rpl);
     if (from64)
         cpu->regs[R_SP] = osz == 8 ? nsp : (uint32_t)nsp;

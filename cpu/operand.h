@@ -126,6 +126,50 @@ static inline void wr_E(CPU *cpu, const Insn *in, unsigned size, uint64_t v)
         set_reg(cpu, size == 1 ? in->rm8 : in->rm, size, v);
 }
 
+/* rd_E/wr_E for an operand kind known when the handler is compiled (the
+ * specialised instances, spec.h): a memory operand takes the segmentation
+ * and TLB fast path inline. */
+static inline uint64_t rd_Ex(CPU *cpu, const Insn *in, unsigned size, bool mem)
+{
+    if (mem)
+        return cpu_read_fast(cpu, in->seg, insn_ea_inline(cpu, in), size);
+    return get_reg(cpu, size == 1 ? in->rm8 : in->rm, size);
+}
+
+static inline void wr_Ex(CPU *cpu, const Insn *in, unsigned size, bool mem, uint64_t v)
+{
+    if (mem)
+        cpu_write_fast(cpu, in->seg, insn_ea_inline(cpu, in), size, v);
+    else
+        set_reg(cpu, size == 1 ? in->rm8 : in->rm, size, v);
+}
+
+/* The stack: cpu_push/cpu_pop are these out of line; the specialised
+ * instances inline them. */
+static inline unsigned stack_size(const CPU *cpu)
+{
+    if (cpu->code_mode == CODE64)
+        return 8;
+    return (cpu->seg[S_SS].attr & SA_DB) ? 4 : 2;
+}
+
+static inline void stack_push(CPU *cpu, uint64_t val, unsigned size)
+{
+    unsigned ss = stack_size(cpu);
+    uint64_t sp = (cpu->regs[R_SP] - size) & size_mask(ss);
+    cpu_write_fast(cpu, S_SS, sp, size, val);
+    set_reg(cpu, R_SP, ss, sp);
+}
+
+static inline uint64_t stack_pop(CPU *cpu, unsigned size)
+{
+    unsigned ss = stack_size(cpu);
+    uint64_t sp = cpu->regs[R_SP] & size_mask(ss);
+    uint64_t v = cpu_read_fast(cpu, S_SS, sp, size);
+    set_reg(cpu, R_SP, ss, sp + size);
+    return v;
+}
+
 /* ModRM reg operand */
 static inline uint64_t rd_G(CPU *cpu, const Insn *in, unsigned size)
 {
@@ -148,6 +192,68 @@ static inline void lf_set(CPU *cpu, int op, unsigned size, uint64_t a, uint64_t 
     cpu->lf.a = a;
     cpu->lf.b = b;
     cpu->lf.res = res & size_mask(size);
+}
+
+/* CF and OF from the lazy record (flags.c materialises the rest).  ADD/ADC
+ * share LF_ADD and SUB/SBB/CMP/NEG share LF_SUB: with res and both operands
+ * known the carry-in is recoverable (res == a happens with a carry only
+ * when b is all-ones). */
+static inline bool lf_cf(const LazyFlags *lf, uint32_t eflags)
+{
+    switch (lf->op) {
+    case LF_ADD: return lf->res < lf->a || (lf->res == lf->a && lf->b != 0);
+    case LF_SUB: return lf->res > lf->a || (lf->res == lf->a && lf->b != 0);
+    case LF_LOGIC: return false;
+    default: return eflags & F_CF;
+    }
+}
+
+static inline uint32_t lf_of(const LazyFlags *lf)
+{
+    uint64_t sb = sign_bit(lf->size);
+    switch (lf->op) {
+    case LF_ADD: return ((lf->a ^ lf->res) & (lf->b ^ lf->res) & sb) ? F_OF : 0;
+    case LF_SUB: return ((lf->a ^ lf->b) & (lf->a ^ lf->res) & sb) ? F_OF : 0;
+    case LF_INC: return lf->res == sb ? F_OF : 0;
+    case LF_DEC: return lf->res == sb - 1 ? F_OF : 0;
+    default: return 0;
+    }
+}
+
+static inline bool get_cf(const CPU *cpu) { return lf_cf(&cpu->lf, cpu->eflags); }
+
+/* cpu_cond inline: a Jcc instance has its condition as a constant, so only
+ * the flags it needs are computed, straight from the lazy record. */
+static inline bool cond_eval(const CPU *cpu, unsigned cc)
+{
+    const LazyFlags *lf = &cpu->lf;
+    bool r;
+    if (lf->op == LF_NONE) {
+        uint32_t f = cpu->eflags;
+        switch (cc >> 1) {
+        case 0: r = f & F_OF; break;
+        case 1: r = f & F_CF; break;
+        case 2: r = f & F_ZF; break;
+        case 3: r = f & (F_CF | F_ZF); break;
+        case 4: r = f & F_SF; break;
+        case 5: r = f & F_PF; break;
+        case 6: r = !(f & F_SF) != !(f & F_OF); break;
+        default: r = (f & F_ZF) || (!(f & F_SF) != !(f & F_OF)); break;
+        }
+    } else {
+        bool zf = lf->res == 0, sf = (lf->res & sign_bit(lf->size)) != 0;
+        switch (cc >> 1) {
+        case 0: r = lf_of(lf); break;
+        case 1: r = lf_cf(lf, cpu->eflags); break;
+        case 2: r = zf; break;
+        case 3: r = zf || lf_cf(lf, cpu->eflags); break;
+        case 4: r = sf; break;
+        case 5: r = (__builtin_parity((unsigned)(lf->res & 0xff)) == 0); break;
+        case 6: r = sf != (lf_of(lf) != 0); break;
+        default: r = zf || sf != (lf_of(lf) != 0); break;
+        }
+    }
+    return (cc & 1) ? !r : r;
 }
 
 /* Replaces OSZAPC with explicit values (flags not in mask are preserved). */

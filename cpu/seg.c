@@ -2,6 +2,7 @@
  * protection checks, and the instructions that move selectors. */
 #include "sys.h"
 
+#include "debug.h"
 #include "operand.h"
 #include "../softmmu/mem.h"
 
@@ -130,6 +131,7 @@ void cpu_update_mode(CPU *cpu)
     } else {
         cpu->code_mode = (cs->attr & SA_DB) ? CODE32 : CODE16;
     }
+    debug_update(cpu);  /* CPL, CR0.AM and EFLAGS arm #AC and the debug traps */
 }
 
 void load_cs(CPU *cpu, uint16_t sel, const Desc *d, unsigned cpl)

@@ -2,6 +2,7 @@
  * CLI/STI, and the other privileged housekeeping instructions. */
 #include "sys.h"
 
+#include "debug.h"
 #include "operand.h"
 #include "../softmmu/paging.h"
 
@@ -134,6 +135,7 @@ void MOV_RdDd(CPU *cpu, const Insn *in)
 {
     unsigned dr = dr_index(cpu, in);
     priv_check(cpu);
+    debug_mov_dr(cpu);
     set_reg(cpu, in->rm, cr_size(cpu), cpu->dr[dr]);
 }
 
@@ -141,6 +143,7 @@ void MOV_DdRd(CPU *cpu, const Insn *in)
 {
     unsigned dr = dr_index(cpu, in);
     priv_check(cpu);
+    debug_mov_dr(cpu);
     uint64_t v = get_reg(cpu, in->rm, cr_size(cpu));
     if (dr == 6 || dr == 7) {
         if (v >> 32)
@@ -150,6 +153,7 @@ void MOV_DdRd(CPU *cpu, const Insn *in)
         v = (uint32_t)v;
     }
     cpu->dr[dr] = v;
+    debug_update(cpu);
 }
 
 void CLTS(CPU *cpu, const Insn *in)

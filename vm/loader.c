@@ -214,7 +214,7 @@ int machine_load_bios(Machine *m, const char *path, char *err, size_t errlen)
     uint64_t base = 4 * GIB - size;
     if (m->mem.ram_size > base) {
         snprintf(err, errlen, "%s: a %llu KiB ROM below 4 GiB overlaps guest RAM (-m %llu MiB); "
-                 "use -m %llu M or less", path, (unsigned long long)(size >> 10),
+                 "use -m %lluM or less", path, (unsigned long long)(size >> 10),
                  (unsigned long long)(m->mem.ram_size >> 20), (unsigned long long)(base >> 20));
         fclose(f);
         return -1;

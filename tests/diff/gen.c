@@ -356,6 +356,10 @@ static int build_once(GenCtx *g, int form, const Shape *sh, GenCase *gc)
         pl.p66 = !(branch && m64);  /* AMD honours 66 on 64-bit near branches, Intel ignores it */
     if (fi->osz == OS_B && fi->pfx == P_ANY && chance(g, 16))
         pl.p66 = true;
+    /* x87 and other fixed-size forms: 66 is ignored, except by FNSTENV/
+     * FLDENV/FNSAVE/FRSTOR, which then use the 16-bit image layout. */
+    if (fi->osz == OS_X && fi->pfx == P_ANY && chance(g, 4))
+        pl.p66 = true;
     if (m64 && (fi->osz == OS_V || fi->osz == OS_Y || fi->osz == OS_D64) && chance(g, 2))
         pl.rexw = true;
     if (m64 && fi->osz == OS_X && chance(g, (fi->attrs & A_REXW_SENS) ? 2 : 8))
@@ -379,9 +383,16 @@ static int build_once(GenCtx *g, int form, const Shape *sh, GenCase *gc)
     }
     if ((fi->attrs & A_LOCK) && pl.mem && chance(g, 8))
         pl.lock = true;
+    else if (chance(g, 64))
+        pl.lock = true;  /* not lockable, or a register destination: #UD */
     if (sh->string && fi->pfx == P_ANY) {
         unsigned k = rnd(g, 6);
         pl.rep = k < 2 ? 0xf3 : (k == 2 && sh->rep_ne) ? 0xf2 : 0;
+    } else if (fi->pfx == P_ANY && !(fi->map == MAP_0F && fi->opc == 0xae) && chance(g, 32)) {
+        /* Ignored by forms without a REP meaning.  Not on 0F AE: with mod 3
+         * F3 turns the fences into CET/WAITPKG instructions on hosts that
+         * have them. */
+        pl.rep = chance(g, 2) ? 0xf3 : 0xf2;
     }
 
     /* Registers named by ModRM / opcode */
@@ -696,6 +707,9 @@ int gen_case(GenCtx *g, int form, uint32_t id, GenCase *out, char *why, size_t w
         int r = decode(buf, 15, g->mode, &out->in);
         if (r == out->c.insn_len && out->in.form == form)
             return GEN_OK;
+        if (r == DEC_UD && (out->in.flags & IF_LOCK) && out->in.form == form &&
+            out->in.len == out->c.insn_len)
+            return GEN_OK;  /* a LOCK this form does not allow: both sides must #UD */
         if (r > 0 && legit_more_specific(&form_info[form], &form_info[out->in.form]))
             continue;  /* this encoding belongs to a more specific form */
         char hex[48] = "";

@@ -48,7 +48,7 @@ section filler start=0
   %endrep
 %endif
 
-section code start=ROM_SIZE - 0x10000 vstart=0
+section code start=ROM_SIZE-0x10000 vstart=0
 bits 16
     db "CHNK"
     dd CHUNKS - 1
@@ -104,8 +104,8 @@ boot2:
     RT_PUTS "boot 2: back at the reset vector in real mode; resetting through port 0x92", 10
     call check_mark
     in al, 0x92
-    and al, 1
-    RT_CHECK cmp, al, 0, e, "port 0x92 fast-reset bit after reset"
+    and ax, 1
+    RT_CHECK cmp, ax, 0, e, "port 0x92 fast-reset bit after reset"
     mov al, 2
     call set_boots
     in al, 0x92
@@ -266,6 +266,7 @@ gdt_desc:
     dd HIGH_CODE + gdt
 
     times 0xfff0 - ($ - $$) db 0xff
+bits 16
 reset_vector:                        ; F000:FFF0
     jmp 0xf000:entry
     times 0x10000 - ($ - $$) db 0xff
