@@ -6,6 +6,7 @@
 #include "mem.h"
 #include "paging.h"
 #include "tlb.h"
+#include "../cpu/debug.h"
 
 static inline bool is_user(const CPU *cpu, int access)
 {
@@ -53,9 +54,11 @@ uint64_t mem_lin_read_slow(CPU *cpu, uint64_t lin, unsigned size, int access)
     Mem *m = cpu->mem;
     uint64_t pa;
     unsigned first = 4096 - (unsigned)(lin & 0xfff);
+    if (__builtin_expect(cpu->debug_active & DBG_DATA, 0))
+        debug_data_access(cpu, lin, size, access);
     if (size <= first) {
         TlbEntry *e = lookup(cpu, lin, access, &pa);
-        if (!(e->tag[ACC_READ] & TLB_SLOW))
+        if (!(e->tag[ACC_READ] & TLB_MMIO))  /* TLB_WATCH: RAM all the same */
             return tlb_host_load((const uint8_t *)(uintptr_t)(lin + e->addend), size);
         cpu->tlb->stats.slow_mmio++;
         return mem_phys_read(m, pa, size);
@@ -74,10 +77,12 @@ void mem_lin_write_slow(CPU *cpu, uint64_t lin, uint64_t val, unsigned size, int
     Mem *m = cpu->mem;
     uint64_t pa;
     unsigned first = 4096 - (unsigned)(lin & 0xfff);
+    if (__builtin_expect(cpu->debug_active & DBG_DATA, 0))
+        debug_data_access(cpu, lin, size, access);
     if (size <= first) {
         TlbEntry *e = lookup(cpu, lin, access, &pa);
         uint64_t tag = e->tag[ACC_WRITE];
-        if (!(tag & TLB_SLOW)) {
+        if (!(tag & (TLB_MMIO | TLB_CODE))) {
             tlb_host_store((uint8_t *)(uintptr_t)(lin + e->addend), val, size);
             return;
         }

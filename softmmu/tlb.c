@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "paging.h"
+#include "../cpu/debug.h"
 
 enum { CR0_WP = 1u << 16, CR0_PG = 1u << 31 };
 enum { CR4_PSE = 1u << 4, CR4_PAE = 1u << 5, CR4_PGE = 1u << 7 };
@@ -170,7 +171,9 @@ TlbEntry *tlb_fill(CPU *cpu, uint64_t lin, int access, bool raise)
     uint8_t *wr = mem_phys_ptr(m, pa, 4096, true);
     e->addend = (uintptr_t)rd - (uintptr_t)lin;
     uint64_t rflags = rd ? 0 : TLB_MMIO;
-    e->tag[ACC_READ] = lin | rflags;
+    /* #AC checks and data breakpoints see every data access (debug.h). */
+    uint64_t watch = (cpu->debug_active & DBG_DATA) ? TLB_WATCH : 0;
+    e->tag[ACC_READ] = lin | rflags | watch;
     if (w.executable)
         e->tag[ACC_EXEC] = lin | rflags;
     /* A clean page keeps its write tag empty so the first write walks and
@@ -179,7 +182,7 @@ TlbEntry *tlb_fill(CPU *cpu, uint64_t lin, int access, bool raise)
         uint64_t wflags = wr ? 0 : TLB_MMIO;
         if (wr && pa < m->ram_size && m->code_pages[pa >> 12])
             wflags |= TLB_CODE;
-        e->tag[ACC_WRITE] = lin | wflags;
+        e->tag[ACC_WRITE] = lin | wflags | watch;
     }
     return e;
 }
