@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "debug.h"
 #include "operand.h"
 #include "../softmmu/mem.h"
 #include "../softmmu/tlb.h"
@@ -86,6 +87,8 @@ void cpu_read_block(CPU *cpu, int seg, uint64_t off, void *dst, unsigned size)
 {
     uint64_t lin = cpu_lin(cpu, seg, off, size, ACC_READ);
     mem_translate(cpu, lin + size - 1, ACC_READ);
+    if (__builtin_expect(cpu->debug_active & DBG_DATA, 0))
+        debug_block_access(cpu, lin, size, ACC_READ);  /* #AC by data type */
     uint8_t *d = dst;
     for (unsigned i = 0; i < size; ) {
         unsigned n = (size - i) >= 8 && ((lin + i) & 4095) <= 4088 ? 8 : 1;
@@ -100,6 +103,8 @@ void cpu_write_block(CPU *cpu, int seg, uint64_t off, const void *src, unsigned 
     uint64_t lin = cpu_lin(cpu, seg, off, size, ACC_WRITE);
     mem_translate(cpu, lin, ACC_WRITE);
     mem_translate(cpu, lin + size - 1, ACC_WRITE);
+    if (__builtin_expect(cpu->debug_active & DBG_DATA, 0))
+        debug_block_access(cpu, lin, size, ACC_WRITE);
     const uint8_t *s = src;
     for (unsigned i = 0; i < size; ) {
         unsigned n = (size - i) >= 8 && ((lin + i) & 4095) <= 4088 ? 8 : 1;
