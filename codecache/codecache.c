@@ -84,6 +84,7 @@ Block *codecache_alloc(CodeCache *cc, uint64_t pa, uint64_t key)
     b->ninsns = 0;
     b->exec_count = 0;
     b->valid = 0;
+    b->plain = 0;
     b->hash_next = NULL;
     b->page_next[0] = b->page_next[1] = NULL;
     b->succ[0] = b->succ[1] = NULL;

@@ -33,9 +33,15 @@ typedef struct Block {
      * of a hint exactly as a lookup would, so a stale or recycled pointer is
      * only a miss. */
     struct Block *succ[2];
+    /* The TLB generation (Tlb.gen) in which each hint was last checked. */
+    uint64_t succ_gen[2];
     uint32_t exec_count;
     uint16_t ninsns;
     uint8_t valid;
+    /* Every instruction is a hot handler (spec.h), none of which changes
+     * anything in the mode key: after the block ran, the key is still its
+     * own. */
+    uint8_t plain;
     Insn insns[BLOCK_MAX_INSNS];
     /* What runs each instruction: the handler's specialised instance when
      * it has them (insn_handler, cpu/spec.c), else the table's handler. */

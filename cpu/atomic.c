@@ -5,6 +5,7 @@
  * read-modify-write accesses: a read-only page faults even when the compare
  * fails) and that the store happens before any register changes.
  */
+#include "debug.h"
 #include "operand.h"
 
 /* CMPXCHG: compare the accumulator with the destination as CMP does.  On a
@@ -59,6 +60,9 @@ void CMPXCHG8B(CPU *cpu, const Insn *in)
         cpu_gp0(cpu);
     cpu_check_write(cpu, in->seg, ea, half);
     cpu_check_write(cpu, in->seg, ea_hi, half);
+    if (__builtin_expect(cpu->debug_active & DBG_DATA, 0))  /* #AC: one m64 operand */
+        debug_block_access(cpu, cpu_lin(cpu, in->seg, ea, 2 * half, ACC_WRITE), 2 * half,
+                           ACC_WRITE);
     uint64_t lo = cpu_read(cpu, in->seg, ea, half);
     uint64_t hi = cpu_read(cpu, in->seg, ea_hi, half);
     bool equal = lo == get_reg(cpu, R_AX, half) && hi == get_reg(cpu, R_DX, half);

@@ -99,10 +99,16 @@ unsigned debug_before(CPU *cpu)
     return pending;
 }
 
-void debug_after(CPU *cpu, const Insn *in, unsigned pending)
+void debug_after(CPU *cpu, const Insn *in, uint64_t start, unsigned pending)
 {
     pending |= cpu->dbg_hits;
     cpu->dbg_hits = 0;
+    /* Between iterations of a REP string instruction RF is set, so its
+     * instruction breakpoint does not fire again and a trap or interrupt
+     * taken there pushes RF = 1 (SDM 17.3.1.1). */
+    if (cpu->rip == start && (in->flags & (IF_REP | IF_REPNE)) &&
+        !(form_info[in->form].attrs & A_BRANCH))
+        cpu->eflags |= F_RF;
     if (cpu->intr_shadow && (in->form == FORM_POP_SS || in->form == FORM_MOV_SwEw_SS)) {
         /* A stack switch: traps wait for the instruction that loads the
          * stack pointer, and come with its own. */

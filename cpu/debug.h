@@ -66,10 +66,11 @@ static inline void debug_update(CPU *cpu)
  * clears RF.  Returns the trap bits already due after this instruction
  * (DR6.BS when TF was set at its start, traps held over MOV SS). */
 unsigned debug_before(CPU *cpu);
-/* After it completed (rip advanced): delivers the #DB trap for pending
+/* After it completed (rip advanced, or still at start for a REP string
+ * instruction with iterations left): delivers the #DB trap for pending
  * plus data breakpoints hit, unless in was MOV SS / POP SS, which holds
  * them over one more instruction. */
-void debug_after(CPU *cpu, const Insn *in, unsigned pending);
+void debug_after(CPU *cpu, const Insn *in, uint64_t start, unsigned pending);
 
 /* Softmmu slow path, DBG_DATA only: one data access of size (1..8) bytes
  * at lin; access is ACC_READ/ACC_WRITE, maybe | ACC_SUPER.  Raises #AC(0)

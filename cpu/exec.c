@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "debug.h"
 #include "insn.h"
 #include "interrupt.h"
 #include "operand.h"
@@ -148,12 +149,13 @@ static uint64_t code_lin(const CPU *cpu)
 /* Decodes a block at cpu->rip.  Only a failure at the first instruction
  * raises: later ones end the block before them, so they fault when (and if)
  * execution reaches them. */
-static Block *build_block(CPU *cpu, uint64_t pa, uint64_t key)
+static __attribute__((noinline)) Block *build_block(CPU *cpu, uint64_t pa, uint64_t key)
 {
     Block *b = codecache_alloc(cpu->cc, pa, key);
     uint64_t lin = code_lin(cpu), start_page = lin >> 12;
     uint64_t pa_last = pa;
     unsigned n = 0;
+    bool plain = true;
     b->rip = cpu->rip;
     while (n < BLOCK_MAX_INSNS) {
         uint8_t buf[15];
@@ -173,12 +175,14 @@ static Block *build_block(CPU *cpu, uint64_t pa, uint64_t key)
         if ((last >> 12) != start_page)
             pa_last = mem_translate(cpu, last, ACC_EXEC);
         b->fn[n] = insn_handler(in);
+        plain &= b->fn[n] != form_handler[in->form];  /* a hot instance */
         n++;
         if (form_info[in->form].attrs & A_END)
             break;
         lin += (uint64_t)r;
     }
     b->ninsns = (uint16_t)n;
+    b->plain = plain;
     codecache_commit(cpu->cc, b, pa_last);
     if (cpu->trace_block_built)
         cpu->trace_block_built(cpu, b);
@@ -202,10 +206,30 @@ static inline uint64_t code_pa(CPU *cpu, uint64_t lin)
 
 /* The block for cpu->rip.  prev (the block that ran just before, or NULL)
  * remembers its successors: a hint is used only when it passes the same
- * checks a hash lookup makes, so hints never change what runs. */
-static Block *find_block(CPU *cpu, Block *prev)
+ * checks a hash lookup makes, so hints never change what runs.
+ *
+ * Short cut: after a plain block (codecache.h) the mode key is prev->key,
+ * and a hint last checked in the current TLB generation still has the
+ * physical address (and second page) it was checked with — as if that
+ * translation were still cached, which hardware may do until a flush or
+ * INVLPG, and those bump the generation.  Then neither the key nor the
+ * translation needs computing. */
+static inline __attribute__((always_inline)) Block *find_block(CPU *cpu, Block *prev)
 {
     CodeCache *cc = cpu->cc;
+    const Tlb *t = cpu->tlb;
+    if (prev && prev->plain && t) {
+        for (int i = 0; i < 2; i++) {
+            Block *s = prev->succ[i];
+            if (s && s->rip == cpu->rip && s->key == prev->key && prev->succ_gen[i] == t->gen &&
+                s->valid) {
+                cc->stats.chained++;  /* also a lookup and a hit (codecache_stats) */
+                return s;
+            }
+        }
+    }
+    /* Read first: a flush while translating or decoding makes it stale. */
+    uint64_t gen = t ? t->gen : ~0ull;
     uint64_t lin = code_lin(cpu);
     uint64_t pa = code_pa(cpu, lin);
     uint64_t key = mode_key(cpu);
@@ -233,9 +257,13 @@ static Block *find_block(CPU *cpu, Block *prev)
     }
     if (!b)
         b = build_block(cpu, pa, key);
-    if (prev && prev->succ[0] != b) {
-        prev->succ[1] = prev->succ[0];
-        prev->succ[0] = b;
+    if (prev) {
+        if (prev->succ[0] != b) {
+            prev->succ[1] = prev->succ[0];
+            prev->succ_gen[1] = prev->succ_gen[0];
+            prev->succ[0] = b;
+        }
+        prev->succ_gen[0] = gen;
     }
     return b;
 }
@@ -252,11 +280,14 @@ static inline void run_block(CPU *cpu, Block *b, uint64_t budget)
     b->exec_count++;
     if (cpu->trace_block_exec)
         cpu->trace_block_exec(cpu, b);
+    /* Handlers read icount (RDTSC) but never write it: keep it here. */
+    uint64_t rip = cpu->rip, icount = cpu->icount;
     do {
-        cpu->next_rip = cpu->rip + in->len;
+        cpu->next_rip = rip + in->len;
         (*fn++)(cpu, in);
-        cpu->rip = cpu->next_rip;
-        cpu->icount++;
+        rip = cpu->next_rip;
+        cpu->rip = rip;
+        cpu->icount = ++icount;
         in++;
     } while (in != end && !cpu->stop_request);
 }
@@ -270,32 +301,31 @@ static inline bool poll_interrupts(CPU *cpu)
     return cpu_poll_interrupts(cpu);
 }
 
-int cpu_run(CPU *cpu, uint64_t max_insns)
+/* With DBG_STEP (debug.h): one instruction between the #DB checks, which
+ * raise from here (a fault before it, a trap after it).  Out of line, so
+ * the loop keeps nothing of it across its setjmp. */
+static __attribute__((noinline)) void run_debug(CPU *cpu)
 {
-    jmp_buf jb;
-    jmp_buf *saved = cpu->fault_jmp;
-    int ret = RUN_LIMIT;
-    const uint64_t end = cpu->icount + max_insns;
+    const uint8_t shadow = cpu->intr_shadow;
+    unsigned pending = debug_before(cpu);
+    Block *b = find_block(cpu, NULL);
+    run_block(cpu, b, 1);
+    if (shadow)
+        cpu->intr_shadow = 0;
+    debug_after(cpu, b->insns, b->rip, pending);
+}
+
+/* Runs blocks until end or a reason to return.  Out of line from cpu_run's
+ * setjmp, so the CPU pointer and the loop's state stay in registers; an
+ * exception unwinds through it, and cpu_run delivers it and calls it again
+ * (with no previous block). */
+static __attribute__((noinline)) int run_loop(CPU *cpu, uint64_t end)
+{
     Block *prev = NULL;
-    cpu->fault_jmp = &jb;
-    if (cpu->triple_fault) {
-        /* Shutdown: nothing runs until the board resets the CPU. */
-        cpu->fault_jmp = saved;
-        return RUN_TRIPLE_FAULT;
-    }
-    if (setjmp(jb)) {
-        prev = NULL;
-        if (!cpu_deliver_exception(cpu)) {
-            ret = cpu->triple_fault ? RUN_TRIPLE_FAULT : RUN_EXCEPTION;
-            goto out;
-        }
-    }
     while (cpu->icount < end) {
         if (cpu->stop_request) {
-            if (cpu->stop_request & ~CC_STOP_CODE) {
-                ret = RUN_STOP;
-                break;
-            }
+            if (cpu->stop_request & ~CC_STOP_CODE)
+                return RUN_STOP;
             /* Only code changed: the lookup below sees the new bytes. */
             __atomic_fetch_and(&cpu->stop_request, ~CC_STOP_CODE, __ATOMIC_RELAXED);
         }
@@ -305,9 +335,12 @@ int cpu_run(CPU *cpu, uint64_t max_insns)
             prev = NULL;
             continue;
         }
-        if (cpu->halted) {
-            ret = RUN_HALT;
-            break;
+        if (cpu->halted)
+            return RUN_HALT;
+        if (__builtin_expect(cpu->debug_active & DBG_STEP, 0)) {
+            run_debug(cpu);
+            prev = NULL;
+            continue;
         }
         Block *b = find_block(cpu, prev);
         if (cpu->intr_shadow) {
@@ -318,6 +351,29 @@ int cpu_run(CPU *cpu, uint64_t max_insns)
         }
         prev = b;
     }
+    return RUN_LIMIT;
+}
+
+int cpu_run(CPU *cpu, uint64_t max_insns)
+{
+    jmp_buf jb;
+    jmp_buf *saved = cpu->fault_jmp;
+    int ret;
+    const uint64_t end = cpu->icount + max_insns;
+    cpu->fault_jmp = &jb;
+    if (cpu->triple_fault) {
+        /* Shutdown: nothing runs until the board resets the CPU. */
+        cpu->fault_jmp = saved;
+        return RUN_TRIPLE_FAULT;
+    }
+    debug_update(cpu);  /* the caller may have set TF, DR7, ... directly */
+    if (setjmp(jb)) {
+        if (!cpu_deliver_exception(cpu)) {
+            ret = cpu->triple_fault ? RUN_TRIPLE_FAULT : RUN_EXCEPTION;
+            goto out;
+        }
+    }
+    ret = run_loop(cpu, end);
 out:
     cpu->fault_jmp = saved;
     return ret;

@@ -7,6 +7,7 @@
  * leaving next_rip at the instruction (its forms end blocks, so the loop
  * sees that); interrupts and stop requests are taken in between.
  */
+#include "debug.h"
 #include "operand.h"
 #include "../softmmu/mem.h"
 
@@ -39,7 +40,9 @@ static void string_loop(CPU *cpu, const Insn *in, StringBody body)
         return;
     }
     unsigned asz = in->asz;
-    for (unsigned n = 0; n < STRING_CHUNK; n++) {
+    /* Single-step and data-breakpoint traps come after each iteration. */
+    const unsigned chunk = (cpu->debug_active & DBG_STEP) ? 1 : STRING_CHUNK;
+    for (unsigned n = 0; n < chunk; n++) {
         uint64_t count = get_areg(cpu, R_CX, asz);
         if (count == 0)
             return;

@@ -63,6 +63,7 @@ void tlb_detach(CPU *cpu)
 void tlb_flush(Tlb *t, bool include_global)
 {
     t->stats.flushes++;
+    t->gen++;
     if (include_global) {
         t->stats.flushes_global++;
         clear_all(t);
@@ -85,6 +86,7 @@ void tlb_flush(Tlb *t, bool include_global)
 void tlb_invlpg(Tlb *t, uint64_t lin)
 {
     t->stats.invlpgs++;
+    t->gen++;
     lin &= TLB_PAGE_MASK;
     unsigned idx = (lin >> 12) & (TLB_ENTRIES - 1);
     for (int s = 0; s < 2; s++) {

@@ -14,7 +14,8 @@
  * Slow-path bits: TLB_MMIO (not host memory: MMIO, unmapped, or a ROM page
  * for writes), TLB_CODE (write tag of a page holding decoded code, so the
  * store goes through mem_phys_write and the code cache sees it),
- * TLB_WATCH (reserved for watchpoints).
+ * TLB_WATCH (read/write tags while #AC checks or data breakpoints are armed,
+ * cpu/debug.h).
  *
  * Write tags are only filled once the leaf's D bit is set, so the first
  * write to a clean page always walks and sets D.  Large pages are cached as
@@ -73,6 +74,11 @@ typedef struct Tlb {
     bool pdptes_valid;    /* PAE PDPTE registers loaded since the last flush */
     uint64_t pdpte[4];
     uint64_t ctx;         /* paging-relevant control bits when last filled */
+    /* Bumped by every flush and INVLPG.  While it is unchanged, no
+     * translation was invalidated, so one obtained earlier may be used as if
+     * it were still cached (hardware may keep any entry until then): the
+     * tier-0 loop's successor hints rely on this. */
+    uint64_t gen;
     TlbStats stats;
 } Tlb;
 

@@ -710,7 +710,8 @@ int gen_case(GenCtx *g, int form, uint32_t id, GenCase *out, char *why, size_t w
         if (r == DEC_UD && (out->in.flags & IF_LOCK) && out->in.form == form &&
             out->in.len == out->c.insn_len)
             return GEN_OK;  /* a LOCK this form does not allow: both sides must #UD */
-        if (r > 0 && legit_more_specific(&form_info[form], &form_info[out->in.form]))
+        if ((r > 0 || (r == DEC_UD && (out->in.flags & IF_LOCK))) &&
+            legit_more_specific(&form_info[form], &form_info[out->in.form]))
             continue;  /* this encoding belongs to a more specific form */
         char hex[48] = "";
         for (int i = 0; i < out->c.insn_len; i++)

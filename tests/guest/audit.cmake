@@ -25,7 +25,6 @@ rz_guest_c(audit_exc64 BITS 64 SRCS audit/exc.c)
 rz_guest_c(audit_syscall64 BITS 64 SRCS audit/syscall64.c audit/syscall64_stubs.asm)
 # A20 in real mode: FFFF:0010 vs 0000:0000 through port 0x92 and the i8042.
 rz_guest_asm(audit_a20 audit/a20.asm MODE 16)
-# #DB from TF and DR0, #AC at CPL 3: not implemented yet (docs/architecture.md),
-# so these fail until they are.
+# #DB from TF and DR0, #AC at CPL 3 (cpu/debug.c).
 rz_guest_c(audit_db_ac32 BITS 32 SRCS audit/db_ac.c)
 rz_guest_c(audit_db_ac64 BITS 64 SRCS audit/db_ac.c)
