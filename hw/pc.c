@@ -120,7 +120,7 @@ static void cf9_wr(void *o, uint64_t a, uint64_t v, unsigned s)
         machine_request_reset(pc->m, "port 0xCF9 reset");
 }
 
-/* POST codes: kept for diagnostics (shown when a run stops). */
+/* POST codes: kept for diagnostics; reads return the last code written. */
 static uint64_t post_rd(void *o, uint64_t a, unsigned s) { (void)a; (void)s; PcBoard *pc = o; return pc->post_code; }
 static void post_wr(void *o, uint64_t a, uint64_t v, unsigned s) { (void)a; (void)s; PcBoard *pc = o; pc->post_code = (uint8_t)v; }
 
@@ -167,6 +167,15 @@ uint64_t pc_update(PcBoard *pc)
     return next;
 }
 
+static void serial_quit(void *opaque)
+{
+    PcBoard *pc = opaque;
+    fprintf(stderr, "\r\nringzero: quit from the serial console (Ctrl-A x)\r\n");
+    pc->m->exit_status = 0;
+    pc->m->exit_requested = true;
+    pc->m->cpu.stop_request |= 1;
+}
+
 void pc_reset(PcBoard *pc)
 {
     int bk = pc->com1.backend, fd = pc->com1.in_fd;
@@ -174,6 +183,8 @@ void pc_reset(PcBoard *pc)
     pic_init(&pc->pic);
     pit_init(&pc->pit);
     uart_init(&pc->com1, bk, out, fd, com1_irq, pc);
+    if (bk == CHR_STDIO && fd >= 0)
+        pc->com1.quit = serial_quit;
     i8042_init(&pc->kbc, set_irq_line, set_a20, reset_line, pc);
     pc->port92 = 2;
     pc->port61 = 0;

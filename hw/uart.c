@@ -168,6 +168,19 @@ void uart_poll(Uart *u)
         ssize_t n = read(u->in_fd, &b, 1);
         if (n != 1)
             break;
+        if (u->quit && (u->escape || b == 0x01)) {
+            if (!u->escape) {
+                u->escape = true;
+                continue;
+            }
+            u->escape = false;
+            if (b == 'x') {
+                u->quit(u->irq_opaque);
+                break;
+            }
+            if (b != 0x01)
+                continue;  /* unknown escape: dropped */
+        }
         rx_push(u, b);
     }
     update_irq(u);

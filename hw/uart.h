@@ -20,6 +20,10 @@ typedef struct Uart {
     int in_fd;            /* receive source, -1 for none */
     void (*set_irq)(void *opaque, bool level);
     void *irq_opaque;
+    /* Terminal escape, as QEMU's: Ctrl-A x quits, Ctrl-A Ctrl-A sends one
+     * Ctrl-A.  quit is called with irq_opaque; NULL disables the escape. */
+    void (*quit)(void *opaque);
+    bool escape;
 } Uart;
 
 void uart_init(Uart *u, int backend, FILE *out, int in_fd,

@@ -203,6 +203,11 @@ int machine_run(Machine *m)
     log_reset_state(m, "initial state");
     for (;;) {
         int r = cpu_run(cpu, 1u << 20);
+        /* Devices also advance while the guest runs with interrupts off
+         * (the CPU only polls them when IF is set): serial input, the
+         * Ctrl-A x escape, timers' state. */
+        if (m->pc)
+            pc_update(m->pc);
         if (m->exit_requested)
             return m->exit_status;
         char where[192];

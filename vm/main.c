@@ -12,7 +12,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: ringzero [options]\n"
-        "  -kernel FILE        boot an ELF32/ELF64 image (flat protected / long mode)\n"
+        "  -kernel FILE        boot a Multiboot v1 kernel, or an ELF32/ELF64 image\n"
+        "                      (flat 32-bit protected / flat 64-bit mode)\n"
         "  -bin FILE@ADDR      load a flat binary at ADDR and start there\n"
         "  -bios FILE          firmware ROM (top of the first MiB and below 4 GiB)\n"
         "  -append CMDLINE     kernel command line (Multiboot)\n"
@@ -28,8 +29,10 @@ static void usage(FILE *f)
         "  -D FILE             write logs to FILE instead of stderr\n"
         "  -nographic          no display (the only mode there is)\n"
         "  -h, --help          this help\n"
-        "Exit status: the guest's via port 0xF4 ((value << 1) | 1); 0 when it halts;\n"
-        "1 for a bad image; 2 for bad options; 3 when the guest stops on an exception.\n");
+        "Exit status: the guest's via port 0xF4 ((value << 1) | 1); 0 when it halts with\n"
+        "interrupts off or resets under -no-reboot; 1 for a bad image; 2 for bad options;\n"
+        "3 for a triple fault under -no-reboot (or one that cannot reset).\n"
+        "Serial console on a terminal: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n");
 }
 
 static _Noreturn void bad_usage(const char *fmt, const char *arg)

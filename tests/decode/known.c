@@ -4,9 +4,11 @@
  *   1. excluded classes: instruction sets this issue deliberately does not
  *      implement.  Capstone accepts them, ringzero rejects them (#UD, as a
  *      CPU without the feature would); counted and printed, never failures.
- *   2. PENDING system instructions: being added to cpu/ops/system.def in
- *      parallel.  Printed as "PENDING"; empty this list as they land (the
- *      check prints the names it saw accepted every time).
+ *   2. PENDING system instructions ringzero does not offer yet: RDTSCP and
+ *      MONITOR/MWAIT are not advertised by CPUID and RSM is #UD outside SMM
+ *      (there is no SMM), so #UD is what such a CPU does.  Printed as
+ *      "PENDING" so they stay visible; remove an entry when its instruction
+ *      lands (the check prints the names it saw accepted every time).
  *   3. Capstone 4 quirks: places where Capstone 4.0.2 disagrees with the
  *      Intel SDM, each with its evidence (SDM text and, where the host can
  *      run it, tests/decode/probe on this AMD EPYC host).

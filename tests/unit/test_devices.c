@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hw/i8042.h"
 #include "hw/pic.h"
@@ -166,6 +167,32 @@ static void test_uart(void)
     CHECK(uart_read(&u, 5) & 2, "overrun error");
 }
 
+static int quits;
+static void on_quit(void *o) { (void)o; quits++; }
+
+/* The terminal escape: Ctrl-A x quits, Ctrl-A Ctrl-A is one Ctrl-A. */
+static void test_uart_escape(void)
+{
+    int fds[2];
+    if (pipe(fds)) {
+        CHECK(0, "pipe");
+        return;
+    }
+    Uart u;
+    uart_init(&u, CHR_STDIO, NULL, fds[0], NULL, NULL);
+    u.quit = on_quit;
+    uart_write(&u, 2, 0x01);  /* FIFO on */
+    ssize_t w = write(fds[1], "a\001\001b\001x", 6);
+    CHECK(w == 6, "write to pipe");
+    uart_poll(&u);
+    CHECK(quits == 1, "Ctrl-A x quits (%d)", quits);
+    CHECK(uart_read(&u, 0) == 'a' && uart_read(&u, 0) == 0x01 && uart_read(&u, 0) == 'b',
+          "Ctrl-A Ctrl-A passes one Ctrl-A through");
+    CHECK(!(uart_read(&u, 5) & 1), "nothing else received");
+    close(fds[0]);
+    close(fds[1]);
+}
+
 static int rtc_irq_level;
 static void rtc_irq(void *o, bool l) { (void)o; rtc_irq_level = l; }
 
@@ -251,6 +278,7 @@ int main(void)
     test_pic();
     test_pit();
     test_uart();
+    test_uart_escape();
     test_rtc();
     test_i8042();
     printf("%d passed, %d failed\n", passed, failed);
