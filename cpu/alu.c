@@ -8,7 +8,7 @@
 /* op is the SDM's group-1 order: ADD OR ADC SBB AND SUB XOR CMP.  Returns
  * the result and the lazy-flag kind; the caller commits flags after its
  * store (field by field: a struct copy here stalls store forwarding). */
-static inline uint64_t alu(CPU *cpu, unsigned op, unsigned size, uint64_t a, uint64_t b, int *kind)
+HOT_INLINE uint64_t alu(CPU *cpu, unsigned op, unsigned size, uint64_t a, uint64_t b, int *kind)
 {
     uint64_t r;
     switch (op) {
@@ -23,15 +23,16 @@ static inline uint64_t alu(CPU *cpu, unsigned op, unsigned size, uint64_t a, uin
     return r & size_mask(size);
 }
 
-static inline void alu_to_E(CPU *cpu, const Insn *in, unsigned op, unsigned size, bool mem,
+HOT_INLINE void alu_to_E(CPU *cpu, const Insn *in, unsigned op, unsigned size, bool mem,
                             uint64_t b)
 {
     int kind;
-    uint64_t a = rd_Ex(cpu, in, size, mem);
+    RmwRef ref;
+    uint64_t a = op == 7 ? rd_Ex(cpu, in, size, mem) : rmw_rd_E(cpu, in, size, mem, &ref);
     b &= size_mask(size);
     uint64_t r = alu(cpu, op, size, a, b, &kind);
     if (op != 7)
-        wr_Ex(cpu, in, size, mem, r);
+        rmw_wr_E(cpu, in, size, mem, &ref, r);
     lf_set(cpu, kind, size, a, b, r);
 }
 
@@ -66,7 +67,7 @@ HOT_HANDLER(ALU_AI, 8, (in->opc >> 3) & 7, 1)
     lf_set(cpu, kind, osz, a, b, r);
 }
 
-static inline void test(CPU *cpu, unsigned size, uint64_t a, uint64_t b)
+HOT_INLINE void test(CPU *cpu, unsigned size, uint64_t a, uint64_t b)
 {
     lf_set(cpu, LF_LOGIC, size, a, b, a & b);
 }
@@ -87,11 +88,12 @@ HOT_HANDLER(TEST_EI, 1, 0, 2)
 }
 
 /* INC/DEC keep CF: fold the current CF into eflags before the new record. */
-static inline void incdec(CPU *cpu, const Insn *in, unsigned size, bool mem, int kind)
+HOT_INLINE void incdec(CPU *cpu, const Insn *in, unsigned size, bool mem, int kind)
 {
-    uint64_t a = rd_Ex(cpu, in, size, mem);
+    RmwRef ref;
+    uint64_t a = rmw_rd_E(cpu, in, size, mem, &ref);
     uint64_t r = (kind == LF_INC ? a + 1 : a - 1) & size_mask(size);
-    wr_Ex(cpu, in, size, mem, r);
+    rmw_wr_E(cpu, in, size, mem, &ref, r);
     uint32_t cf = get_cf(cpu) ? F_CF : 0;
     cpu->eflags = (cpu->eflags & ~F_CF) | cf;
     lf_set(cpu, kind, size, a, 1, r);

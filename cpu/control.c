@@ -3,7 +3,7 @@
 
 /* Target of a near branch: wrapped to IP/EIP, and canonical in 64-bit mode
  * (#GP(0) at the branch itself otherwise). */
-static inline uint64_t near_target(CPU *cpu, uint64_t t, unsigned osz)
+HOT_INLINE uint64_t near_target(CPU *cpu, uint64_t t, unsigned osz)
 {
     if (osz != 8)
         return t & size_mask(osz);

@@ -11,13 +11,17 @@
 #include "insn.h"
 #include "../softmmu/tlb.h"
 
+/* The pieces of the hot handlers' templates (spec.h): always inlined, so
+ * each specialised instance folds its constants through them. */
+#define HOT_INLINE static inline __attribute__((always_inline))
+
 /* Handler prototypes, derived from the opcode table. */
 #define FORM(name, map, opc, pfx, ext, rmx, modrm, osz, imm, attrs, handler) \
     void handler(CPU *cpu, const Insn *in);
 #include "opcodes.def"
 #undef FORM
 
-static inline uint64_t get_reg(CPU *cpu, unsigned r, unsigned size)
+HOT_INLINE uint64_t get_reg(CPU *cpu, unsigned r, unsigned size)
 {
     if (size == 8) return cpu->regs[r];
     if (size == 4) return (uint32_t)cpu->regs[r];
@@ -27,7 +31,7 @@ static inline uint64_t get_reg(CPU *cpu, unsigned r, unsigned size)
 }
 
 /* 32-bit writes zero-extend to 64 bits; 8/16-bit writes merge. */
-static inline void set_reg(CPU *cpu, unsigned r, unsigned size, uint64_t v)
+HOT_INLINE void set_reg(CPU *cpu, unsigned r, unsigned size, uint64_t v)
 {
     if (size == 8) cpu->regs[r] = v;
     else if (size == 4) cpu->regs[r] = (uint32_t)v;
@@ -37,7 +41,7 @@ static inline void set_reg(CPU *cpu, unsigned r, unsigned size, uint64_t v)
 }
 
 /* The memory operand's effective address; insn_ea is the same out of line. */
-static inline uint64_t insn_ea_inline(CPU *cpu, const Insn *in)
+HOT_INLINE uint64_t insn_ea_inline(CPU *cpu, const Insn *in)
 {
     uint64_t a = (uint64_t)in->disp;
     if (in->flags & IF_RIPREL)
@@ -53,7 +57,7 @@ static inline uint64_t insn_ea_inline(CPU *cpu, const Insn *in)
  * 64-bit mode with canonical ends, or a present, non-null, expand-up data
  * segment (writable for writes) within its limit, or real mode within the
  * limit.  Returns false for everything else, which cpu_lin decides. */
-static inline bool seg_lin_fast(CPU *cpu, int seg, uint64_t off, unsigned size, int access,
+HOT_INLINE bool seg_lin_fast(CPU *cpu, int seg, uint64_t off, unsigned size, int access,
                                 uint64_t *lin)
 {
     uint64_t last = off + size - 1;
@@ -79,7 +83,7 @@ static inline bool seg_lin_fast(CPU *cpu, int seg, uint64_t off, unsigned size, 
 /* cpu_read/cpu_write with their common case inline: segmentation that
  * cannot fault and a TLB hit.  The same semantics; anything else takes the
  * out-of-line function. */
-static inline uint64_t cpu_read_fast(CPU *cpu, int seg, uint64_t off, unsigned size)
+HOT_INLINE uint64_t cpu_read_fast(CPU *cpu, int seg, uint64_t off, unsigned size)
 {
     uint64_t lin;
     const Tlb *t = cpu->tlb;
@@ -91,7 +95,7 @@ static inline uint64_t cpu_read_fast(CPU *cpu, int seg, uint64_t off, unsigned s
     return cpu_read(cpu, seg, off, size);
 }
 
-static inline void cpu_write_fast(CPU *cpu, int seg, uint64_t off, unsigned size, uint64_t val)
+HOT_INLINE void cpu_write_fast(CPU *cpu, int seg, uint64_t off, unsigned size, uint64_t val)
 {
     uint64_t lin;
     const Tlb *t = cpu->tlb;
@@ -129,14 +133,14 @@ static inline void wr_E(CPU *cpu, const Insn *in, unsigned size, uint64_t v)
 /* rd_E/wr_E for an operand kind known when the handler is compiled (the
  * specialised instances, spec.h): a memory operand takes the segmentation
  * and TLB fast path inline. */
-static inline uint64_t rd_Ex(CPU *cpu, const Insn *in, unsigned size, bool mem)
+HOT_INLINE uint64_t rd_Ex(CPU *cpu, const Insn *in, unsigned size, bool mem)
 {
     if (mem)
         return cpu_read_fast(cpu, in->seg, insn_ea_inline(cpu, in), size);
     return get_reg(cpu, size == 1 ? in->rm8 : in->rm, size);
 }
 
-static inline void wr_Ex(CPU *cpu, const Insn *in, unsigned size, bool mem, uint64_t v)
+HOT_INLINE void wr_Ex(CPU *cpu, const Insn *in, unsigned size, bool mem, uint64_t v)
 {
     if (mem)
         cpu_write_fast(cpu, in->seg, insn_ea_inline(cpu, in), size, v);
@@ -144,16 +148,52 @@ static inline void wr_Ex(CPU *cpu, const Insn *in, unsigned size, bool mem, uint
         set_reg(cpu, size == 1 ? in->rm8 : in->rm, size, v);
 }
 
+/* The r/m operand of a read-modify-write (ALU ops, INC/DEC) in the
+ * specialised instances: the address is computed once, and a write-tag hit
+ * (a writable, dirty RAM page and a writable segment, so the read would
+ * succeed too) serves both accesses through one host pointer.  Otherwise
+ * cpu_read and cpu_write make the two accesses as before, faults and all. */
+typedef struct RmwRef { uint8_t *host; uint64_t ea; } RmwRef;
+
+HOT_INLINE uint64_t rmw_rd_E(CPU *cpu, const Insn *in, unsigned size, bool mem, RmwRef *ref)
+{
+    if (!mem)
+        return get_reg(cpu, size == 1 ? in->rm8 : in->rm, size);
+    uint64_t lin;
+    const Tlb *t = cpu->tlb;
+    ref->ea = insn_ea_inline(cpu, in);
+    ref->host = NULL;
+    if (__builtin_expect(t != NULL && seg_lin_fast(cpu, in->seg, ref->ea, size, ACC_WRITE, &lin), 1)) {
+        const TlbEntry *e = tlb_slot((Tlb *)t, lin, cpu->cpl == 3);
+        if (__builtin_expect(e->tag[ACC_WRITE] == ((lin + size - 1) & TLB_PAGE_MASK), 1)) {
+            ref->host = (uint8_t *)(uintptr_t)(lin + e->addend);
+            return tlb_host_load(ref->host, size);
+        }
+    }
+    return cpu_read(cpu, in->seg, ref->ea, size);
+}
+
+HOT_INLINE void rmw_wr_E(CPU *cpu, const Insn *in, unsigned size, bool mem, const RmwRef *ref,
+                         uint64_t v)
+{
+    if (!mem)
+        set_reg(cpu, size == 1 ? in->rm8 : in->rm, size, v);
+    else if (ref->host)
+        tlb_host_store(ref->host, v, size);
+    else
+        cpu_write(cpu, in->seg, ref->ea, size, v);
+}
+
 /* The stack: cpu_push/cpu_pop are these out of line; the specialised
  * instances inline them. */
-static inline unsigned stack_size(const CPU *cpu)
+HOT_INLINE unsigned stack_size(const CPU *cpu)
 {
     if (cpu->code_mode == CODE64)
         return 8;
     return (cpu->seg[S_SS].attr & SA_DB) ? 4 : 2;
 }
 
-static inline void stack_push(CPU *cpu, uint64_t val, unsigned size)
+HOT_INLINE void stack_push(CPU *cpu, uint64_t val, unsigned size)
 {
     unsigned ss = stack_size(cpu);
     uint64_t sp = (cpu->regs[R_SP] - size) & size_mask(ss);
@@ -161,7 +201,7 @@ static inline void stack_push(CPU *cpu, uint64_t val, unsigned size)
     set_reg(cpu, R_SP, ss, sp);
 }
 
-static inline uint64_t stack_pop(CPU *cpu, unsigned size)
+HOT_INLINE uint64_t stack_pop(CPU *cpu, unsigned size)
 {
     unsigned ss = stack_size(cpu);
     uint64_t sp = cpu->regs[R_SP] & size_mask(ss);
@@ -171,12 +211,12 @@ static inline uint64_t stack_pop(CPU *cpu, unsigned size)
 }
 
 /* ModRM reg operand */
-static inline uint64_t rd_G(CPU *cpu, const Insn *in, unsigned size)
+HOT_INLINE uint64_t rd_G(CPU *cpu, const Insn *in, unsigned size)
 {
     return get_reg(cpu, size == 1 ? in->reg8 : in->reg, size);
 }
 
-static inline void wr_G(CPU *cpu, const Insn *in, unsigned size, uint64_t v)
+HOT_INLINE void wr_G(CPU *cpu, const Insn *in, unsigned size, uint64_t v)
 {
     set_reg(cpu, size == 1 ? in->reg8 : in->reg, size, v);
 }
@@ -185,7 +225,7 @@ static inline void wr_G(CPU *cpu, const Insn *in, unsigned size, uint64_t v)
 void io_check(CPU *cpu, uint16_t port, unsigned size);
 
 /* Lazy-flag setters used by arithmetic handlers */
-static inline void lf_set(CPU *cpu, int op, unsigned size, uint64_t a, uint64_t b, uint64_t res)
+HOT_INLINE void lf_set(CPU *cpu, int op, unsigned size, uint64_t a, uint64_t b, uint64_t res)
 {
     cpu->lf.op = (uint8_t)op;
     cpu->lf.size = (uint8_t)size;
@@ -198,7 +238,7 @@ static inline void lf_set(CPU *cpu, int op, unsigned size, uint64_t a, uint64_t 
  * share LF_ADD and SUB/SBB/CMP/NEG share LF_SUB: with res and both operands
  * known the carry-in is recoverable (res == a happens with a carry only
  * when b is all-ones). */
-static inline bool lf_cf(const LazyFlags *lf, uint32_t eflags)
+HOT_INLINE bool lf_cf(const LazyFlags *lf, uint32_t eflags)
 {
     switch (lf->op) {
     case LF_ADD: return lf->res < lf->a || (lf->res == lf->a && lf->b != 0);
@@ -208,7 +248,7 @@ static inline bool lf_cf(const LazyFlags *lf, uint32_t eflags)
     }
 }
 
-static inline uint32_t lf_of(const LazyFlags *lf)
+HOT_INLINE uint32_t lf_of(const LazyFlags *lf)
 {
     uint64_t sb = sign_bit(lf->size);
     switch (lf->op) {
@@ -220,11 +260,11 @@ static inline uint32_t lf_of(const LazyFlags *lf)
     }
 }
 
-static inline bool get_cf(const CPU *cpu) { return lf_cf(&cpu->lf, cpu->eflags); }
+HOT_INLINE bool get_cf(const CPU *cpu) { return lf_cf(&cpu->lf, cpu->eflags); }
 
 /* cpu_cond inline: a Jcc instance has its condition as a constant, so only
  * the flags it needs are computed, straight from the lazy record. */
-static inline bool cond_eval(const CPU *cpu, unsigned cc)
+HOT_INLINE bool cond_eval(const CPU *cpu, unsigned cc)
 {
     const LazyFlags *lf = &cpu->lf;
     bool r;

@@ -17,15 +17,33 @@ static void clear_slot(TlbEntry *e)
     e->addend = 0;
 }
 
-static void clear_all(Tlb *t)
+static TlbEntry *slot_entry(Tlb *t, unsigned id) { return &t->e[id / TLB_ENTRIES][id % TLB_ENTRIES]; }
+static TlbInfo *slot_info(Tlb *t, unsigned id) { return &t->info[id / TLB_ENTRIES][id % TLB_ENTRIES]; }
+static unsigned pa_bucket(uint64_t pa) { return (unsigned)(pa >> 12) & (TLB_PA_BUCKETS - 1); }
+
+/* Chains are short (a bucket per physical page, at most TLB_SLOTS live
+ * slots), so singly linked. */
+static void pa_unlink(Tlb *t, unsigned id)
 {
-    for (int s = 0; s < 2; s++)
-        for (unsigned i = 0; i < TLB_ENTRIES; i++) {
-            clear_slot(&t->e[s][i]);
-            t->info[s][i].global = false;
-            t->info[s][i].shift = 12;
-        }
-    t->has_large = false;
+    uint16_t *p = &t->pa_head[pa_bucket(slot_info(t, id)->pa)];
+    while (*p != id)
+        p = &slot_info(t, *p)->pa_next;
+    *p = slot_info(t, id)->pa_next;
+}
+
+/* Clears live slot id and takes it off the live list (the last entry
+ * moves into its place) and its chain. */
+static void release(Tlb *t, unsigned id)
+{
+    TlbInfo *in = slot_info(t, id);
+    pa_unlink(t, id);
+    clear_slot(slot_entry(t, id));
+    in->global = false;
+    in->shift = 12;
+    unsigned last = t->live[--t->nlive];
+    t->live[in->live_pos] = (uint16_t)last;
+    slot_info(t, last)->live_pos = in->live_pos;
+    in->live_pos = TLB_NIL;
 }
 
 Tlb *tlb_attach(CPU *cpu)
@@ -37,7 +55,13 @@ Tlb *tlb_attach(CPU *cpu)
         fprintf(stderr, "ringzero: out of memory allocating a TLB\n");
         abort();
     }
-    clear_all(t);
+    for (unsigned id = 0; id < TLB_SLOTS; id++) {
+        clear_slot(slot_entry(t, id));
+        slot_info(t, id)->shift = 12;
+        slot_info(t, id)->live_pos = TLB_NIL;
+    }
+    for (unsigned b = 0; b < TLB_PA_BUCKETS; b++)
+        t->pa_head[b] = TLB_NIL;
     t->cpu = cpu;
     t->mem = cpu->mem;
     t->next = cpu->mem->tlbs;
@@ -64,22 +88,18 @@ void tlb_flush(Tlb *t, bool include_global)
 {
     t->stats.flushes++;
     t->gen++;
-    if (include_global) {
+    if (include_global)
         t->stats.flushes_global++;
-        clear_all(t);
-        return;
-    }
     bool large = false;
-    for (int s = 0; s < 2; s++)
-        for (unsigned i = 0; i < TLB_ENTRIES; i++) {
-            TlbInfo *in = &t->info[s][i];
-            if (in->global) {
-                large |= in->shift > 12;
-                continue;
-            }
-            clear_slot(&t->e[s][i]);
-            in->shift = 12;
-        }
+    /* Downwards: release moves the last entry, already seen, into the hole. */
+    for (unsigned i = t->nlive; i-- > 0; ) {
+        unsigned id = t->live[i];
+        const TlbInfo *in = slot_info(t, id);
+        if (in->global && !include_global)
+            large |= in->shift > 12;
+        else
+            release(t, id);
+    }
     t->has_large = large;
 }
 
@@ -89,35 +109,30 @@ void tlb_invlpg(Tlb *t, uint64_t lin)
     t->gen++;
     lin &= TLB_PAGE_MASK;
     unsigned idx = (lin >> 12) & (TLB_ENTRIES - 1);
-    for (int s = 0; s < 2; s++) {
-        if (t->info[s][idx].lin == lin) {
-            clear_slot(&t->e[s][idx]);
-            t->info[s][idx].global = false;
-        }
+    for (unsigned s = 0; s < 2; s++) {
+        unsigned id = s * TLB_ENTRIES + idx;
+        if (slot_info(t, id)->live_pos != TLB_NIL && slot_info(t, id)->lin == lin)
+            release(t, id);
     }
     if (!t->has_large)
         return;
     /* lin may lie in a large page cached as 4 KiB pieces elsewhere. */
-    for (int s = 0; s < 2; s++)
-        for (unsigned i = 0; i < TLB_ENTRIES; i++) {
-            TlbInfo *in = &t->info[s][i];
-            if (in->shift > 12 && !((in->lin ^ lin) >> in->shift)) {
-                clear_slot(&t->e[s][i]);
-                in->global = false;
-                in->shift = 12;
-            }
-        }
+    for (unsigned i = t->nlive; i-- > 0; ) {
+        unsigned id = t->live[i];
+        const TlbInfo *in = slot_info(t, id);
+        if (in->shift > 12 && !((in->lin ^ lin) >> in->shift))
+            release(t, id);
+    }
 }
 
 void tlb_note_code_page(Tlb *t, uint64_t pa)
 {
     pa &= TLB_PAGE_MASK;
-    for (int s = 0; s < 2; s++)
-        for (unsigned i = 0; i < TLB_ENTRIES; i++) {
-            TlbEntry *e = &t->e[s][i];
-            if (!(e->tag[ACC_WRITE] & TLB_INVALID) && t->info[s][i].pa == pa)
-                e->tag[ACC_WRITE] |= TLB_CODE;
-        }
+    for (unsigned id = t->pa_head[pa_bucket(pa)]; id != TLB_NIL; id = slot_info(t, id)->pa_next) {
+        TlbEntry *e = slot_entry(t, id);
+        if (!(e->tag[ACC_WRITE] & TLB_INVALID) && slot_info(t, id)->pa == pa)
+            e->tag[ACC_WRITE] |= TLB_CODE;
+    }
 }
 
 /* Control bits that change translations.  Filling compares them with the
@@ -160,11 +175,20 @@ TlbEntry *tlb_fill(CPU *cpu, uint64_t lin, int access, bool raise)
     lin &= TLB_PAGE_MASK;
     uint64_t pa = w.pa & m->a20_mask & TLB_PAGE_MASK;
     unsigned idx = (lin >> 12) & (TLB_ENTRIES - 1);
-    TlbEntry *e = &t->e[user][idx];
-    TlbInfo *in = &t->info[user][idx];
+    unsigned id = user * TLB_ENTRIES + idx;
+    TlbEntry *e = slot_entry(t, id);
+    TlbInfo *in = slot_info(t, id);
+    if (in->live_pos == TLB_NIL) {
+        in->live_pos = (uint16_t)t->nlive;
+        t->live[t->nlive++] = (uint16_t)id;
+    } else {
+        pa_unlink(t, id);
+    }
     clear_slot(e);
     in->lin = lin;
     in->pa = pa;
+    in->pa_next = t->pa_head[pa_bucket(pa)];
+    t->pa_head[pa_bucket(pa)] = (uint16_t)id;
     in->global = w.global;
     in->shift = w.page_shift;
     t->has_large |= w.page_shift > 12;

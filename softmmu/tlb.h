@@ -58,7 +58,18 @@ typedef struct TlbInfo {
     uint64_t pa;          /* physical page (after A20) */
     uint8_t shift;        /* page size it came from: 12, 21, 22 */
     bool global;
+    uint16_t live_pos;    /* index in Tlb.live, TLB_NIL when not live */
+    uint16_t pa_next;     /* next live slot in the same pa bucket, or TLB_NIL */
 } TlbInfo;
+
+/* Invalidation touches only what was filled.  A slot is "live" from its
+ * fill until it is cleared; live slots are listed in Tlb.live (a flush walks
+ * that, not every slot) and chained by physical page from Tlb.pa_head (a
+ * page becoming code finds its mappings there).  A slot that is not live is
+ * all invalid.  Slots are numbered user * TLB_ENTRIES + index. */
+#define TLB_SLOTS (2 * TLB_ENTRIES)
+#define TLB_PA_BUCKETS 1024
+#define TLB_NIL 0xffff
 
 typedef struct TlbStats {
     uint64_t fills, walks, flushes, flushes_global, invlpgs, slow_mmio, slow_code;
@@ -70,6 +81,9 @@ typedef struct Tlb {
     CPU *cpu;
     Mem *mem;
     struct Tlb *next;     /* Mem's list */
+    uint16_t live[TLB_SLOTS];
+    unsigned nlive;
+    uint16_t pa_head[TLB_PA_BUCKETS];
     bool has_large;       /* a slot holds a piece of a large page */
     bool pdptes_valid;    /* PAE PDPTE registers loaded since the last flush */
     uint64_t pdpte[4];
@@ -98,7 +112,10 @@ void mem_lin_write_slow(CPU *cpu, uint64_t lin, uint64_t val, unsigned size, int
  * raise, else returns NULL on a fault. */
 TlbEntry *tlb_fill(CPU *cpu, uint64_t lin, int access, bool raise);
 
-static inline uint64_t tlb_host_load(const uint8_t *p, unsigned size)
+/* Always inlined: the handlers' specialised instances fold the size. */
+#define TLB_INLINE static inline __attribute__((always_inline))
+
+TLB_INLINE uint64_t tlb_host_load(const uint8_t *p, unsigned size)
 {
     switch (size) {
     case 1: return *p;
@@ -109,7 +126,7 @@ static inline uint64_t tlb_host_load(const uint8_t *p, unsigned size)
     }
 }
 
-static inline void tlb_host_store(uint8_t *p, uint64_t v, unsigned size)
+TLB_INLINE void tlb_host_store(uint8_t *p, uint64_t v, unsigned size)
 {
     switch (size) {
     case 1: *p = (uint8_t)v; break;
@@ -120,7 +137,7 @@ static inline void tlb_host_store(uint8_t *p, uint64_t v, unsigned size)
     }
 }
 
-static inline TlbEntry *tlb_slot(Tlb *t, uint64_t lin, bool user)
+TLB_INLINE TlbEntry *tlb_slot(Tlb *t, uint64_t lin, bool user)
 {
     return &t->e[user][(lin >> 12) & (TLB_ENTRIES - 1)];
 }
