@@ -163,7 +163,8 @@ HOT_INLINE uint64_t rmw_rd_E(CPU *cpu, const Insn *in, unsigned size, bool mem, 
     const Tlb *t = cpu->tlb;
     ref->ea = insn_ea_inline(cpu, in);
     ref->host = NULL;
-    if (__builtin_expect(t != NULL && seg_lin_fast(cpu, in->seg, ref->ea, size, ACC_WRITE, &lin), 1)) {
+    if (__builtin_expect(t != NULL &&
+                         seg_lin_fast(cpu, in->seg, ref->ea, size, ACC_WRITE, &lin), 1)) {
         const TlbEntry *e = tlb_slot((Tlb *)t, lin, cpu->cpl == 3);
         if (__builtin_expect(e->tag[ACC_WRITE] == ((lin + size - 1) & TLB_PAGE_MASK), 1)) {
             ref->host = (uint8_t *)(uintptr_t)(lin + e->addend);

@@ -19,7 +19,7 @@
  *       selected instance, so every caller runs the same code.
  * NSUB is 1, 8 or 16 and SUBEXPR (in terms of in) must stay below it;
  * NMEM is 1 (the form has no memory operand: mem is always false) or 2.
- * Which handlers are specialised is the list in spec.c.
+ * Which handlers are specialised is SPEC_FAMILIES below.
  */
 #ifndef RZ_SPEC_H
 #define RZ_SPEC_H
@@ -59,7 +59,9 @@
         CPU *cpu SPEC_UNUSED, const Insn *in SPEC_UNUSED, unsigned sub SPEC_UNUSED,   \
         unsigned osz SPEC_UNUSED, bool mem SPEC_UNUSED)
 
-/* The hot handlers (spec.c turns a form's handler into its selector). */
+/* The hot handlers (spec.c turns a form's handler into its selector).
+ * None may change anything in the mode key (exec.c): a block made only of
+ * their instances is "plain" and the loop relies on its key not changing. */
 #define SPEC_FAMILIES(X) \
     X(ALU_EG) X(ALU_EI) X(ALU_GE) X(ALU_AI) X(TEST_EG) X(TEST_EI) X(TEST_AI) \
     X(INC_Ev) X(DEC_Ev) X(MOV_EG) X(MOV_GE) X(MOV_EI) X(MOV_ZI) X(LEA_GvM)   \

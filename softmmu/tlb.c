@@ -17,8 +17,16 @@ static void clear_slot(TlbEntry *e)
     e->addend = 0;
 }
 
-static TlbEntry *slot_entry(Tlb *t, unsigned id) { return &t->e[id / TLB_ENTRIES][id % TLB_ENTRIES]; }
-static TlbInfo *slot_info(Tlb *t, unsigned id) { return &t->info[id / TLB_ENTRIES][id % TLB_ENTRIES]; }
+static TlbEntry *slot_entry(Tlb *t, unsigned id)
+{
+    return &t->e[id / TLB_ENTRIES][id % TLB_ENTRIES];
+}
+
+static TlbInfo *slot_info(Tlb *t, unsigned id)
+{
+    return &t->info[id / TLB_ENTRIES][id % TLB_ENTRIES];
+}
+
 static unsigned pa_bucket(uint64_t pa) { return (unsigned)(pa >> 12) & (TLB_PA_BUCKETS - 1); }
 
 /* Chains are short (a bucket per physical page, at most TLB_SLOTS live
