@@ -1,5 +1,6 @@
 /* main.c — the command line, spelled as QEMU spells it where QEMU has it. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,8 +108,17 @@ int main(int argc, char **argv)
             cfg.no_reboot = true;
             continue;
         }
+        static const char *const with_arg[] = {
+            "-kernel", "-bios", "-append", "-initrd", "-bin", "-mode", "-m", "-accel",
+            "-serial", "-icount", "-d", "-D",
+        };
+        bool known = false;
+        for (unsigned k = 0; k < sizeof with_arg / sizeof with_arg[0]; k++)
+            known |= !strcmp(a, with_arg[k]);
+        if (!known)
+            bad_usage("unknown option '%s'", a);
         if (i + 1 >= argc)
-            bad_usage("option '%s' needs an argument (or is unknown)", a);
+            bad_usage("option '%s' needs an argument", a);
         const char *v = argv[++i];
         if (!strcmp(a, "-kernel")) kernel = v;
         else if (!strcmp(a, "-bios")) bios = v;
