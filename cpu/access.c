@@ -7,10 +7,6 @@
 #include "../softmmu/mem.h"
 #include "../softmmu/tlb.h"
 
-static bool canonical(uint64_t a)
-{
-    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
-}
 
 static _Noreturn void seg_fault(CPU *cpu, int seg)
 {
@@ -23,7 +19,7 @@ uint64_t cpu_lin(CPU *cpu, int seg, uint64_t off, unsigned size, int access)
 {
     if (cpu->code_mode == CODE64) {
         uint64_t lin = off + ((seg == S_FS || seg == S_GS) ? cpu->seg[seg].base : 0);
-        if (!canonical(lin) || !canonical(lin + size - 1))
+        if (!is_canonical(lin) || !is_canonical(lin + size - 1))
             seg_fault(cpu, seg);
         return lin;
     }

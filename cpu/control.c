@@ -7,7 +7,7 @@ HOT_INLINE uint64_t near_target(CPU *cpu, uint64_t t, unsigned osz)
 {
     if (osz != 8)
         return t & size_mask(osz);
-    if ((uint64_t)(((int64_t)t << 16) >> 16) != t)
+    if (!is_canonical(t))
         cpu_gp0(cpu);
     return t;
 }

@@ -211,6 +211,12 @@ static inline uint64_t size_mask(unsigned size)
     return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
 static inline uint64_t sign_bit(unsigned size) { return 1ull << (size * 8 - 1); }
+/* Bits 63..47 all equal (48-bit linear addresses).  The shift is done on
+ * the unsigned value: shifting a negative int64_t left is undefined. */
+static inline bool is_canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
 static inline int64_t sext(uint64_t v, unsigned size)
 {
     unsigned sh = 64 - size * 8;

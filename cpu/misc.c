@@ -12,7 +12,7 @@ static uint64_t loop_target(CPU *cpu, const Insn *in)
     uint64_t t = cpu->next_rip + in->imm;
     if (in->osz != 8)
         return t & size_mask(in->osz);
-    if ((uint64_t)(((int64_t)t << 16) >> 16) != t)
+    if (!is_canonical(t))
         cpu_gp0(cpu);
     return t;
 }

@@ -54,7 +54,6 @@ static inline uint64_t gate_off(const Desc *d, bool wide)
     return (d->lo & 0xffff) | (wide ? (d->hi & 0xffff0000u) : 0);
 }
 
-static inline bool is_canonical(uint64_t a) { return (uint64_t)(((int64_t)a << 16) >> 16) == a; }
 static inline bool long_mode(const CPU *cpu) { return (cpu->efer & EFER_LMA) != 0; }
 static inline bool prot_mode(const CPU *cpu) { return (cpu->cr0 & CR0_PE) && !(cpu->eflags & F_VM); }
 static inline unsigned iopl(const CPU *cpu) { return (cpu->eflags >> 12) & 3; }

@@ -126,7 +126,9 @@ static void guest_error(Mem *m, const char *fmt, uint64_t a, unsigned size)
 uint8_t *mem_phys_ptr(Mem *m, uint64_t pa, unsigned size, bool for_write)
 {
     pa &= m->a20_mask;
-    if (pa + size <= m->ram_size && (pa >= m->ram_hole_end || pa + size <= m->ram_hole_start))
+    /* pa < ram_size first: pa + size may wrap for addresses near 2^64. */
+    if (pa < m->ram_size && size <= m->ram_size - pa &&
+        (pa >= m->ram_hole_end || pa + size <= m->ram_hole_start))
         return m->ram + pa;
     Region *r = find(m->phys, m->nphys, pa);
     if (!r || r->kind == REGION_IO || pa + size - r->start > r->size)
@@ -139,7 +141,8 @@ uint8_t *mem_phys_ptr(Mem *m, uint64_t pa, unsigned size, bool for_write)
 static void note_code_write(Mem *m, uint64_t pa, unsigned size)
 {
     if (pa < m->ram_size && m->code_write &&
-        (m->code_pages[pa >> 12] || m->code_pages[(pa + size - 1) >> 12]))
+        (m->code_pages[pa >> 12] ||
+         (pa + size - 1 < m->ram_size && m->code_pages[(pa + size - 1) >> 12])))
         m->code_write(m->code_opaque, pa, size);
 }
 
