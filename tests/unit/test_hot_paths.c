@@ -14,14 +14,7 @@ static uint64_t pd;
 
 static uint64_t map32(uint32_t lin, uint32_t pa, uint32_t pte_flags)
 {
-    uint64_t pde_pa = pd + (lin >> 22) * 4;
-    uint64_t pt = rd32(pde_pa) & 0xfffff000u;
-    if (!pt)
-        pt = new_table();
-    wr32(pde_pa, (uint32_t)pt | P | RW);
-    uint64_t pte_pa = pt + ((lin >> 12) & 1023) * 4;
-    wr32(pte_pa, pa | pte_flags);
-    return pte_pa;
+    return map32_in(pd, lin, pa, P | RW, pte_flags);
 }
 
 static void setup32(void)

@@ -62,6 +62,21 @@ static inline uint64_t rd64(uint64_t pa) { return mem_phys_read(&M->mem, pa, 8);
 static inline void wr32(uint64_t pa, uint32_t v) { mem_phys_write(&M->mem, pa, v, 4); }
 static inline void wr64(uint64_t pa, uint64_t v) { mem_phys_write(&M->mem, pa, v, 8); }
 
+/* Maps lin -> pa through the 32-bit page directory at pd (a page table is
+ * allocated on first use, its PDE gets pde_flags); returns the PTE address. */
+static inline uint64_t map32_in(uint64_t pd, uint32_t lin, uint32_t pa, uint32_t pde_flags,
+                                uint32_t pte_flags)
+{
+    uint64_t pde_pa = pd + (lin >> 22) * 4;
+    uint64_t pt = rd32(pde_pa) & 0xfffff000u;
+    if (!pt)
+        pt = new_table();
+    wr32(pde_pa, (uint32_t)pt | pde_flags);
+    uint64_t pte_pa = pt + ((lin >> 12) & 1023) * 4;
+    wr32(pte_pa, pa | pte_flags);
+    return pte_pa;
+}
+
 /* Sets the paging mode: kind 32, 'P' (PAE) or 64; extra CR4/EFER bits. */
 static void set_mode(int kind, uint64_t cr3, uint64_t cr4_extra, uint64_t efer_extra, bool wp)
 {

@@ -9,6 +9,7 @@
 #include "codecache/codecache.h"
 #include "cpu/cpu.h"
 #include "softmmu/mem.h"
+#include "flat32.h"
 
 static int passed, failed;
 
@@ -38,26 +39,8 @@ static void setup(CPU *cpu)
 static void put(uint64_t pa, const void *b, size_t n) { memcpy(mem.ram + pa, b, n); }
 static uint32_t get32(uint64_t pa) { uint32_t v; memcpy(&v, mem.ram + pa, 4); return v; }
 
-/* Flat 32-bit protected mode, IDT at 0x2000 (limit 0x7ff), stack at 0x8000. */
-static void flat32(CPU *cpu, uint64_t entry)
-{
-    cpu_reset_flat(cpu, CODE32, entry);
-    cpu->idtr.base = 0x2000;
-    cpu->idtr.limit = 0x7ff;
-    cpu->regs[R_SP] = 0x8000;
-    /* GDT at 0x1800: null, code 0x08, data 0x10 */
-    uint64_t gdt[3] = { 0, 0x00cf9a000000ffffull, 0x00cf92000000ffffull };
-    put(0x1800, gdt, sizeof gdt);
-    cpu->gdtr.base = 0x1800;
-    cpu->gdtr.limit = sizeof gdt - 1;
-}
-
-static void gate(unsigned vec, uint32_t handler)
-{
-    uint64_t g = (handler & 0xffff) | (0x08ull << 16) | (0x8eull << 40) |
-                 ((uint64_t)(handler >> 16) << 48);
-    put(0x2000 + vec * 8, &g, 8);
-}
+static void flat32(CPU *cpu, uint64_t entry) { flat32_setup(cpu, mem.ram, entry); }
+static void gate(unsigned vec, uint32_t handler) { flat32_gate(mem.ram, vec, handler); }
 
 static void test_reset(void)
 {
