@@ -1,6 +1,7 @@
 /* debugport.c — the debug console (0xE9) and the exit port (0xF4), as
  * QEMU's debugcon and isa-debug-exit: writing v to 0xF4 ends the run with
  * status (v << 1) | 1. */
+#include "device.h"
 #include "hw.h"
 
 static uint64_t debugcon_read(void *opaque, uint64_t addr, unsigned size)
@@ -27,9 +28,17 @@ static void exit_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
     m->cpu.stop_request = 1;
 }
 
+/* The console takes bytes (a wider write prints each byte); the exit port
+ * takes the value at any width up to 32 bits. */
+static const DeviceDesc debugport_device = {
+    .name = "debugport",
+    .regions = (const DeviceRegion[]){
+        { "debugcon", false, 0xe9, 1, 1, IO_SPLIT, debugcon_read, debugcon_write },
+        { "isa-debug-exit", false, 0xf4, 1, 1 | 2 | 4, IO_SPLIT, NULL, exit_write },
+        { 0 } },
+};
+
 int debugport_init(Machine *m, char *err, size_t errlen)
 {
-    if (mem_add_ports(&m->mem, "debugcon", 0xe9, 1, debugcon_read, debugcon_write, m, err, errlen))
-        return -1;
-    return mem_add_ports(&m->mem, "isa-debug-exit", 0xf4, 1, NULL, exit_write, m, err, errlen);
+    return device_map(&m->mem, &debugport_device, m, err, errlen);
 }

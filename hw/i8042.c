@@ -129,3 +129,10 @@ uint8_t i8042_read(I8042 *k, int port)
     update(k);
     return v;
 }
+
+const DeviceField i8042_state_fields[] = {
+    DEVICE_FIELD(I8042, cmd_byte), DEVICE_FIELD(I8042, out_port), DEVICE_FIELD(I8042, status),
+    DEVICE_FIELD(I8042, queue), DEVICE_FIELD(I8042, qhead), DEVICE_FIELD(I8042, qcount),
+    DEVICE_FIELD(I8042, pending_cmd), DEVICE_FIELD(I8042, kbd_pending),
+    DEVICE_FIELD(I8042, queue_is_aux), DEVICE_FIELD(I8042, kbd_enabled), { 0 },
+};

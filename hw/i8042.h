@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "device.h"
+
 typedef struct I8042 {
     uint8_t cmd_byte;     /* controller configuration byte */
     uint8_t out_port;     /* bit 0: reset line (1 = run), bit 1: A20 */
@@ -26,5 +28,8 @@ void i8042_init(I8042 *k, void (*set_irq)(void *, int, bool), void (*set_a20)(vo
                 void (*reset)(void *), void *opaque);
 uint8_t i8042_read(I8042 *k, int port);          /* port 0 = 0x60, 4 = 0x64 */
 void i8042_write(I8042 *k, int port, uint8_t v);
+
+/* The controller's state for snapshots (hw/device.h), offsets into I8042. */
+extern const DeviceField i8042_state_fields[];
 
 #endif

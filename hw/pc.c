@@ -38,7 +38,31 @@ static void reset_line(void *opaque)
     machine_request_reset(pc->m, "keyboard controller reset line");
 }
 
-/* Port handlers: each device's range with its offset. */
+static void sci_irq(void *opaque, bool level) { set_irq_line(opaque, ACPI_SCI_IRQ, level); }
+
+static uint64_t pm_now(void *opaque)
+{
+    PcBoard *pc = opaque;
+    return machine_now_ns(pc->m);
+}
+
+static void pm_power_off(void *opaque)
+{
+    PcBoard *pc = opaque;
+    machine_request_poweroff(pc->m, "ACPI S5 (PM1a_CNT SLP_EN)");
+}
+
+static void pm_guest_error(void *opaque, const char *msg)
+{
+    PcBoard *pc = opaque;
+    if (pc->m->mem.log_guest_error)
+        pc->m->mem.log_guest_error(pc->m->mem.log_opaque, msg);
+}
+
+/* Each device below is a DeviceDesc: its regions (the 8-bit ISA devices
+ * decode byte accesses; the bridge splits wider ones into byte cycles),
+ * its reset hook and its state fields.  The callbacks get the board. */
+
 static uint64_t pic0_rd(void *o, uint64_t a, unsigned s) { (void)s; PcBoard *pc = o; return pic_io_read(&pc->pic, 0, a); }
 static void pic0_wr(void *o, uint64_t a, uint64_t v, unsigned s) { (void)s; PcBoard *pc = o; pic_io_write(&pc->pic, 0, a, (uint8_t)v); }
 static uint64_t pic1_rd(void *o, uint64_t a, unsigned s) { (void)s; PcBoard *pc = o; return pic_io_read(&pc->pic, 1, a); }
@@ -51,6 +75,17 @@ static void elcr_wr(void *o, uint64_t a, uint64_t v, unsigned s)
     /* IRQ0-2 and 8/13 are edge-only on the PIIX. */
     pc->pic.chip[a & 1].elcr = (uint8_t)(v & ((a & 1) ? 0xde : 0xf8));
 }
+static void pic_reset_hook(void *o) { PcBoard *pc = o; pic_init(&pc->pic); }
+
+static const DeviceDesc pic_device = {
+    .name = "pic",
+    .regions = (const DeviceRegion[]){
+        { "pic-master", false, 0x20, 2, 1, IO_SPLIT, pic0_rd, pic0_wr },
+        { "pic-slave", false, 0xa0, 2, 1, IO_SPLIT, pic1_rd, pic1_wr },
+        { "elcr", false, 0x4d0, 2, 1, IO_SPLIT, elcr_rd, elcr_wr },
+        { 0 } },
+    .reset = pic_reset_hook, .state = pic_state_fields, .state_size = sizeof(PicPair),
+};
 
 static uint64_t pit_rd(void *o, uint64_t a, unsigned s) { (void)s; PcBoard *pc = o; return pit_read(&pc->pit, (int)a, pit_tick(pc)); }
 static void pit_wr(void *o, uint64_t a, uint64_t v, unsigned s)
@@ -62,6 +97,18 @@ static void pit_wr(void *o, uint64_t a, uint64_t v, unsigned s)
         pc->pit.irq_tick = 0;
     pc->next_deadline_ns = 0;  /* recompute */
 }
+static void pit_reset_hook(void *o)
+{
+    PcBoard *pc = o;
+    pit_init(&pc->pit);
+    pc->next_deadline_ns = 0;
+}
+
+static const DeviceDesc pit_device = {
+    .name = "pit",
+    .regions = (const DeviceRegion[]){ { "pit", false, 0x40, 4, 1, IO_SPLIT, pit_rd, pit_wr }, { 0 } },
+    .reset = pit_reset_hook, .state = pit_state_fields, .state_size = sizeof(Pit),
+};
 
 /* Port 0x61: bit 0 gate 2, bit 1 speaker data, bit 4 refresh toggle, bit 5 OUT2. */
 static uint64_t p61_rd(void *o, uint64_t a, unsigned s)
@@ -78,6 +125,14 @@ static void p61_wr(void *o, uint64_t a, uint64_t v, unsigned s)
     pc->port61 = (uint8_t)v;
     pit_set_gate(&pc->pit, 2, v & 1, pit_tick(pc));
 }
+static void p61_reset_hook(void *o) { PcBoard *pc = o; pc->port61 = 0; }
+
+static const DeviceDesc port61_device = {
+    .name = "port61",
+    .regions = (const DeviceRegion[]){ { "port61", false, 0x61, 1, 1, IO_SPLIT, p61_rd, p61_wr }, { 0 } },
+    .reset = p61_reset_hook,
+    .state = (const DeviceField[]){ DEVICE_FIELD(PcBoard, port61), { 0 } }, .state_size = sizeof(PcBoard),
+};
 
 static uint64_t rtc_rd(void *o, uint64_t a, unsigned s) { (void)s; PcBoard *pc = o; return rtc_read(&pc->rtc, (int)a, machine_now_ns(pc->m)); }
 static void rtc_wr(void *o, uint64_t a, uint64_t v, unsigned s)
@@ -88,13 +143,56 @@ static void rtc_wr(void *o, uint64_t a, uint64_t v, unsigned s)
     pc->next_deadline_ns = 0;
 }
 
+/* No reset: the clock and CMOS are battery-backed. */
+static const DeviceDesc rtc_device = {
+    .name = "rtc",
+    .regions = (const DeviceRegion[]){ { "rtc", false, 0x70, 2, 1, IO_SPLIT, rtc_rd, rtc_wr }, { 0 } },
+    .state = rtc_state_fields, .state_size = sizeof(Rtc),
+};
+
 static uint64_t com_rd(void *o, uint64_t a, unsigned s) { (void)s; PcBoard *pc = o; return uart_read(&pc->com1, (int)a); }
 static void com_wr(void *o, uint64_t a, uint64_t v, unsigned s) { (void)s; PcBoard *pc = o; uart_write(&pc->com1, (int)a, (uint8_t)v); }
+
+static void serial_quit(void *opaque)
+{
+    PcBoard *pc = opaque;
+    fprintf(stderr, "\r\nringzero: quit from the serial console (Ctrl-A x)\r\n");
+    pc->m->exit_status = 0;
+    pc->m->exit_requested = true;
+    pc->m->cpu.stop_request |= 1;
+}
+
+/* The registers reset; the backend stays. */
+static void com_reset_hook(void *o)
+{
+    PcBoard *pc = o;
+    int bk = pc->com1.backend, fd = pc->com1.in_fd;
+    FILE *out = pc->com1.out;
+    uart_init(&pc->com1, bk, out, fd, com1_irq, pc);
+    if (bk == CHR_STDIO && fd >= 0)
+        pc->com1.quit = serial_quit;
+}
+
+static const DeviceDesc com1_device = {
+    .name = "com1",
+    .regions = (const DeviceRegion[]){ { "com1", false, 0x3f8, 8, 1, IO_SPLIT, com_rd, com_wr }, { 0 } },
+    .reset = com_reset_hook, .state = uart_state_fields, .state_size = sizeof(Uart),
+};
 
 static uint64_t kbd_rd(void *o, uint64_t a, unsigned s) { (void)a; (void)s; PcBoard *pc = o; return i8042_read(&pc->kbc, 0); }
 static void kbd_wr(void *o, uint64_t a, uint64_t v, unsigned s) { (void)a; (void)s; PcBoard *pc = o; i8042_write(&pc->kbc, 0, (uint8_t)v); }
 static uint64_t kbc_rd(void *o, uint64_t a, unsigned s) { (void)a; (void)s; PcBoard *pc = o; return i8042_read(&pc->kbc, 4); }
 static void kbc_wr(void *o, uint64_t a, uint64_t v, unsigned s) { (void)a; (void)s; PcBoard *pc = o; i8042_write(&pc->kbc, 4, (uint8_t)v); }
+static void kbc_reset_hook(void *o) { PcBoard *pc = o; i8042_init(&pc->kbc, set_irq_line, set_a20, reset_line, pc); }
+
+static const DeviceDesc i8042_device = {
+    .name = "i8042",
+    .regions = (const DeviceRegion[]){
+        { "i8042-data", false, 0x60, 1, 1, IO_SPLIT, kbd_rd, kbd_wr },
+        { "i8042-cmd", false, 0x64, 1, 1, IO_SPLIT, kbc_rd, kbc_wr },
+        { 0 } },
+    .reset = kbc_reset_hook, .state = i8042_state_fields, .state_size = sizeof(I8042),
+};
 
 /* Port 0x92 (PS/2 system control A): bit 1 A20, bit 0 fast reset (on 0->1). */
 static uint64_t p92_rd(void *o, uint64_t a, unsigned s) { (void)a; (void)s; PcBoard *pc = o; return pc->port92; }
@@ -109,20 +207,42 @@ static void p92_wr(void *o, uint64_t a, uint64_t v, unsigned s)
     if ((v & 1) && !(old & 1))
         machine_request_reset(pc->m, "port 0x92 fast reset");
 }
+static void p92_reset_hook(void *o) { PcBoard *pc = o; pc->port92 = 2; }
 
-/* Port 0xCF9 (reset control): bit 2 set performs the reset bit 1 selects. */
+static const DeviceDesc port92_device = {
+    .name = "port92",
+    .regions = (const DeviceRegion[]){ { "port92", false, 0x92, 1, 1, IO_SPLIT, p92_rd, p92_wr }, { 0 } },
+    .reset = p92_reset_hook,
+    .state = (const DeviceField[]){ DEVICE_FIELD(PcBoard, port92), { 0 } }, .state_size = sizeof(PcBoard),
+};
+
+/* Port 0xCF9 (reset control): bit 2 set performs the reset bit 1 selects.
+ * It decodes byte accesses only: a wider one belongs to the PCI
+ * configuration-address dword at 0xCF8 and resets nothing. */
 static uint64_t cf9_rd(void *o, uint64_t a, unsigned s) { (void)o; (void)a; (void)s; return 0; }
 static void cf9_wr(void *o, uint64_t a, uint64_t v, unsigned s)
 {
-    (void)s;
+    (void)a; (void)s;
     PcBoard *pc = o;
-    if (a == 0 && (v & 4))
+    if (v & 4)
         machine_request_reset(pc->m, "port 0xCF9 reset");
 }
 
-/* POST codes: kept for diagnostics; reads return the last code written. */
+static const DeviceDesc cf9_device = {
+    .name = "reset-cf9",
+    .regions = (const DeviceRegion[]){ { "reset-cf9", false, 0xcf9, 1, 1, IO_DROP, cf9_rd, cf9_wr }, { 0 } },
+};
+
+/* POST codes: kept for diagnostics, over resets too (a POST card's display
+ * does not clear); reads return the last code written. */
 static uint64_t post_rd(void *o, uint64_t a, unsigned s) { (void)a; (void)s; PcBoard *pc = o; return pc->post_code; }
 static void post_wr(void *o, uint64_t a, uint64_t v, unsigned s) { (void)a; (void)s; PcBoard *pc = o; pc->post_code = (uint8_t)v; }
+
+static const DeviceDesc post_device = {
+    .name = "post",
+    .regions = (const DeviceRegion[]){ { "post", false, 0x80, 1, 1, IO_SPLIT, post_rd, post_wr }, { 0 } },
+    .state = (const DeviceField[]){ DEVICE_FIELD(PcBoard, post_code), { 0 } }, .state_size = sizeof(PcBoard),
+};
 
 static bool intr_pending(CPU *cpu)
 {
@@ -160,6 +280,9 @@ uint64_t pc_update(PcBoard *pc)
     uint64_t r = rtc_update(&pc->rtc, now);
     if (r < next)
         next = r;
+    r = acpi_pm_update(&pc->acpi_pm);
+    if (r < next)
+        next = r;
     uart_poll(&pc->com1);
     if (pc->com1.in_fd >= 0 && next > now + 10000000ull)
         next = now + 10000000ull;  /* poll the terminal at 100 Hz while idle */
@@ -167,28 +290,21 @@ uint64_t pc_update(PcBoard *pc)
     return next;
 }
 
-static void serial_quit(void *opaque)
-{
-    PcBoard *pc = opaque;
-    fprintf(stderr, "\r\nringzero: quit from the serial console (Ctrl-A x)\r\n");
-    pc->m->exit_status = 0;
-    pc->m->exit_requested = true;
-    pc->m->cpu.stop_request |= 1;
-}
-
 void pc_reset(PcBoard *pc)
 {
-    int bk = pc->com1.backend, fd = pc->com1.in_fd;
-    FILE *out = pc->com1.out;
-    pic_init(&pc->pic);
-    pit_init(&pc->pit);
-    uart_init(&pc->com1, bk, out, fd, com1_irq, pc);
-    if (bk == CHR_STDIO && fd >= 0)
-        pc->com1.quit = serial_quit;
-    i8042_init(&pc->kbc, set_irq_line, set_a20, reset_line, pc);
-    pc->port92 = 2;
-    pc->port61 = 0;
+    device_reset_all(&pc->devices);
     mem_set_a20(&pc->m->mem, true);
+}
+
+int pc_install_acpi(PcBoard *pc, char *err, size_t errlen)
+{
+    AcpiConfig c;
+    acpi_config_pc(&c, pc->m->mem.ram_size);
+    if (!acpi_build(&c, pc->acpi_rom, sizeof pc->acpi_rom, ACPI_TABLES_BASE)) {
+        snprintf(err, errlen, "the ACPI tables do not fit in %u KiB", ACPI_TABLES_SIZE >> 10);
+        return -1;
+    }
+    return acpi_install(&pc->m->mem, pc->acpi_rom, sizeof pc->acpi_rom, ACPI_TABLES_BASE, err, errlen);
 }
 
 int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *err, size_t errlen)
@@ -213,27 +329,19 @@ int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *
     uart_init(&pc->com1, serial, out, in_fd, com1_irq, pc);
     rtc_init(&pc->rtc, rtc_irq, pc);
     rtc_set_memory(&pc->rtc, m->mem.ram_size);
-    pc_reset(pc);
+    acpi_pm_init(&pc->acpi_pm, pm_now, sci_irq, pm_power_off, pm_guest_error, pc);
 
-    Mem *mem = &m->mem;
-    const struct { const char *name; uint16_t start, count; IoRead rd; IoWrite wr; } ports[] = {
-        { "pic-master", 0x20, 2, pic0_rd, pic0_wr },
-        { "pic-slave", 0xa0, 2, pic1_rd, pic1_wr },
-        { "elcr", 0x4d0, 2, elcr_rd, elcr_wr },
-        { "pit", 0x40, 4, pit_rd, pit_wr },
-        { "port61", 0x61, 1, p61_rd, p61_wr },
-        { "rtc", 0x70, 2, rtc_rd, rtc_wr },
-        { "com1", 0x3f8, 8, com_rd, com_wr },
-        { "i8042-data", 0x60, 1, kbd_rd, kbd_wr },
-        { "i8042-cmd", 0x64, 1, kbc_rd, kbc_wr },
-        { "port92", 0x92, 1, p92_rd, p92_wr },
-        { "reset-cf9", 0xcf9, 1, cf9_rd, cf9_wr },
-        { "post", 0x80, 1, post_rd, post_wr },
+    const struct { const DeviceDesc *d; void *state; } devs[] = {
+        { &pic_device, &pc->pic }, { &pit_device, &pc->pit }, { &port61_device, pc },
+        { &rtc_device, &pc->rtc }, { &com1_device, &pc->com1 }, { &i8042_device, &pc->kbc },
+        { &port92_device, pc }, { &cf9_device, NULL }, { &post_device, pc },
     };
-    for (unsigned i = 0; i < sizeof ports / sizeof ports[0]; i++) {
-        if (mem_add_ports(mem, ports[i].name, ports[i].start, ports[i].count, ports[i].rd, ports[i].wr, pc, err, errlen))
+    for (unsigned i = 0; i < sizeof devs / sizeof devs[0]; i++)
+        if (device_add(&pc->devices, &m->mem, devs[i].d, pc, devs[i].state, err, errlen))
             return -1;
-    }
+    if (device_add(&pc->devices, &m->mem, &acpi_pm_device, &pc->acpi_pm, &pc->acpi_pm, err, errlen))
+        return -1;
+    pc_reset(pc);
     m->cpu.intr_pending = intr_pending;
     m->cpu.intr_ack = intr_ack;
     return 0;

@@ -1,9 +1,14 @@
 /* pc.h — the PC board: wires the 8259 pair, 8254, RTC, 16550A COM1,
- * i8042, port 0x92, 0xCF9, POST port 0x80, debug console and exit port to
- * the CPU's interrupt hooks and the machine's reset. */
+ * i8042, port 0x92, 0xCF9, POST port 0x80, the ACPI PM block, debug console
+ * and exit port to the CPU's interrupt hooks and the machine's reset and
+ * power; builds the ACPI tables.  Each device is a DeviceDesc
+ * (hw/device.h) in the board's device list. */
 #ifndef RZ_PC_H
 #define RZ_PC_H
 
+#include "acpi.h"
+#include "acpi_pm.h"
+#include "device.h"
 #include "hw.h"
 #include "i8042.h"
 #include "pic.h"
@@ -18,11 +23,14 @@ typedef struct PcBoard {
     Rtc rtc;
     Uart com1;
     I8042 kbc;
+    AcpiPm acpi_pm;
+    DeviceList devices;
     uint8_t port92;
     uint8_t post_code;
     uint8_t port61;       /* speaker / gate-2 bits the guest wrote */
     uint64_t next_deadline_ns;
     unsigned poll_countdown;
+    uint8_t acpi_rom[ACPI_TABLES_SIZE];  /* the tables acpi_install maps */
 } PcBoard;
 
 /* serial: CHR_STDIO, CHR_FILE (with path) or CHR_NONE. */
@@ -31,5 +39,8 @@ int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *
  * time something is due, for a halted CPU to sleep until. */
 uint64_t pc_update(PcBoard *pc);
 void pc_reset(PcBoard *pc);
+/* Builds the ACPI tables and maps them at ACPI_TABLES_BASE; not called
+ * when firmware (-bios) owns that area. */
+int pc_install_acpi(PcBoard *pc, char *err, size_t errlen);
 
 #endif

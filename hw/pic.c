@@ -211,3 +211,15 @@ uint64_t pic_io_read(PicPair *p, int chip, uint64_t addr)
         return c->read_isr ? c->isr : c->irr;
     return c->imr;
 }
+
+#define CHIP_FIELDS(i) \
+    DEVICE_FIELD(PicPair, chip[i].irr), DEVICE_FIELD(PicPair, chip[i].isr), \
+    DEVICE_FIELD(PicPair, chip[i].imr), DEVICE_FIELD(PicPair, chip[i].icw_step), \
+    DEVICE_FIELD(PicPair, chip[i].icw4_needed), DEVICE_FIELD(PicPair, chip[i].single), \
+    DEVICE_FIELD(PicPair, chip[i].aeoi), DEVICE_FIELD(PicPair, chip[i].special_mask), \
+    DEVICE_FIELD(PicPair, chip[i].poll), DEVICE_FIELD(PicPair, chip[i].read_isr), \
+    DEVICE_FIELD(PicPair, chip[i].rotate_aeoi), DEVICE_FIELD(PicPair, chip[i].vector_base), \
+    DEVICE_FIELD(PicPair, chip[i].priority_base), DEVICE_FIELD(PicPair, chip[i].elcr), \
+    DEVICE_FIELD(PicPair, chip[i].lines), DEVICE_FIELD(PicPair, chip[i].cascade)
+
+const DeviceField pic_state_fields[] = { CHIP_FIELDS(0), CHIP_FIELDS(1), { 0 } };

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "device.h"
+
 typedef struct Pic8259 {
     uint8_t irr, isr, imr;
     uint8_t icw_step;     /* 0 = operational; 2..4 = next ICW expected */
@@ -31,5 +33,8 @@ bool pic_intr(PicPair *p);
 int pic_ack(PicPair *p);
 uint64_t pic_io_read(PicPair *p, int chip, uint64_t addr);
 void pic_io_write(PicPair *p, int chip, uint64_t addr, uint8_t val);
+
+/* The pair's state for snapshots (hw/device.h), offsets into PicPair. */
+extern const DeviceField pic_state_fields[];
 
 #endif

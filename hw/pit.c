@@ -192,3 +192,17 @@ void pit_set_gate(Pit *p, int ch, bool gate, uint64_t tick)
         }
     }
 }
+
+#define CHANNEL_FIELDS(i) \
+    DEVICE_FIELD(Pit, ch[i].mode), DEVICE_FIELD(Pit, ch[i].access), DEVICE_FIELD(Pit, ch[i].bcd), \
+    DEVICE_FIELD(Pit, ch[i].gate), DEVICE_FIELD(Pit, ch[i].reload), DEVICE_FIELD(Pit, ch[i].start_tick), \
+    DEVICE_FIELD(Pit, ch[i].counting), DEVICE_FIELD(Pit, ch[i].write_msb_next), \
+    DEVICE_FIELD(Pit, ch[i].read_msb_next), DEVICE_FIELD(Pit, ch[i].write_lsb), \
+    DEVICE_FIELD(Pit, ch[i].latched), DEVICE_FIELD(Pit, ch[i].latch), \
+    DEVICE_FIELD(Pit, ch[i].latch_bytes), DEVICE_FIELD(Pit, ch[i].status_latched), \
+    DEVICE_FIELD(Pit, ch[i].status), DEVICE_FIELD(Pit, ch[i].null_count)
+
+const DeviceField pit_state_fields[] = {
+    CHANNEL_FIELDS(0), CHANNEL_FIELDS(1), CHANNEL_FIELDS(2),
+    DEVICE_FIELD(Pit, speaker_data), DEVICE_FIELD(Pit, irq_tick), { 0 },
+};

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "device.h"
+
 #define PIT_HZ 1193182ull
 
 typedef struct PitChannel {
@@ -38,5 +40,8 @@ bool pit_out(const Pit *p, int ch, uint64_t tick);
  * UINT64_MAX when none is due. */
 uint64_t pit_next_edge(const Pit *p, uint64_t tick);
 void pit_set_gate(Pit *p, int ch, bool gate, uint64_t tick);
+
+/* The timer's state for snapshots (hw/device.h), offsets into Pit. */
+extern const DeviceField pit_state_fields[];
 
 #endif

@@ -213,3 +213,9 @@ void rtc_write(Rtc *r, int port, uint8_t v, uint64_t now)
         break;
     }
 }
+
+const DeviceField rtc_state_fields[] = {
+    DEVICE_FIELD(Rtc, index), DEVICE_FIELD(Rtc, nmi_disabled), DEVICE_FIELD(Rtc, ram),
+    DEVICE_FIELD(Rtc, offset_s), DEVICE_FIELD(Rtc, next_periodic_ns), DEVICE_FIELD(Rtc, last_second),
+    DEVICE_FIELD(Rtc, irq_level), { 0 },
+};

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "device.h"
+
 typedef struct Rtc {
     uint8_t index;
     bool nmi_disabled;    /* port 0x70 bit 7 */
@@ -26,5 +28,8 @@ void rtc_write(Rtc *r, int port, uint8_t v, uint64_t now_ns);
 /* Advances periodic/alarm/update interrupts to now; returns the next time
  * anything is due (UINT64_MAX for none). */
 uint64_t rtc_update(Rtc *r, uint64_t now_ns);
+
+/* The clock's state for snapshots (hw/device.h), offsets into Rtc. */
+extern const DeviceField rtc_state_fields[];
 
 #endif

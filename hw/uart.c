@@ -219,3 +219,11 @@ void uart_stdio_raw(void)
     tcsetattr(STDIN_FILENO, TCSANOW, &raw);
     fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
 }
+
+const DeviceField uart_state_fields[] = {
+    DEVICE_FIELD(Uart, rbr_fifo), DEVICE_FIELD(Uart, rx_head), DEVICE_FIELD(Uart, rx_count),
+    DEVICE_FIELD(Uart, ier), DEVICE_FIELD(Uart, iir_fifo_bits), DEVICE_FIELD(Uart, lcr),
+    DEVICE_FIELD(Uart, mcr), DEVICE_FIELD(Uart, lsr), DEVICE_FIELD(Uart, msr), DEVICE_FIELD(Uart, scr),
+    DEVICE_FIELD(Uart, fcr), DEVICE_FIELD(Uart, divisor), DEVICE_FIELD(Uart, thr_empty_pending),
+    DEVICE_FIELD(Uart, irq_level), DEVICE_FIELD(Uart, escape), { 0 },
+};

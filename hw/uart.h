@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "device.h"
+
 enum { CHR_NONE, CHR_STDIO, CHR_FILE };
 
 typedef struct Uart {
@@ -35,5 +37,9 @@ void uart_poll(Uart *u);
 /* Puts the terminal in raw mode for a stdio backend; restored at exit and on
  * fatal signals. */
 void uart_stdio_raw(void);
+
+/* The UART's register state for snapshots (hw/device.h), offsets into
+ * Uart; the backend is not state. */
+extern const DeviceField uart_state_fields[];
 
 #endif

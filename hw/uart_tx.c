@@ -1,5 +1,6 @@
 /* uart_tx.c — COM1 as far as a polling transmitter needs: THR writes go to
  * the console, LSR reports the transmitter empty. */
+#include "device.h"
 #include "hw.h"
 
 static uint64_t uart_read(void *opaque, uint64_t addr, unsigned size)
@@ -19,7 +20,12 @@ static void uart_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
     }
 }
 
+static const DeviceDesc uart_tx_device = {
+    .name = "com1-tx",
+    .regions = (const DeviceRegion[]){ { "com1", false, 0x3f8, 8, 1, IO_SPLIT, uart_read, uart_write }, { 0 } },
+};
+
 int uart_tx_init(Machine *m, char *err, size_t errlen)
 {
-    return mem_add_ports(&m->mem, "com1", 0x3f8, 8, uart_read, uart_write, m, err, errlen);
+    return device_map(&m->mem, &uart_tx_device, m, err, errlen);
 }

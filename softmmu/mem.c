@@ -72,6 +72,18 @@ int mem_add_ports(Mem *m, const char *name, uint16_t start, uint16_t count,
     return add(m->ports, &m->nports, &r, "port", err, errlen);
 }
 
+int mem_add_port_region(Mem *m, const Region *r, char *err, size_t errlen)
+{
+    Region p = *r;
+    p.kind = REGION_IO;
+    if (p.start > 0xffff || p.size > 0x10000 - p.start) {
+        snprintf(err, errlen, "port region '%s' [%#llx+%#llx) is outside the 64 KiB port space",
+                 p.name, (unsigned long long)p.start, (unsigned long long)p.size);
+        return -1;
+    }
+    return add(m->ports, &m->nports, &p, "port", err, errlen);
+}
+
 int mem_ram_hole(Mem *m, uint64_t start, uint64_t end, char *err, size_t errlen)
 {
     if (end > m->ram_size)
@@ -123,6 +135,91 @@ static void guest_error(Mem *m, const char *fmt, uint64_t a, unsigned size)
     }
 }
 
+/* ---- I/O regions: access sizes ---- */
+
+static bool io_fits(const Region *r, uint64_t a, unsigned size)
+{
+    return (!r->sizes || (r->sizes & size)) && a - r->start + size <= r->size;
+}
+
+/* The piece size an access the region cannot take is split into, or 0 to
+ * drop it: bytewise when it runs past the region's end, else the largest
+ * accepted size below it. */
+static unsigned piece_size(const Region *r, uint64_t a, unsigned size)
+{
+    if (r->misfit == IO_DROP)
+        return 0;
+    if (a - r->start + size > r->size)
+        return 1;
+    for (unsigned s = size >> 1; s; s >>= 1)
+        if (r->sizes & s)
+            return s;
+    return 0;
+}
+
+static void io_misfit(Mem *m, const Region *r, const char *what, uint64_t a, unsigned size,
+                      unsigned piece)
+{
+    if (!m->log_guest_error)
+        return;
+    char takes[32] = "";
+    for (unsigned s = 1; s <= 8; s <<= 1)
+        if (!r->sizes || (r->sizes & s))
+            snprintf(takes + strlen(takes), sizeof takes - strlen(takes), "%s%u", *takes ? "/" : "", 8 * s);
+    char msg[192];
+    snprintf(msg, sizeof msg, "%u-bit %s %#llx (%s takes %s-bit accesses%s): %s", 8 * size, what,
+             (unsigned long long)a, r->name, takes,
+             a - r->start + size > r->size ? ", and the access runs past its end" : "",
+             piece ? (piece == 1 ? "split into bytes" : piece == 2 ? "split into 16-bit pieces"
+                      : "split into 32-bit pieces") : "dropped");
+    m->log_guest_error(m->log_opaque, msg);
+}
+
+typedef uint64_t (*SpaceRead)(Mem *m, uint64_t a, unsigned size);
+typedef void (*SpaceWrite)(Mem *m, uint64_t a, uint64_t val, unsigned size);
+
+/* An access to I/O region r at address a of its space; pieces of a split
+ * access go back through the space (again), so they reach whatever decodes
+ * their own address. */
+static uint64_t io_read(Mem *m, const Region *r, uint64_t a, unsigned size, SpaceRead again,
+                        const char *what)
+{
+    if (io_fits(r, a, size))
+        return r->read ? r->read(r->opaque, a - r->start, size) & size_mask(size) : size_mask(size);
+    unsigned piece = piece_size(r, a, size);
+    io_misfit(m, r, what, a, size, piece);
+    if (!piece)
+        return size_mask(size);
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size; i += piece)
+        v |= again(m, a + i, piece) << (8 * i);
+    return v;
+}
+
+static void io_write(Mem *m, const Region *r, uint64_t a, uint64_t val, unsigned size,
+                     SpaceWrite again, const char *what)
+{
+    if (io_fits(r, a, size)) {
+        if (r->write)
+            r->write(r->opaque, a - r->start, val & size_mask(size), size);
+        return;
+    }
+    unsigned piece = piece_size(r, a, size);
+    io_misfit(m, r, what, a, size, piece);
+    for (unsigned i = 0; piece && i < size; i += piece)
+        again(m, a + i, val >> (8 * i), piece);
+}
+
+static uint64_t port_again_read(Mem *m, uint64_t a, unsigned size)
+{
+    return mem_port_read(m, (uint16_t)a, size);
+}
+
+static void port_again_write(Mem *m, uint64_t a, uint64_t val, unsigned size)
+{
+    mem_port_write(m, (uint16_t)a, val, size);
+}
+
 uint8_t *mem_phys_ptr(Mem *m, uint64_t pa, unsigned size, bool for_write)
 {
     pa &= m->a20_mask;
@@ -156,8 +253,8 @@ uint64_t mem_phys_read(Mem *m, uint64_t pa, unsigned size)
         return v;
     }
     Region *r = find(m->phys, m->nphys, pa);
-    if (r && r->kind == REGION_IO && pa + size - r->start <= r->size)
-        return r->read ? r->read(r->opaque, pa - r->start, size) : size_mask(size);
+    if (r && r->kind == REGION_IO)
+        return io_read(m, r, pa, size, mem_phys_read, "read of MMIO");
     if (r) {  /* straddles a region end: assemble bytewise */
         uint64_t v = 0;
         for (unsigned i = 0; i < size; i++)
@@ -178,9 +275,8 @@ void mem_phys_write(Mem *m, uint64_t pa, uint64_t val, unsigned size)
         return;
     }
     Region *r = find(m->phys, m->nphys, pa);
-    if (r && r->kind == REGION_IO && pa + size - r->start <= r->size) {
-        if (r->write)
-            r->write(r->opaque, pa - r->start, val, size);
+    if (r && r->kind == REGION_IO) {
+        io_write(m, r, pa, val, size, mem_phys_write, "write to MMIO");
         return;
     }
     if (r && r->kind == REGION_ROM)
@@ -196,16 +292,14 @@ void mem_phys_write(Mem *m, uint64_t pa, uint64_t val, unsigned size)
 uint64_t mem_port_read(Mem *m, uint16_t port, unsigned size)
 {
     Region *r = find(m->ports, m->nports, port);
-    if (r && r->read)
-        return r->read(r->opaque, port - r->start, size) & size_mask(size);
-    return size_mask(size);
+    return r ? io_read(m, r, port, size, port_again_read, "read of port") : size_mask(size);
 }
 
 void mem_port_write(Mem *m, uint16_t port, uint64_t val, unsigned size)
 {
     Region *r = find(m->ports, m->nports, port);
-    if (r && r->write)
-        r->write(r->opaque, port - r->start, val & size_mask(size), size);
+    if (r)
+        io_write(m, r, port, val, size, port_again_write, "write to port");
 }
 
 void mem_map_changed(Mem *m)

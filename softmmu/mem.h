@@ -23,6 +23,18 @@ typedef void (*IoWrite)(void *opaque, uint64_t addr, uint64_t val, unsigned size
 
 enum { REGION_RAM, REGION_ROM, REGION_IO };
 
+/* What an I/O region does with an access of a size it does not decode
+ * (Region.sizes), as the device's datasheet says.  Either way the access
+ * is logged under guest_errors. */
+enum {
+    IO_SPLIT,  /* broken into the largest accepted size, each piece sent
+                * through the address space at its own address (an ISA
+                * bridge running a 16-bit access to an 8-bit device as two
+                * byte cycles); a piece smaller than any accepted size is
+                * dropped */
+    IO_DROP,   /* not decoded: reads all-ones, writes are ignored */
+};
+
 typedef struct Region {
     const char *name;
     uint64_t start, size;
@@ -31,6 +43,10 @@ typedef struct Region {
     IoRead read;
     IoWrite write;
     void *opaque;
+    /* REGION_IO: accepted access sizes as a mask of byte counts (1|2|4|8;
+     * 0 accepts every size), and the IO_* rule for the others.  An access
+     * that runs past the region's end is split bytewise. */
+    uint8_t sizes, misfit;
 } Region;
 
 #define MEM_MAX_REGIONS 64
@@ -62,6 +78,8 @@ void mem_free(Mem *m);
 int mem_add_region(Mem *m, const Region *r, char *err, size_t errlen);
 int mem_add_ports(Mem *m, const char *name, uint16_t start, uint16_t count,
                   IoRead rd, IoWrite wr, void *opaque, char *err, size_t errlen);
+/* A port region with access sizes (r->kind is ignored: ports are I/O). */
+int mem_add_port_region(Mem *m, const Region *r, char *err, size_t errlen);
 /* Takes [start, end) out of RAM, as the PC's chipset does with the
  * 640 KiB - 1 MiB legacy area: the RAM behind it stays allocated but no
  * physical address reaches it; regions (ROM aliases, MMIO) may be added

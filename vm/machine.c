@@ -48,6 +48,14 @@ void machine_request_reset(Machine *m, const char *why)
     m->cpu.stop_request = 1;
 }
 
+void machine_request_poweroff(Machine *m, const char *why)
+{
+    m->poweroff_reason = why;
+    m->exit_status = 0;
+    m->exit_requested = true;
+    m->cpu.stop_request = 1;
+}
+
 static int machine_init_base(Machine *m, uint64_t ram_size, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
@@ -93,7 +101,9 @@ int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errl
      * 0xFFFFF expansion and system ROM (vm/loader.c maps -bios there). */
     if (mem_ram_hole(&m->mem, 0xa0000, 0x100000, err, errlen))
         return -1;
-    return pc_init(m->pc, m, cfg->serial, cfg->serial_path, err, errlen);
+    if (pc_init(m->pc, m, cfg->serial, cfg->serial_path, err, errlen))
+        return -1;
+    return cfg->bios ? 0 : pc_install_acpi(m->pc, err, errlen);
 }
 
 void machine_free(Machine *m)

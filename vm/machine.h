@@ -19,6 +19,8 @@ typedef struct MachineConfig {
     const char *serial_path;
     int icount_shift;       /* -1: host time; else 1 instruction = 2^shift ns */
     bool no_reboot;
+    bool bios;              /* -bios: firmware owns 0xE0000-0xFFFFF, so
+                             * ringzero installs no ACPI tables there */
 } MachineConfig;
 
 typedef struct Machine {
@@ -37,6 +39,7 @@ typedef struct Machine {
     bool no_reboot;
     bool reset_requested;
     const char *reset_reason;
+    const char *poweroff_reason;  /* set by machine_request_poweroff */
     uint8_t *bios_rom;    /* the -bios image behind its ROM regions (owned) */
 } Machine;
 
@@ -53,6 +56,9 @@ void machine_free(Machine *m);
 uint64_t machine_now_ns(Machine *m);
 /* A reset line was pulled: the run loop resets (or exits with -no-reboot). */
 void machine_request_reset(Machine *m, const char *why);
+/* The board turned the power off (ACPI S5): the run ends with status 0
+ * after the current instruction. */
+void machine_request_poweroff(Machine *m, const char *why);
 /* Loads an ELF32/ELF64 or, with is_flat, a flat binary at load_addr.
  * Sets the CPU up in the mode the image needs. */
 int machine_load(Machine *m, const char *path, bool is_flat, uint64_t load_addr,

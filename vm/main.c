@@ -168,6 +168,7 @@ int main(int argc, char **argv)
     Machine *m = calloc(1, sizeof *m);
     char err[256];
     cfg.ram_size = ram;
+    cfg.bios = bios != NULL;
     if (!m || machine_init_pc(m, &cfg, err, sizeof err)) {
         fprintf(stderr, "ringzero: %s\n", m ? err : "out of memory");
         return 1;

@@ -38,10 +38,11 @@ static const char *write_file(const char *name, const void *data, size_t len)
     return p;
 }
 
-static Machine *new_pc(uint64_t ram)
+/* bios: the machine is built for -bios (no ACPI tables in the BIOS area). */
+static Machine *new_machine(uint64_t ram, bool bios)
 {
     Machine *m = calloc(1, sizeof *m);
-    MachineConfig cfg = { .ram_size = ram, .serial = CHR_NONE, .icount_shift = -1 };
+    MachineConfig cfg = { .ram_size = ram, .serial = CHR_NONE, .icount_shift = -1, .bios = bios };
     char err[256];
     if (!m || machine_init_pc(m, &cfg, err, sizeof err)) {
         printf("machine_init_pc: %s\n", m ? err : "oom");
@@ -49,6 +50,9 @@ static Machine *new_pc(uint64_t ram)
     }
     return m;
 }
+
+static Machine *new_pc(uint64_t ram) { return new_machine(ram, false); }
+static Machine *new_bios_pc(uint64_t ram) { return new_machine(ram, true); }
 
 static void del_pc(Machine *m)
 {
@@ -91,14 +95,14 @@ static void test_bios_bad_sizes(void)
         char name[32];
         snprintf(name, sizeof name, "rom%u.bin", i);
         const char *p = rom_file(name, sizes[i]);
-        Machine *m = new_pc(16 << 20);
+        Machine *m = new_bios_pc(16 << 20);
         char err[256] = "";
         int rc = machine_load_bios(m, p, err, sizeof err);
         CHECK(one_line_error(rc, err, p, "multiple of 64 KiB from 64 KiB to 16 MiB"),
               "ROM of %zu bytes refused", sizes[i]);
         del_pc(m);
     }
-    Machine *m = new_pc(16 << 20);
+    Machine *m = new_bios_pc(16 << 20);
     char err[256] = "";
     const char *missing = tpath("no-such-rom.bin");
     CHECK(one_line_error(machine_load_bios(m, missing, err, sizeof err), err, missing,
@@ -106,11 +110,11 @@ static void test_bios_bad_sizes(void)
     del_pc(m);
     /* A 16 MiB ROM sits at 0xFF000000: RAM reaching it is refused. */
     const char *big = rom_file("rom16m.bin", 16 << 20);
-    m = new_pc(4081ull << 20);
+    m = new_bios_pc(4081ull << 20);
     CHECK(one_line_error(machine_load_bios(m, big, err, sizeof err), err, big, "overlaps guest RAM"),
           "ROM over RAM refused");
     del_pc(m);
-    m = new_pc(4080ull << 20);
+    m = new_bios_pc(4080ull << 20);
     CHECK(machine_load_bios(m, big, err, sizeof err) == 0, "16 MiB ROM with -m 4080M: %s", err);
     CHECK(mem_phys_read(&m->mem, 0xff000000u, 1) == rom_byte(0) &&
           mem_phys_read(&m->mem, 0xff000000u + 0x123457, 1) == rom_byte(0x123457),
@@ -128,7 +132,7 @@ static void test_bios_map(size_t size)
     if (!f || fread(img, 1, size, f) != size)
         exit(2);
     fclose(f);
-    Machine *m = new_pc(32 << 20);
+    Machine *m = new_bios_pc(32 << 20);
     CPU *cpu = &m->cpu;
     /* Disturb the CPU so the load has to put the reset state back. */
     cpu->rip = 0x1234;
