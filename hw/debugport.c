@@ -22,19 +22,21 @@ static void debugcon_write(void *opaque, uint64_t addr, uint64_t val, unsigned s
 static void exit_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
 {
     Machine *m = opaque;
-    (void)addr;
+    if (addr != 0)
+        return;  /* the value is written at 0xF4 itself */
     m->exit_status = (int)(((val & size_mask(size)) << 1) | 1);
     m->exit_requested = true;
     m->cpu.stop_request = 1;
 }
 
 /* The console takes bytes (a wider write prints each byte); the exit port
- * takes the value at any width up to 32 bits. */
+ * takes the value at 0xF4 at any width up to 32 bits, so it spans the four
+ * ports a dword write covers. */
 static const DeviceDesc debugport_device = {
     .name = "debugport",
     .regions = (const DeviceRegion[]){
         { "debugcon", false, 0xe9, 1, 1, IO_SPLIT, debugcon_read, debugcon_write },
-        { "isa-debug-exit", false, 0xf4, 1, 1 | 2 | 4, IO_SPLIT, NULL, exit_write },
+        { "isa-debug-exit", false, 0xf4, 4, 1 | 2 | 4, IO_SPLIT, NULL, exit_write },
         { 0 } },
 };
 

@@ -96,7 +96,7 @@ DefinitionBlock ("", "DSDT", 2, "RINGZ0", "RINGZERO", 1)
                 IO (Decode16, 0x0092, 0x0092, 0x01, 0x01)
                 IO (Decode16, 0x0CF9, 0x0CF9, 0x01, 0x01)
                 IO (Decode16, 0x00E9, 0x00E9, 0x01, 0x01)
-                IO (Decode16, 0x00F4, 0x00F4, 0x01, 0x01)
+                IO (Decode16, 0x00F4, 0x00F4, 0x01, 0x04)
             })
         }
     }

@@ -285,6 +285,17 @@ static char *disassemble(Machine *m, const char *dir, const char *name, uint64_t
 
 static bool has(const char *text, const char *s) { return strstr(text, s) != NULL; }
 
+/* needle within the lines iasl prints for one structure after its title. */
+static bool in_block(const char *text, const char *title, const char *needle)
+{
+    const char *t = strstr(text, title);
+    if (!t)
+        return false;
+    const char *end = strstr(t, "\n\n");
+    const char *n = strstr(t, needle);
+    return n && (!end || n < end);
+}
+
 static void test_iasl(void)
 {
     char dir[] = "/tmp/rz_acpi_XXXXXX";
@@ -308,9 +319,17 @@ static void test_iasl(void)
             CHECK(has(text, "RTC Century Index : 32"), "iasl: century");
             CHECK(has(text, "32-bit PM Timer (V1) : 1"), "iasl: TMR_VAL_EXT");
             CHECK(has(text, "Reset Register Supported (V2) : 1"), "iasl: RESET_REG_SUP");
-            CHECK(has(text, "Address : 0000000000000CF9") && has(text, "Value to cause reset : 06"),
-                  "iasl: reset register");
-            CHECK(has(text, "Address : 0000000000000608") && has(text, "[DWord Access:32]"), "iasl: X_PM_TMR");
+            CHECK(in_block(text, "Reset Register : [Generic", "Address : 0000000000000CF9") &&
+                  in_block(text, "Reset Register : [Generic", "[SystemIO]") &&
+                  has(text, "Value to cause reset : 06"), "iasl: reset register");
+            CHECK(in_block(text, "PM Timer Block : [Generic", "Address : 0000000000000608") &&
+                  in_block(text, "PM Timer Block : [Generic", "Bit Width : 20"), "iasl: X_PM_TMR");
+            CHECK(in_block(text, "PM1A Event Block : [Generic", "Address : 0000000000000600") &&
+                  in_block(text, "PM1A Event Block : [Generic", "Bit Width : 20"), "iasl: X_PM1a_EVT");
+            CHECK(in_block(text, "PM1A Control Block : [Generic", "Address : 0000000000000604") &&
+                  in_block(text, "PM1A Control Block : [Generic", "Bit Width : 10"), "iasl: X_PM1a_CNT");
+            CHECK(has(text, "FACS Address : 00000000000E0040") && has(text, "DSDT Address : 00000000000E0"),
+                  "iasl: X_FIRMWARE_CTRL, X_DSDT");
             CHECK(has(text, "8042 Present on ports 60/64 (V2) : 1"), "iasl: 8042");
         } else if (i == 1) {
             CHECK(has(text, "Local Apic Address : FEE00000") && has(text, "PC-AT Compatibility : 1"), "iasl: MADT");

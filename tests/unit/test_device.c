@@ -1,0 +1,200 @@
+/* test_device.c — the device descriptor (hw/device.h): access sizes the
+ * softmmu enforces (split through the address space or drop, each logged
+ * under guest_errors), on ports and MMIO; the PC board's devices: their
+ * state tables and reset hooks, and wrong-size accesses to them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw/device.h"
+#include "hw/pc.h"
+#include "hw/uart.h"
+#include "vm/machine.h"
+
+static int passed, failed;
+#define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+    printf(__VA_ARGS__); printf("\n"); } } while (0)
+
+/* A recording device: every access its callbacks see. */
+typedef struct Rec {
+    struct { uint64_t addr, val; unsigned size; bool write; int region; } log[16];
+    int n;
+} Rec;
+
+static void note(Rec *r, int region, uint64_t a, uint64_t v, unsigned s, bool w)
+{
+    if (r->n < 16)
+        r->log[r->n++] = (typeof(r->log[0])){ a, v, s, w, region };
+}
+
+#define REC_CALLBACKS(i) \
+    static uint64_t rd##i(void *o, uint64_t a, unsigned s) { note(o, i, a, 0, s, false); return 0x1111111111111111ull * (a + 1); } \
+    static void wr##i(void *o, uint64_t a, uint64_t v, unsigned s) { note(o, i, a, v, s, true); }
+REC_CALLBACKS(0)
+REC_CALLBACKS(1)
+REC_CALLBACKS(2)
+REC_CALLBACKS(3)
+
+/* Port 0x300-0x301: bytes, split (an 8-bit ISA device); 0x302-0x303 the
+ * same, another region; 0x310-0x313: dwords only, dropped otherwise;
+ * MMIO at 0xFED00000: 16/32-bit, split. */
+static const DeviceDesc rec_device = {
+    .name = "rec",
+    .regions = (const DeviceRegion[]){
+        { "byte-a", false, 0x300, 2, 1, IO_SPLIT, rd0, wr0 },
+        { "byte-b", false, 0x302, 2, 1, IO_SPLIT, rd1, wr1 },
+        { "dword", false, 0x310, 4, 4, IO_DROP, rd2, wr2 },
+        { "mmio", true, 0xfed00000, 0x100, 2 | 4, IO_SPLIT, rd3, wr3 },
+        { 0 } },
+};
+
+static int errors;
+static char last_error[256];
+static void count_error(void *o, const char *msg)
+{
+    (void)o;
+    errors++;
+    snprintf(last_error, sizeof last_error, "%s", msg);
+}
+
+static void test_sizes(void)
+{
+    Machine *m = calloc(1, sizeof *m);
+    char err[256];
+    if (!m || machine_init(m, 16 << 20, err, sizeof err)) {
+        printf("machine_init: %s\n", err);
+        exit(2);
+    }
+    m->mem.log_guest_error = count_error;
+    Rec rec = { 0 };
+    CHECK(device_map(&m->mem, &rec_device, &rec, err, sizeof err) == 0, "map: %s", err);
+    Mem *mem = &m->mem;
+
+    /* Accepted sizes pass as they are, silently. */
+    mem_port_write(mem, 0x300, 0xab, 1);
+    CHECK(rec.n == 1 && rec.log[0].size == 1 && rec.log[0].val == 0xab && errors == 0, "byte write");
+
+    /* A 32-bit write to the byte device: four byte cycles, the last two
+     * reaching the next region by their own addresses. */
+    rec.n = 0;
+    mem_port_write(mem, 0x300, 0x44332211, 4);
+    CHECK(rec.n == 4 && errors == 1, "split into %d pieces, %d errors", rec.n, errors);
+    bool ok = true;
+    for (int i = 0; i < 4 && i < rec.n; i++)
+        ok &= rec.log[i].size == 1 && rec.log[i].val == (uint64_t)(0x11 * (i + 1)) &&
+              rec.log[i].region == i / 2 && rec.log[i].addr == (uint64_t)(i & 1);
+    CHECK(ok, "pieces in order, to byte-a then byte-b");
+    CHECK(strstr(last_error, "32-bit write to port 0x300") && strstr(last_error, "byte-a takes 8-bit")
+          && strstr(last_error, "split into bytes"), "logged: %s", last_error);
+
+    /* A 16-bit read assembles the bytes. */
+    rec.n = 0;
+    uint64_t v = mem_port_read(mem, 0x301, 2);
+    CHECK(v == (0x22 | 0x11 << 8) && rec.n == 2 && rec.log[1].region == 1, "split read %#llx",
+          (unsigned long long)v);
+
+    /* Dword-only: other sizes are dropped (all-ones, nothing written). */
+    rec.n = 0;
+    errors = 0;
+    CHECK(mem_port_read(mem, 0x310, 2) == 0xffff && rec.n == 0 && errors == 1, "16-bit read dropped");
+    CHECK(strstr(last_error, "dropped"), "logged: %s", last_error);
+    mem_port_write(mem, 0x310, 1, 1);
+    CHECK(rec.n == 0 && errors == 2, "byte write dropped");
+    CHECK(mem_port_read(mem, 0x310, 4) == 0x11111111 && rec.n == 1 && errors == 2, "dword read");
+    /* A dword that runs past the region's end: split bytewise, and its
+     * bytes are not accepted either, so nothing reaches the device. */
+    rec.n = 0;
+    mem_port_read(mem, 0x312, 4);
+    CHECK(rec.n == 0 && strstr(last_error, "runs past its end"), "crossing access: %s", last_error);
+
+    /* MMIO: a byte access is smaller than anything accepted: dropped; a
+     * 64-bit one is split into two dwords. */
+    rec.n = 0;
+    errors = 0;
+    CHECK(mem_phys_read(mem, 0xfed00010, 1) == 0xff && rec.n == 0 && errors == 1, "MMIO byte dropped");
+    mem_phys_write(mem, 0xfed00010, 0x8877665544332211ull, 8);
+    CHECK(rec.n == 2 && rec.log[0].size == 4 && rec.log[0].addr == 0x10 && rec.log[0].val == 0x44332211 &&
+          rec.log[1].addr == 0x14 && rec.log[1].val == 0x88776655 && errors == 2, "MMIO qword split");
+    mem_phys_write(mem, 0xfed00020, 0x1234, 2);
+    CHECK(rec.n == 3 && rec.log[2].size == 2 && errors == 2, "MMIO word accepted");
+
+    /* The old registration call keeps working: any size, as before. */
+    rec.n = 0;
+    CHECK(mem_add_ports(mem, "old", 0x320, 4, rd0, wr0, &rec, err, sizeof err) == 0, "%s", err);
+    mem_port_write(mem, 0x320, 0x1234, 2);
+    CHECK(rec.n == 1 && rec.log[0].size == 2 && errors == 2, "old-style region takes a word");
+    machine_free(m);
+    free(m);
+}
+
+/* Every PC device: its state fields lie inside its state struct without
+ * overlapping; the reset hook brings registers back. */
+static void test_pc_devices(void)
+{
+    Machine *m = calloc(1, sizeof *m);
+    MachineConfig cfg = { .ram_size = 16 << 20, .serial = CHR_NONE, .icount_shift = -1 };
+    char err[256];
+    if (!m || machine_init_pc(m, &cfg, err, sizeof err)) {
+        printf("machine_init_pc: %s\n", err);
+        exit(2);
+    }
+    PcBoard *pc = m->pc;
+    const char *expect[] = { "pic", "pit", "port61", "rtc", "com1", "i8042", "port92", "reset-cf9",
+                             "post", "acpi-pm" };
+    for (unsigned i = 0; i < sizeof expect / sizeof expect[0]; i++)
+        CHECK(device_find(&pc->devices, expect[i]) != NULL, "device %s", expect[i]);
+    for (int i = 0; i < pc->devices.n; i++) {
+        const struct DeviceInstance *d = &pc->devices.dev[i];
+        unsigned nf = 0;
+        bool inside = true, disjoint = true;
+        for (const DeviceField *f = d->desc->state; f && f->name; f++, nf++) {
+            inside &= f->size > 0 && f->offset + f->size <= d->desc->state_size;
+            for (const DeviceField *g = d->desc->state; g != f; g++)
+                disjoint &= f->offset + f->size <= g->offset || g->offset + g->size <= f->offset;
+        }
+        CHECK(inside && disjoint, "%s: %u state fields inside and disjoint", d->desc->name, nf);
+        CHECK(!d->desc->state || d->state, "%s: a state pointer for its fields", d->desc->name);
+        CHECK(d->desc->regions && d->desc->regions[0].name, "%s has regions", d->desc->name);
+    }
+    CHECK(device_find(&pc->devices, "pic")->desc->state[0].offset == 0, "pic fields from chip[0]");
+
+    /* Reset hooks: dirty some registers, reset, read back. */
+    Mem *mem = &m->mem;
+    mem_port_write(mem, 0x21, 0x5a, 1);           /* IMR (the PIC is not initialised: OCW1) */
+    mem_port_write(mem, 0x3ff, 0x77, 1);          /* UART scratch */
+    mem_port_write(mem, 0x602, 0x0100, 2);        /* PWRBTN_EN */
+    mem_port_write(mem, 0x61, 0x03, 1);
+    CHECK(mem_port_read(mem, 0x3ff, 1) == 0x77 && mem_port_read(mem, 0x602, 2) == 0x100, "dirtied");
+    mem_port_write(mem, 0x70, 0x40, 1);           /* CMOS NVRAM byte 0x40 */
+    mem_port_write(mem, 0x71, 0x99, 1);
+    pc_reset(pc);
+    CHECK(mem_port_read(mem, 0x21, 1) == 0 && mem_port_read(mem, 0x3ff, 1) == 0 &&
+          mem_port_read(mem, 0x602, 2) == 0 && (mem_port_read(mem, 0x61, 1) & 3) == 0,
+          "PIC, UART, ACPI PM and port B reset");
+    mem_port_write(mem, 0x70, 0x40, 1);
+    CHECK(mem_port_read(mem, 0x71, 1) == 0x99, "CMOS kept over a reset");
+
+    /* Wrong sizes on the board: a 16-bit write to the PIC is two byte
+     * cycles (OCW3 to 0x20, then OCW1 to 0x21); the PM timer is a dword
+     * register; a 16-bit read of COM1's LSR/MSR reads both. */
+    int before = errors;
+    m->mem.log_guest_error = count_error;
+    mem_port_write(mem, 0x20, 0x3c0a, 2);
+    CHECK(mem_port_read(mem, 0x21, 1) == 0x3c && errors == before + 1, "outw 0x20 = outb 0x20 + outb 0x21");
+    CHECK(mem_port_read(mem, 0x608, 2) == 0xffff && errors == before + 2, "inw of the PM timer dropped");
+    CHECK(mem_port_read(mem, 0x3fd, 2) == (mem_port_read(mem, 0x3fd, 1) | mem_port_read(mem, 0x3fe, 1) << 8),
+          "inw 0x3fd = LSR | MSR << 8");
+    /* The exit port takes 32 bits at once. */
+    mem_port_write(mem, 0xf4, 0x100, 4);
+    CHECK(m->exit_requested && m->exit_status == 0x201, "outl 0xf4: status %#x", m->exit_status);
+    machine_free(m);
+    free(m);
+}
+
+int main(void)
+{
+    test_sizes();
+    test_pc_devices();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
