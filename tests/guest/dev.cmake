@@ -9,3 +9,9 @@ rz_guest_c(dev_i8042_reset BITS 32 SRCS dev/i8042_reset.c ARGS -no-reboot)
 set_tests_properties(guest_dev_i8042_reset PROPERTIES
   PASS_REGULAR_EXPRESSION "guest reset \\(keyboard controller reset line\\); exiting because of -no-reboot"
   FAIL_REGULAR_EXPRESSION "(^|\n)FAIL")
+# ACPI: RSDP scan, FADT, PM timer against the PIT, power-off through
+# PM1a_CNT; the run ends with status 0 (run_guest.cmake's RZ_GUEST_STATUS).
+rz_guest_c(dev_acpi BITS 32 SRCS dev/acpi.c ARGS -icount 3)
+if(TEST guest_dev_acpi)
+  set_tests_properties(guest_dev_acpi PROPERTIES ENVIRONMENT RZ_GUEST_STATUS=0)
+endif()
