@@ -30,8 +30,9 @@ static void usage(FILE *f)
         "  -D FILE             write logs to FILE instead of stderr\n"
         "  -nographic          no display (the only mode there is)\n"
         "  -h, --help          this help\n"
-        "Exit status: the guest's via port 0xF4 ((value << 1) | 1); 0 when it halts with\n"
-        "interrupts off or resets under -no-reboot; 1 for a bad image; 2 for bad options;\n"
+        "Exit status: the guest's via port 0xF4 ((value << 1) | 1); 0 when it powers off\n"
+        "(ACPI S5), halts with interrupts off or resets under -no-reboot; 1 for a bad image;\n"
+        "2 for bad options;\n"
         "3 for a triple fault under -no-reboot (or one that cannot reset).\n"
         "Serial console on a terminal: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n");
 }
