@@ -41,9 +41,9 @@ static void update_sci(AcpiPm *pm)
     }
 }
 
-uint64_t acpi_pm_update(AcpiPm *pm)
+uint64_t acpi_pm_update(AcpiPm *pm, uint64_t now_ns)
 {
-    uint64_t flips = ticks(pm->now_ns(pm->opaque)) >> 31;
+    uint64_t flips = ticks(now_ns) >> 31;
     if (flips != pm->tmr_msb_flips) {
         pm->tmr_msb_flips = flips;
         pm->sts |= PM1_TMR;
@@ -101,7 +101,7 @@ static void sleep_enable(AcpiPm *pm)
 static uint64_t evt_read(void *opaque, uint64_t addr, unsigned size)
 {
     AcpiPm *pm = opaque;
-    acpi_pm_update(pm);
+    acpi_pm_update(pm, pm->now_ns(pm->opaque));
     uint32_t regs = pm->sts | (uint32_t)pm->en << 16;
     return regs >> (8 * addr) & (size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1);
 }
@@ -109,7 +109,7 @@ static uint64_t evt_read(void *opaque, uint64_t addr, unsigned size)
 static void evt_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
 {
     AcpiPm *pm = opaque;
-    acpi_pm_update(pm);
+    acpi_pm_update(pm, pm->now_ns(pm->opaque));
     for (unsigned i = 0; i < size; i++) {
         unsigned lane = (unsigned)addr + i, shift = 8 * (lane & 1);
         uint16_t b = (uint16_t)((val >> (8 * i) & 0xff) << shift);

@@ -50,9 +50,10 @@ void acpi_pm_init(AcpiPm *pm, uint64_t (*now_ns)(void *), void (*sci)(void *, bo
 void acpi_pm_reset(void *pm);
 /* The timer's count at now_ns (all 32 bits). */
 uint32_t acpi_pm_timer(uint64_t now_ns);
-/* Brings TMR_STS up to now; returns when the next bit-31 change is due
- * while TMR_EN is set (UINT64_MAX otherwise). */
-uint64_t acpi_pm_update(AcpiPm *pm);
+/* Brings TMR_STS up to now_ns (the board clock's current value); returns
+ * when the next bit-31 change is due while TMR_EN is set (UINT64_MAX
+ * otherwise). */
+uint64_t acpi_pm_update(AcpiPm *pm, uint64_t now_ns);
 /* The fixed power button was pressed: PWRBTN_STS, an SCI if enabled. */
 void acpi_pm_power_button(AcpiPm *pm);
 

@@ -280,7 +280,7 @@ uint64_t pc_update(PcBoard *pc)
     uint64_t r = rtc_update(&pc->rtc, now);
     if (r < next)
         next = r;
-    r = acpi_pm_update(&pc->acpi_pm);
+    r = acpi_pm_update(&pc->acpi_pm, now);
     if (r < next)
         next = r;
     uart_poll(&pc->com1);

@@ -416,15 +416,15 @@ static void test_pm(void)
     f.ns = 0;
     acpi_pm_reset(&pm);
     CHECK((io_rd(d, &pm, 0x600, 2) & PM1_TMR) == 0, "TMR_STS clear after reset");
-    CHECK(acpi_pm_update(&pm) == UINT64_MAX, "no deadline with TMR_EN clear");
+    CHECK(acpi_pm_update(&pm, f.ns) == UINT64_MAX, "no deadline with TMR_EN clear");
     io_wr(d, &pm, 0x602, PM1_TMR, 2);
-    uint64_t due = acpi_pm_update(&pm);
+    uint64_t due = acpi_pm_update(&pm, f.ns);
     CHECK(due == half_ns, "deadline at bit 31's first change: %llu", (unsigned long long)due);
     f.ns = due - 1;
-    acpi_pm_update(&pm);
+    acpi_pm_update(&pm, f.ns);
     CHECK(!f.sci && (io_rd(d, &pm, 0x608, 4) >> 31) == 0, "bit 31 still clear just before");
     f.ns = due;
-    acpi_pm_update(&pm);
+    acpi_pm_update(&pm, f.ns);
     CHECK(f.sci && (io_rd(d, &pm, 0x600, 2) & PM1_TMR) && (io_rd(d, &pm, 0x608, 4) >> 31) == 1,
           "TMR_STS and the SCI at bit 31's change");
     io_wr(d, &pm, 0x600, PM1_TMR, 2);  /* write 1 to clear */

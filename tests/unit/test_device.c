@@ -16,15 +16,22 @@ static int passed, failed;
     printf(__VA_ARGS__); printf("\n"); } } while (0)
 
 /* A recording device: every access its callbacks see. */
+typedef struct Access {
+    uint64_t addr, val;
+    unsigned size;
+    bool write;
+    int region;
+} Access;
+
 typedef struct Rec {
-    struct { uint64_t addr, val; unsigned size; bool write; int region; } log[16];
+    Access log[16];
     int n;
 } Rec;
 
 static void note(Rec *r, int region, uint64_t a, uint64_t v, unsigned s, bool w)
 {
     if (r->n < 16)
-        r->log[r->n++] = (typeof(r->log[0])){ a, v, s, w, region };
+        r->log[r->n++] = (Access){ a, v, s, w, region };
 }
 
 #define REC_CALLBACKS(i) \
