@@ -1,0 +1,4 @@
+# CPU bugs found by outside suites and by fuzzing (issue 6 item 5); the
+# table in docs/guest-tests.md says what each proves.
+rz_guest_asm(cpubug_cslimit16 cpubug/cslimit16.asm MODE 16)
+rz_guest_c(cpubug_cslimit32 BITS 32 SRCS cpubug/cslimit32.c)
