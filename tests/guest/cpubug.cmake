@@ -2,3 +2,4 @@
 # table in docs/guest-tests.md says what each proves.
 rz_guest_asm(cpubug_cslimit16 cpubug/cslimit16.asm MODE 16)
 rz_guest_c(cpubug_cslimit32 BITS 32 SRCS cpubug/cslimit32.c)
+rz_guest_c(cpubug_task16 BITS 32 SRCS cpubug/task16.c sys/v86_stubs.asm)
