@@ -147,12 +147,20 @@ static uint64_t code_lin(const CPU *cpu)
 }
 
 /* How many instruction bytes may be fetched at CS offset off: 15, fewer
- * near CS.limit, 0 past it (64-bit code has no limit).  In real mode the
- * limit is 0xFFFF too: IP does not run on into the next 64 KiB. */
+ * near CS.limit, 0 past it.  In real mode the limit is 0xFFFF too: IP does
+ * not run on into the next 64 KiB.  64-bit code has no limit, but the
+ * bytes must be canonical: the low half ends at 2^47 - 1. */
 static inline unsigned fetch_max(const CPU *cpu, uint64_t off)
 {
     uint64_t lim = cpu->seg[S_CS].limit;
-    if (cpu->code_mode == CODE64 || (lim >= off && lim - off >= 14))
+    if (cpu->code_mode == CODE64) {
+        if (!is_canonical(off))
+            return 0;
+        lim = (1ull << 47) - 1;
+        if (off > lim)
+            return 15;  /* the high half */
+    }
+    if (lim >= off && lim - off >= 14)
         return 15;
     return off > lim ? 0 : (unsigned)(lim - off + 1);
 }
