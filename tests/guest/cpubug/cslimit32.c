@@ -8,6 +8,8 @@
  * byte past the limit is INT3, so code that runs on shows up as #BP. */
 #include "rt.h"
 
+void enter_v86(void *frame);
+
 #define CODE 0x800000u
 enum { C32 = 0x50, C16 = 0x58, C16BIG = 0x60, C32BIG = 0x68, XD32 = 0x70, XD16 = 0x78 };
 
@@ -117,6 +119,9 @@ static int xd_try(uint16_t sel, uint32_t off)
     return rt_try(xd_read, &x, 0);
 }
 
+static uint32_t v86frame[9];
+static void go_v86(void *p) { (void)p; enter_v86(v86frame); }
+
 int main(void)
 {
     memcpy(gdt, rt_gdt, sizeof rt_gdt);
@@ -143,6 +148,16 @@ int main(void)
     check(&small, C32);
     check(&big, C32BIG);
     check(&small, C32);
+
+    rt_puts("IRETD to v8086 mode with EIP past 0xFFFF: #GP(0) at the IRETD\n");
+    {
+        uint32_t frame[9] = { 0x10000, 0x0800, 0x23002u, 0xfff0, 0x0800, 0x0800, 0x0800, 0, 0 };
+        struct rt_fault f;
+        memcpy(v86frame, frame, sizeof frame);
+        CHECK_EQ(rt_try(go_v86, 0, &f), 13);
+        CHECK_EQ(f.error, 0);
+        CHECK_EQ(f.cs, SEL_CODE32);
+    }
 
     rt_puts("expand-down data segments, for comparison\n");
     CHECK_EQ(xd_try(XD32, 0xfc), 13);          /* below limit + 1 */
