@@ -5,8 +5,9 @@
  * which faults in v8086 mode or at CPL 3), with the segments of its TSS
  * (a marker read through DS proves the base) and NT as the SDM gives it
  * (set by CALL and INT, clear after JMP and IRET); EFLAGS.VM comes only
- * from a 32-bit TSS (a 16-bit TSS has no upper flag word: VM clears).  The
- * origin resumes in its own mode afterwards. */
+ * from a 32-bit TSS (a 16-bit TSS has no upper flag word: VM clears; a
+ * 32-bit image with VM starts a v8086 task).  The origin resumes in its
+ * own mode afterwards. */
 #include "rt.h"
 
 void enter_v86(void *frame);
@@ -221,6 +222,31 @@ int main(void)
         CHECK_EQ(rt_try(go_v86, 0, &f), -1);
         check_task("INT", targets[t], true);
         CHECK_EQ(*(volatile uint16_t *)(V86CODE + 0x100), 0x0800);  /* v8086 again after IRET */
+    }
+    rt_puts("CALL into a 32-bit TSS whose EFLAGS image has VM: the task runs in v8086 mode\n");
+    {
+        static const uint8_t prog[] = {
+            0x8c, 0xc8, 0xa3, 0x00, 0x01,     /* mov ax, cs; mov [0x100], ax (DS base 0x8000) */
+            0xcd, 0x30,                       /* int 0x30: out, in this task */
+        };
+        reset_tasks(0);
+        memcpy((void *)V86CODE, prog, sizeof prog);
+        *(volatile uint16_t *)(V86CODE + 0x100) = 0;
+        tss32[0x20 / 4] = 0;                  /* EIP */
+        tss32[0x24 / 4] = 0x23002u;           /* VM, IOPL 3 */
+        tss32[0x38 / 4] = 0xfff0;             /* ESP */
+        tss32[0x04 / 4] = (uint32_t)(uintptr_t)stack32 + sizeof stack32;  /* ESP0, SS0 for INT 0x30 */
+        tss32[0x08 / 4] = SEL_DATA;
+        for (unsigned o = 0x48; o <= 0x5c; o += 4)
+            tss32[o / 4] = 0x0800;
+        target_sel = TSS32;
+        CHECK_EQ(rt_try(via_call, 0, &f), -1);
+        CHECK_EQ(*(volatile uint16_t *)(V86CODE + 0x100), 0x0800);
+        uint16_t tr;
+        __asm__ volatile("str %0" : "=r"(tr));
+        CHECK_EQ(tr, TSS32);                  /* INT 0x30 left v8086 mode, not the task */
+        gdt[7] &= ~(2ull << 40);              /* back to the runtime's task */
+        __asm__ volatile("ltr %w0" ::"r"((uint16_t)SEL_TSS));
     }
     return 0;
 }
