@@ -26,6 +26,10 @@ typedef struct Block {
     uint64_t pa_end;      /* physical page of the last byte (for spanning) */
     uint64_t key;         /* mode key */
     uint64_t rip;         /* linear address it was built at */
+    /* CS offset of the block's last byte (0 in 64-bit code, which has no
+     * limit): the block may run only while it is within CS.limit.  The
+     * limit is not in the key, so one block serves every CS it fits. */
+    uint64_t cs_last;
     struct Block *hash_next;
     struct Block *page_next[2]; /* per-RAM-page lists for invalidation */
     /* The blocks that ran after this one most recently: a hint that saves

@@ -1,17 +1,6 @@
 /* control.c — near Jcc/JMP/CALL/RET. */
 #include "spec.h"
 
-/* Target of a near branch: wrapped to IP/EIP, and canonical in 64-bit mode
- * (#GP(0) at the branch itself otherwise). */
-HOT_INLINE uint64_t near_target(CPU *cpu, uint64_t t, unsigned osz)
-{
-    if (osz != 8)
-        return t & size_mask(osz);
-    if (!is_canonical(t))
-        cpu_gp0(cpu);
-    return t;
-}
-
 /* The hot forms are templates (spec.h): a Jcc's sub is its condition. */
 HOT_HANDLER(Jcc_J, 16, in->opc & 15, 1)
 {

@@ -69,6 +69,11 @@ static uint64_t code_lin(const CPU *cpu)
     return cpu->code_mode == CODE64 ? cpu->rip : ((cpu->seg[S_CS].base + cpu->rip) & 0xffffffffull);
 }
 
+/* Internal to the pending mask between debug_before and debug_after: TF
+ * was set when this instruction started (becomes DR6.BS, unless the
+ * instruction turns out to be a software interrupt). */
+enum { STEP_SELF = 1u << 16 };
+
 unsigned debug_before(CPU *cpu)
 {
     unsigned pending = cpu->dbg_held;
@@ -95,12 +100,31 @@ unsigned debug_before(CPU *cpu)
      * IRET and task switches may set it again for the next one. */
     cpu->eflags &= ~(uint32_t)F_RF;
     if (fl & F_TF)
-        pending |= DR6_BS;
+        pending |= STEP_SELF;
     return pending;
+}
+
+/* INT n, INT3, INT1 and an INTO that fires deliver their interrupt as
+ * part of the instruction; the delivery clears TF, and no single-step
+ * trap follows (SDM 17.3.1.4; the host shows none, and ICEBP's own #DB has
+ * BS clear).  The trap comes after the next instruction once IRET has
+ * restored TF.  OF is still the instruction's after an INTO delivery. */
+static bool soft_interrupt(CPU *cpu, const Insn *in)
+{
+    switch (in->form) {
+    case FORM_INT3: case FORM_INT_Ib: case FORM_INT1:
+        return true;
+    case FORM_INTO:
+        return (cpu_get_eflags(cpu) & F_OF) != 0;
+    default:
+        return false;
+    }
 }
 
 void debug_after(CPU *cpu, const Insn *in, uint64_t start, unsigned pending)
 {
+    if (pending & STEP_SELF)
+        pending = (pending & ~(unsigned)STEP_SELF) | (soft_interrupt(cpu, in) ? 0 : DR6_BS);
     pending |= cpu->dbg_hits;
     cpu->dbg_hits = 0;
     /* Between iterations of a REP string instruction RF is set, so its

@@ -64,7 +64,8 @@ static inline void debug_update(CPU *cpu)
 /* Before a stepped instruction at cpu->rip (before its fetch): raises the
  * #DB fault of a matching instruction breakpoint unless RF is set, then
  * clears RF.  Returns the trap bits already due after this instruction
- * (DR6.BS when TF was set at its start, traps held over MOV SS). */
+ * (traps held over MOV SS, and a mark that TF was set at its start, which
+ * debug_after turns into DR6.BS unless it was a software interrupt). */
 unsigned debug_before(CPU *cpu);
 /* After it completed (rip advanced, or still at start for a REP string
  * instruction with iterations left): delivers the #DB trap for pending

@@ -146,40 +146,75 @@ static uint64_t code_lin(const CPU *cpu)
     return cpu->code_mode == CODE64 ? cpu->rip : ((cpu->seg[S_CS].base + cpu->rip) & 0xffffffffull);
 }
 
+/* How many instruction bytes may be fetched at CS offset off: 15, fewer
+ * near CS.limit, 0 past it.  In real mode the limit is 0xFFFF too: IP does
+ * not run on into the next 64 KiB.  64-bit code has no limit, but the
+ * bytes must be canonical: the low half ends at 2^47 - 1. */
+static inline unsigned fetch_max(const CPU *cpu, uint64_t off)
+{
+    uint64_t lim = cpu->seg[S_CS].limit;
+    if (cpu->code_mode == CODE64) {
+        if (!is_canonical(off))
+            return 0;
+        lim = (1ull << 47) - 1;
+        if (off > lim)
+            return 15;  /* the high half */
+    }
+    if (lim >= off && lim - off >= 14)
+        return 15;
+    return off > lim ? 0 : (unsigned)(lim - off + 1);
+}
+
+/* Raises what a failed decode of the bytes at lin (CS offset off) means:
+ * #GP(0) when the instruction needs a byte past CS.limit (checked before
+ * paging), #PF when it needs one from a page that does not translate,
+ * else #UD or #GP(0) (longer than 15 bytes). */
+static _Noreturn void fetch_fault(CPU *cpu, int r, uint64_t lin, uint64_t off, int avail)
+{
+    if (r == DEC_SHORT) {
+        if ((unsigned)avail == fetch_max(cpu, off))
+            cpu_gp0(cpu);
+        mem_translate(cpu, lin + (uint64_t)avail, ACC_EXEC);  /* raises #PF */
+    }
+    cpu_raise(cpu, r == DEC_UD ? EXC_UD : EXC_GP, 0, r != DEC_UD);
+}
+
 /* Decodes a block at cpu->rip.  Only a failure at the first instruction
  * raises: later ones end the block before them, so they fault when (and if)
- * execution reaches them. */
+ * execution reaches them.  That includes the CS limit: the block stops
+ * before the first instruction that would cross it, and records its last
+ * byte's offset (cs_last) for find_block to check on every later use. */
 static __attribute__((noinline)) Block *build_block(CPU *cpu, uint64_t pa, uint64_t key)
 {
     Block *b = codecache_alloc(cpu->cc, pa, key);
     uint64_t lin = code_lin(cpu), start_page = lin >> 12;
-    uint64_t pa_last = pa;
+    uint64_t pa_last = pa, off = cpu->rip;
     unsigned n = 0;
     bool plain = true;
     b->rip = cpu->rip;
     while (n < BLOCK_MAX_INSNS) {
         uint8_t buf[15];
-        int avail = mem_fetch(cpu, lin, buf, 15);
+        int avail = mem_fetch(cpu, lin, buf, fetch_max(cpu, off));
         Insn *in = &b->insns[n];
         int r = decode(buf, avail, cpu->code_mode, in);
         if (r < 0) {
             if (n > 0)
                 break;
-            if (r == DEC_SHORT)
-                mem_translate(cpu, lin + avail, ACC_EXEC);  /* raises #PF */
-            cpu_raise(cpu, r == DEC_UD ? EXC_UD : EXC_GP, 0, r != DEC_UD);
+            fetch_fault(cpu, r, lin, off, avail);
         }
         uint64_t last = lin + (uint64_t)r - 1;
         if ((last >> 12) > start_page + 1)
             break;  /* would need a third page */
         if ((last >> 12) != start_page)
             pa_last = mem_translate(cpu, last, ACC_EXEC);
+        b->cs_last = cpu->code_mode == CODE64 ? 0 : off + (uint64_t)r - 1;
         b->fn[n] = insn_handler(in);
         plain &= b->fn[n] != form_handler[in->form];  /* a hot instance */
         n++;
         if (form_info[in->form].attrs & A_END)
             break;
         lin += (uint64_t)r;
+        off += (uint64_t)r;
     }
     b->ninsns = (uint16_t)n;
     b->plain = plain;
@@ -187,6 +222,15 @@ static __attribute__((noinline)) Block *build_block(CPU *cpu, uint64_t pa, uint6
     if (cpu->trace_block_built)
         cpu->trace_block_built(cpu, b);
     return b;
+}
+
+/* A fetch past CS.limit faults before paging is asked (a block that does
+ * fit is checked against the limit by find_block). */
+static __attribute__((noinline)) uint64_t code_pa_slow(CPU *cpu, uint64_t lin)
+{
+    if (fetch_max(cpu, cpu->rip) == 0)
+        cpu_gp0(cpu);
+    return mem_translate(cpu, lin, ACC_EXEC);
 }
 
 /* Physical address of code at lin: the TLB's execute tag inline (as
@@ -201,7 +245,7 @@ static inline uint64_t code_pa(CPU *cpu, uint64_t lin)
         if ((t->e[user][idx].tag[ACC_EXEC] & ~(uint64_t)TLB_SLOW) == (lin & TLB_PAGE_MASK))
             return t->info[user][idx].pa | (lin & 0xfff);
     }
-    return mem_translate(cpu, lin, ACC_EXEC);
+    return code_pa_slow(cpu, lin);
 }
 
 /* The block for cpu->rip.  prev (the block that ran just before, or NULL)
@@ -222,7 +266,7 @@ static inline __attribute__((always_inline)) Block *find_block(CPU *cpu, Block *
         for (int i = 0; i < 2; i++) {
             Block *s = prev->succ[i];
             if (s && s->rip == cpu->rip && s->key == prev->key && prev->succ_gen[i] == t->gen &&
-                s->valid) {
+                s->valid && s->cs_last <= cpu->seg[S_CS].limit) {
                 cc->stats.chained++;  /* also a lookup and a hit (codecache_stats) */
                 return s;
             }
@@ -249,6 +293,8 @@ static inline __attribute__((always_inline)) Block *find_block(CPU *cpu, Block *
         if (b && b->rip != cpu->rip)
             b = NULL;
     }
+    if (b && b->cs_last > cpu->seg[S_CS].limit)
+        b = NULL;  /* built for a larger limit: decode it again up to this one */
     if (b && (b->pa_end >> 12) != (pa >> 12)) {
         /* Spanning block: the second page must still map where it did. */
         uint64_t second = code_pa(cpu, (lin | 4095) + 1);
@@ -395,13 +441,10 @@ int cpu_step(CPU *cpu)
     uint8_t buf[15];
     Insn in;
     uint64_t lin = code_lin(cpu);
-    int avail = mem_fetch(cpu, lin, buf, 15);
+    int avail = mem_fetch(cpu, lin, buf, fetch_max(cpu, cpu->rip));
     int r = decode(buf, avail, cpu->code_mode, &in);
-    if (r < 0) {
-        if (r == DEC_SHORT)
-            mem_translate(cpu, lin + avail, ACC_EXEC);
-        cpu_raise(cpu, r == DEC_UD ? EXC_UD : EXC_GP, 0, r != DEC_UD);
-    }
+    if (r < 0)
+        fetch_fault(cpu, r, lin, cpu->rip, avail);
     cpu->next_rip = cpu->rip + in.len;
     form_handler[in.form](cpu, &in);
     cpu->rip = cpu->next_rip;

@@ -328,6 +328,8 @@ static void iret_real(CPU *cpu, unsigned osz)
 static void iret_to_v86(CPU *cpu)
 {
     uint32_t eip = (uint32_t)stack_peek(cpu, 0, 4);
+    if (eip > 0xffff)
+        cpu_gp0(cpu);  /* past the v8086 CS limit, checked at the IRET */
     uint16_t cs = (uint16_t)stack_peek(cpu, 4, 2);
     uint32_t fl = (uint32_t)stack_peek(cpu, 8, 4);
     uint32_t esp = (uint32_t)stack_peek(cpu, 12, 4);
@@ -344,7 +346,7 @@ static void iret_to_v86(CPU *cpu)
         seg_real(cpu, i, sel[i]);
     cpu->regs[R_SP] = esp;
     cpu_update_mode(cpu);
-    cpu->next_rip = eip & 0xffff;
+    cpu->next_rip = eip;
     cpu->nmi_blocked = 0;
 }
 

@@ -5,18 +5,6 @@
 
 enum { CR4_TSD = 1 << 2 };
 
-/* Near target wrapped to the operand size; in 64-bit mode a non-canonical
- * target faults at the branch. */
-static uint64_t loop_target(CPU *cpu, const Insn *in)
-{
-    uint64_t t = cpu->next_rip + in->imm;
-    if (in->osz != 8)
-        return t & size_mask(in->osz);
-    if (!is_canonical(t))
-        cpu_gp0(cpu);
-    return t;
-}
-
 /* LOOPNE E0, LOOPE E1, LOOP E2: decrement rCX (address size) without
  * touching flags, branch while it is non-zero and the ZF condition holds. */
 void LOOP_Jb(CPU *cpu, const Insn *in)
@@ -30,7 +18,7 @@ void LOOP_Jb(CPU *cpu, const Insn *in)
         bool zf_wanted = (in->flags & IF_REP) ? true : (in->flags & IF_REPNE) ? false : in->opc == 0xe1;
         take = cpu_cond(cpu, 4) == zf_wanted;  /* cc 4 is ZF set */
     }
-    uint64_t t = take ? loop_target(cpu, in) : 0;
+    uint64_t t = take ? near_target(cpu, cpu->next_rip + in->imm, in->osz) : 0;
     set_areg(cpu, R_CX, in->asz, count);
     if (take)
         cpu->next_rip = t;
@@ -39,7 +27,7 @@ void LOOP_Jb(CPU *cpu, const Insn *in)
 void JrCXZ_Jb(CPU *cpu, const Insn *in)
 {
     if (get_areg(cpu, R_CX, in->asz) == 0)
-        cpu->next_rip = loop_target(cpu, in);
+        cpu->next_rip = near_target(cpu, cpu->next_rip + in->imm, in->osz);
 }
 
 void UD(CPU *cpu, const Insn *in)

@@ -311,10 +311,21 @@ static inline uint32_t szp_flags(uint64_t res, unsigned size)
     return (res == 0 ? F_ZF : 0) | ((res & sign_bit(size)) ? F_SF : 0) | parity_flag(res);
 }
 
-/* Branch to a new RIP, truncated to the operand size (IP/EIP wrap). */
-static inline void branch_to(CPU *cpu, uint64_t target, unsigned osz)
+/* Target of a near branch (JMP, Jcc, CALL, RET, LOOP, JrCXZ), checked at
+ * the branch itself (SDM: #GP(0) with the branch's CS:EIP, nothing
+ * changed): wrapped to the operand size (IP/EIP), then within CS.limit
+ * outside 64-bit mode, canonical in it (where a 16-bit target always is). */
+static inline __attribute__((always_inline)) uint64_t near_target(CPU *cpu, uint64_t t, unsigned osz)
 {
-    cpu->next_rip = osz == 8 ? target : (target & size_mask(osz));
+    if (osz != 8) {
+        t &= size_mask(osz);
+        if (t > cpu->seg[S_CS].limit && cpu->code_mode != CODE64)
+            cpu_gp0(cpu);
+        return t;
+    }
+    if (!is_canonical(t))
+        cpu_gp0(cpu);
+    return t;
 }
 
 /* Address-size-masked register (RCX/RSI/RDI in string and loop forms). */

@@ -97,7 +97,11 @@ void seg_from_desc(Seg *s, uint16_t sel, const Desc *d)
 
 void seg_null(Seg *s, uint16_t sel)
 {
-    /* Intel clears the base of a null FS/GS load in 64-bit mode too. */
+    /* A null selector load (MOV, POP, LDS..., a task switch) clears the
+     * base, also of FS/GS in 64-bit mode: Intel, and AMD CPUs with CPUID
+     * 8000_0021 EAX[6] ("null selector clears base").
+     * TODO(cpu model): older AMD CPUs (without that bit) keep the base and
+     * limit of a null load; a quirk of the vendor model. */
     s->sel = sel;
     s->base = 0;
     s->limit = 0;
@@ -191,8 +195,14 @@ void seg_validate_outer(CPU *cpu)
     for (int i = 0; i < 4; i++) {
         Seg *s = &cpu->seg[regs[i]];
         bool conforming_code = (s->attr & 0x1c) == 0x1c;
-        if ((s->attr & SA_S) && !conforming_code && ((s->attr >> 5) & 3) < cpu->cpl)
-            seg_null(s, 0);
+        if ((s->attr & SA_S) && !conforming_code && ((s->attr >> 5) & 3) < cpu->cpl) {
+            /* Only the selector becomes null and the segment unusable:
+             * base and limit stay (measured on Intel hardware, which QEMU
+             * follows; the SDM's pseudo-code only says "SegReg <- NULL"),
+             * so 64-bit code keeps addressing through the FS/GS base. */
+            s->sel = 0;
+            s->attr &= (uint16_t)~SA_P;
+        }
     }
 }
 

@@ -45,6 +45,11 @@ void ENTER(CPU *cpu, const Insn *in)
     uint64_t alloc = in->imm & 0xffff;
     uint64_t bp = cpu->regs[R_BP] & sm;
     uint64_t frame = (cpu->regs[R_SP] - osz) & sm;
+    /* FrameTemp is rSP after the push of rBP as a whole register (SDM
+     * pseudo-code; measured on the host with a 16-bit SS): on a 16-bit
+     * stack a 32-bit ENTER pushes and puts in EBP the upper half of ESP
+     * with the new SP, not SP alone. */
+    uint64_t frame_temp = (cpu->regs[R_SP] & ~sm) | frame;
     uint64_t slots[33];
     unsigned n = 0;
 
@@ -55,19 +60,22 @@ void ENTER(CPU *cpu, const Insn *in)
             slots[n] = display_read(cpu, bp, osz, sm, frame, slots, n);
             n++;
         }
-        slots[n++] = frame;
+        slots[n++] = frame_temp;
     }
     uint64_t final_sp = (frame - (n - 1) * (uint64_t)osz - alloc) & sm;
     for (unsigned i = 0; i < n; i++)
         cpu_check_write(cpu, S_SS, (frame - (uint64_t)i * osz) & sm, osz);
-    /* The new stack top must lie within SS (limit, or canonical form). */
+    /* A write at the new stack top must be possible: within SS (limit, or
+     * canonical form) and on a writable page at this CPL (SDM: #SS, #PF
+     * "if a write using the final value of the stack pointer" would
+     * fault). */
     if (alloc)
-        cpu_lin(cpu, S_SS, final_sp, 1, ACC_WRITE);
+        cpu_check_write(cpu, S_SS, final_sp, 1);
     for (unsigned i = 0; i < n; i++)
         cpu_write(cpu, S_SS, (frame - (uint64_t)i * osz) & sm, osz, slots[i]);
     /* rBP takes the frame pointer at the operand size (66 ENTER in 64-bit
      * code replaces only BP, as on this host). */
-    set_reg(cpu, R_BP, osz, frame);
+    set_reg(cpu, R_BP, osz, frame_temp);
     set_reg(cpu, R_SP, ss, final_sp);
 }
 

@@ -255,6 +255,14 @@ static void sys_desc(CPU *cpu, uint16_t sel, Desc *d)
         raise_sel(cpu, EXC_GP, sel);
 }
 
+/* The 64-bit base of a 16-byte descriptor must be canonical (#GP(sel),
+ * checked before LTR marks it busy). */
+static void check_sys_base(CPU *cpu, uint16_t sel, const Desc *d)
+{
+    if (long_mode(cpu) && !is_canonical(desc_base(d) | (d->hi64 & 0xffffffffull) << 32))
+        raise_sel(cpu, EXC_GP, sel);
+}
+
 static void seg_from_sys_desc(CPU *cpu, Seg *s, uint16_t sel, const Desc *d)
 {
     seg_from_desc(s, sel, d);
@@ -277,6 +285,7 @@ void LLDT_Ew(CPU *cpu, const Insn *in)
         raise_sel(cpu, EXC_GP, sel);
     if (!desc_present(&d))
         raise_sel(cpu, EXC_NP, sel);
+    check_sys_base(cpu, sel, &d);
     seg_from_sys_desc(cpu, &cpu->ldtr, sel, &d);
 }
 
@@ -294,6 +303,7 @@ void LTR_Ew(CPU *cpu, const Insn *in)
         raise_sel(cpu, EXC_GP, sel);
     if (!desc_present(&d))
         raise_sel(cpu, EXC_NP, sel);
+    check_sys_base(cpu, sel, &d);
     d.hi |= 1u << 9;  /* busy */
     desc_write_hi(cpu, sel, d.hi);
     seg_from_sys_desc(cpu, &cpu->tr, sel, &d);

@@ -150,8 +150,10 @@ void task_switch(CPU *cpu, uint16_t sel, const Desc *dp, int reason, uint64_t re
     } else if (wide) {
         cpu->cr3 = t.cr3;
     }
-    if (!wide)
-        t.eflags = (cpu->eflags & 0xffff0000u) | (t.eflags & 0xffff);
+    /* A 16-bit TSS holds only the flag word: the upper half of EFLAGS is
+     * not kept (SDM Vol. 3A, "16-Bit Task-State Segment"), so VM, RF, AC, ... clear and a
+     * switch from v8086 mode into a 16-bit task runs it in protected mode
+     * (tss_read zero-extends the word). */
     cpu->lf.op = LF_NONE;
     cpu->eflags = (t.eflags & 0x3f7fd7u) | 2;
     for (int i = 0; i < 8; i++)

@@ -90,7 +90,7 @@ static void set_mode(int kind, uint64_t cr3, uint64_t cr4_extra, uint64_t efer_e
 }
 
 /* Fault catching: each returns -1, or the exception vector raised. */
-static int try_read(uint64_t lin, unsigned size, uint64_t *out)
+static inline int try_read(uint64_t lin, unsigned size, uint64_t *out)
 {
     jmp_buf jb;
     cpu->fault_jmp = &jb;
@@ -103,7 +103,7 @@ static int try_read(uint64_t lin, unsigned size, uint64_t *out)
     return -1;
 }
 
-static int try_write(uint64_t lin, unsigned size, uint64_t v)
+static inline int try_write(uint64_t lin, unsigned size, uint64_t v)
 {
     jmp_buf jb;
     cpu->fault_jmp = &jb;
@@ -114,7 +114,7 @@ static int try_write(uint64_t lin, unsigned size, uint64_t v)
     return -1;
 }
 
-static int try_translate(uint64_t lin, int access, uint64_t *pa)
+static inline int try_translate(uint64_t lin, int access, uint64_t *pa)
 {
     jmp_buf jb;
     cpu->fault_jmp = &jb;

@@ -24,22 +24,12 @@ enum { MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082, MSR_SFMASK = 0xc0000084 };
 #define F_AC 0x40000ull
 #define F_IF 0x200ull
 
-static void identity_to_user(void)
-{
-    uint64_t *pdpt = (uint64_t *)(uintptr_t)(rt_pml4[0] & 0xffffffffff000ull);
-    uint64_t *pd = (uint64_t *)(uintptr_t)(pdpt[0] & 0xffffffffff000ull);
-    rt_pml4[0] |= PTE_U;
-    pdpt[0] |= PTE_U;
-    for (int i = 0; i < 512; i++)
-        pd[i] |= PTE_U;
-}
-
 static void user_read_sup(void *a) { (void)a; (void)*(volatile uint64_t *)SUP_VA; }
 
 int main(void)
 {
     struct rt_fault f;
-    identity_to_user();
+    rt_identity_user64();
     *(volatile uint64_t *)SUP_FRAME = 0x5eca11ed5eca11edull;
     rt_map64(rt_pml4, SUP_VA, SUP_FRAME, PTE_W, false);   /* no PTE_U */
     write_cr3(read_cr3());

@@ -167,6 +167,9 @@ void rt_identity32(uint32_t *pd, uint32_t bytes, uint32_t flags, bool big);
 void rt_identity_pae(uint64_t *pdpt, uint32_t bytes, uint64_t flags);
 #ifdef __x86_64__
 extern uint64_t rt_pml4[512];   /* the runtime's long-mode tables */
+/* Makes the runtime's identity map of the first 1 GiB user-accessible, so
+ * rt_run_user can run the image's own code and data in ring 3. */
+void rt_identity_user64(void);
 #endif
 
 /* ---- freestanding libc bits ---- */

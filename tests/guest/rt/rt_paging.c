@@ -114,3 +114,15 @@ void rt_map64(uint64_t *pml4, uint64_t va, uint64_t pa, uint64_t flags, bool big
     uint64_t *pt = next_level(pde, DIR_FLAGS);
     pt[(va >> 12) & 511] = (pa & ~0xfffull) | flags | PTE_P;
 }
+
+#ifdef __x86_64__
+void rt_identity_user64(void)
+{
+    uint64_t *pdpt = (uint64_t *)(uintptr_t)(rt_pml4[0] & 0xffffffffff000ull);
+    uint64_t *pd = (uint64_t *)(uintptr_t)(pdpt[0] & 0xffffffffff000ull);
+    rt_pml4[0] |= PTE_U;
+    pdpt[0] |= PTE_U;
+    for (int i = 0; i < 512; i++)
+        pd[i] |= PTE_U;
+}
+#endif
