@@ -1,11 +1,14 @@
-/* pc.h — the PC board: wires the 8259 pair, 8254, RTC, 16550A COM1,
- * i8042, port 0x92, 0xCF9, POST port 0x80, debug console and exit port to
- * the CPU's interrupt hooks and the machine's reset. */
+/* pc.h — the PC board: wires the 8259 pair, the local APIC and IO-APIC,
+ * 8254, RTC, 16550A COM1, i8042, port 0x92, 0xCF9, POST port 0x80, debug
+ * console and exit port to the CPU's interrupt hooks and the machine's
+ * reset. */
 #ifndef RZ_PC_H
 #define RZ_PC_H
 
 #include "hw.h"
 #include "i8042.h"
+#include "ioapic.h"
+#include "lapic.h"
 #include "pic.h"
 #include "pit.h"
 #include "rtc.h"
@@ -14,6 +17,10 @@
 typedef struct PcBoard {
     Machine *m;
     PicPair pic;
+    Lapic lapic;
+    Ioapic ioapic;
+    bool apic_mmio;       /* the APIC windows are mapped (not covered by RAM) */
+    uint64_t lapic_window;/* where the local APIC's registers are mapped */
     Pit pit;
     Rtc rtc;
     Uart com1;
@@ -31,5 +38,11 @@ int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *
  * time something is due, for a halted CPU to sleep until. */
 uint64_t pc_update(PcBoard *pc);
 void pc_reset(PcBoard *pc);
+/* An ISA interrupt line: to the 8259 input and to the IO-APIC's GSI
+ * (ISA IRQ n is GSI n, but the PIT's IRQ0 is GSI 2, which the ACPI MADT
+ * describes with an interrupt source override). */
+void pc_set_irq(PcBoard *pc, unsigned isa_irq, bool level);
+/* The file descriptor a halted machine waits on for input, or -1. */
+int pc_input_fd(const PcBoard *pc);
 
 #endif

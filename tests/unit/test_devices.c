@@ -106,7 +106,7 @@ static void test_pit(void)
     pit_write(&p, 3, 0x00, 101 + 10);  /* latch */
     unsigned lo = pit_read(&p, 0, 500), hi = pit_read(&p, 0, 500);
     CHECK((hi << 8 | lo) == 990, "latched count after 10 ticks is 990, got %u", hi << 8 | lo);
-    CHECK(pit_next_edge(&p, 101 + 10) == 101 + 1000, "next IRQ0 edge one period after start");
+    CHECK(pit_next_edge(&p, 0, 101 + 10) == 101 + 1000, "next IRQ0 edge one period after start");
     CHECK(pit_out(&p, 0, 101 + 998) && !pit_out(&p, 0, 101 + 999), "mode 2 output low for the last tick");
     /* Read-back status of channel 0: output, access 3, mode 2. */
     pit_write(&p, 3, 0xe2, 101 + 5);
@@ -128,7 +128,7 @@ static void test_pit(void)
     pit_write(&p, 3, 0x34, 0);
     pit_write(&p, 0, 0, 0);
     pit_write(&p, 0, 0, 0);
-    CHECK(pit_next_edge(&p, 1) == 1 + 65536, "reload 0 is 65536");
+    CHECK(pit_next_edge(&p, 0, 1) == 1 + 65536, "reload 0 is 65536");
 }
 
 static void test_uart(void)
