@@ -130,6 +130,7 @@ static void describe_pc(Machine *m, char *out, size_t outlen)
  * nothing can ever wake the CPU (no timer armed and no input). */
 static bool idle_until_interrupt(Machine *m)
 {
+    bool input_waiting = false;  /* input the UART did not take (FIFO full) */
     for (;;) {
         uint64_t next = pc_update(m->pc);
         if (m->cpu.intr_pending(&m->cpu) || m->cpu.nmi_pending || m->exit_requested ||
@@ -147,19 +148,18 @@ static bool idle_until_interrupt(Machine *m)
             return false;
         /* Host time, or -icount waiting for input only (virtual time then
          * stands still: input arrives at the same instruction count). */
-        int timeout_ms = -1;
-        if (next != UINT64_MAX && m->icount_shift < 0) {
-            uint64_t d = (next - now + 999999) / 1000000;
-            timeout_ms = d > 1000 ? 1000 : (int)d;
+        struct timespec ts, *timeout = NULL;
+        uint64_t d = next != UINT64_MAX && m->icount_shift < 0 ? next - now : UINT64_MAX;
+        if (input_waiting && d > 10000000ull)
+            d = 10000000ull;  /* look again at 100 Hz instead of spinning */
+        if (d != UINT64_MAX) {
+            ts.tv_sec = (time_t)(d / 1000000000ull);
+            ts.tv_nsec = (long)(d % 1000000000ull);
+            timeout = &ts;
         }
-        if (fd >= 0) {
-            struct pollfd p = { .fd = fd, .events = POLLIN };
-            poll(&p, 1, timeout_ms);
-        } else {
-            uint64_t d = next - now;
-            struct timespec ts = { (time_t)(d / 1000000000ull), (long)(d % 1000000000ull) };
-            nanosleep(&ts, NULL);
-        }
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        bool watch = fd >= 0 && !input_waiting;
+        input_waiting = ppoll(&p, watch, timeout, NULL) > 0 && watch;
     }
 }
 
