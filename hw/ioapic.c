@@ -4,10 +4,6 @@
  * remote IRR, and sends again after the EOI if the input is still up. */
 #include "ioapic.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
-
 #include "lapic.h"
 
 enum {
@@ -16,18 +12,7 @@ enum {
     RE_WRITABLE_LO = 0x1afffu,      /* not delivery status or remote IRR */
 };
 
-static void guest_error(Ioapic *io, const char *fmt, ...)
-{
-    if (!io->log)
-        return;
-    char msg[160];
-    int n = snprintf(msg, sizeof msg, "ioapic: ");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
-    va_end(ap);
-    io->log(io->opaque, msg);
-}
+#define guest_error(io, ...) apic_logf((io)->log, (io)->opaque, "ioapic", __VA_ARGS__)
 
 void ioapic_reset(Ioapic *io)
 {

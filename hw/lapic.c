@@ -29,18 +29,21 @@ static const uint32_t lvt_writable[LVT_COUNT] = {
     [LVT_LINT0] = 0x1a7ff, [LVT_LINT1] = 0x1a7ff, [LVT_ERROR] = 0x100ff,
 };
 
-static void guest_error(Lapic *l, const char *fmt, ...)
+void apic_logf(void (*log)(void *, const char *), void *opaque, const char *prefix,
+               const char *fmt, ...)
 {
-    if (!l->log)
+    if (!log)
         return;
     char msg[160];
-    int n = snprintf(msg, sizeof msg, "lapic: ");
+    int n = snprintf(msg, sizeof msg, "%s: ", prefix);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
     va_end(ap);
-    l->log(l->opaque, msg);
+    log(opaque, msg);
 }
+
+#define guest_error(l, ...) apic_logf((l)->log, (l)->opaque, "lapic", __VA_ARGS__)
 
 static bool bit_test(const uint32_t *set, unsigned v) { return set[v >> 5] >> (v & 31) & 1; }
 static void bit_set(uint32_t *set, unsigned v) { set[v >> 5] |= 1u << (v & 31); }

@@ -105,6 +105,10 @@ bool lapic_intr(Lapic *l);
 int lapic_ack(Lapic *l);
 uint32_t lapic_ppr(const Lapic *l);
 
+/* A guest_errors line "prefix: ..." through log (the IO-APIC uses it too). */
+void apic_logf(void (*log)(void *, const char *), void *opaque, const char *prefix,
+               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* Fires the timer if due; returns the next time it is due (UINT64_MAX:
  * none). */
 uint64_t lapic_update(Lapic *l, uint64_t now_ns);

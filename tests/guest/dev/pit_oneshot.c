@@ -25,6 +25,9 @@ static void one(unsigned mode, unsigned count, bool delay, bool ioapic)
     __asm__ volatile("sti; hlt; cli");
     while (!irq0s && !watchdog)
         __asm__ volatile("sti; hlt; cli");
+    /* A host that stalled past both deadlines raises both at once, and the
+     * watchdog's vector may come first: let the other one in. */
+    __asm__ volatile("sti; nop; nop; nop; cli");
     if (!irq0s || irq0s > 1)
         rt_printf("FAIL: mode %u count %u%s via %s: %u IRQ0s before the watchdog\n", mode, count,
                   delay ? " (IF=0 for 100 us)" : "", ioapic ? "GSI 2" : "the 8259", irq0s);
