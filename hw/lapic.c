@@ -72,6 +72,7 @@ void lapic_init_state(Lapic *l)
     memset(l->irr, 0, sizeof l->irr);
     memset(l->isr, 0, sizeof l->isr);
     memset(l->tmr, 0, sizeof l->tmr);
+    l->irr_words = 0;
     l->id = id;
     l->tpr = l->ldr = l->esr = l->esr_pending = l->icr_lo = l->icr_hi = 0;
     l->dfr = 0xffffffffu;
@@ -138,6 +139,7 @@ static void accept(Lapic *l, uint8_t vector, bool level)
         return;
     }
     bit_set(l->irr, vector);
+    l->irr_words |= (uint8_t)(1u << (vector >> 5));
     if (level)
         bit_set(l->tmr, vector);
     else
@@ -192,7 +194,7 @@ void lapic_set_lint(Lapic *l, int pin, bool level)
 /* The fixed vector the CPU would get, or -1. */
 static int deliverable(const Lapic *l)
 {
-    if (!sw_enabled(l))
+    if (!l->irr_words || !sw_enabled(l))
         return -1;
     int v = highest(l->irr);
     return v >= 0 && ((uint32_t)v & 0xf0) > (lapic_ppr(l) & 0xf0) ? v : -1;
@@ -215,6 +217,8 @@ int lapic_ack(Lapic *l)
     int v = deliverable(l);
     if (v >= 0) {
         bit_clear(l->irr, (unsigned)v);
+        if (!l->irr[v >> 5])
+            l->irr_words &= (uint8_t)~(1u << (v >> 5));
         bit_set(l->isr, (unsigned)v);
         return v;
     }

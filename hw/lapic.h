@@ -43,6 +43,7 @@ typedef struct Lapic {
     uint32_t dcr;           /* divide configuration */
     uint32_t initial_count;
     uint32_t irr[8], isr[8], tmr[8];   /* 256-bit sets, vector v in word v/32 */
+    uint8_t irr_words;      /* bit i: irr[i] != 0 (INTR is polled per block) */
     /* Timer: the count was timer_count at timer_base_ns; it fires at
      * timer_next_ns (UINT64_MAX: not armed). */
     uint64_t timer_base_ns, timer_next_ns;
