@@ -217,6 +217,12 @@ unsigned cpu_stack_size(CPU *cpu);  /* 2, 4 or 8: SS.B / long mode */
 uint64_t cpu_get_reg(CPU *cpu, unsigned r, unsigned size);
 void cpu_set_reg(CPU *cpu, unsigned r, unsigned size, uint64_t val);
 
+/* CR8: the local APIC's TPR[7:4] when there is one. */
+static inline uint64_t cpu_get_cr8(CPU *cpu)
+{
+    return cpu->apic_ops ? cpu->apic_ops->get_cr8(cpu->apic_opaque) : cpu->cr8;
+}
+
 /* Mask of the low size bytes */
 static inline uint64_t size_mask(unsigned size)
 {

@@ -90,7 +90,7 @@ void MOV_RdCd(CPU *cpu, const Insn *in)
     case 2: v = cpu->cr2; break;
     case 3: v = cpu->cr3; break;
     case 4: v = cpu->cr4; break;
-    case 8: v = cpu->apic_ops ? cpu->apic_ops->get_cr8(cpu->apic_opaque) : cpu->cr8; break;
+    case 8: v = cpu_get_cr8(cpu); break;
     default: cpu_ud(cpu);
     }
     priv_check(cpu);
