@@ -1,7 +1,7 @@
 /* apic32.c — the local APIC and IO-APIC from a 32-bit guest, the way an OS
  * brings them up: the state firmware leaves (virtual wire), the PIT routed
  * through IO-APIC GSI 2 (ISA IRQ0's interrupt source override), PPR/ISR
- * inside the handler, the LAPIC timer in periodic and TSC-deadline mode
+ * inside the handler, the RTC on GSI 8 as a level entry with remote IRR, the LAPIC timer in periodic and TSC-deadline mode
  * timed by the TSC, TPR masking of a self-IPI, relocation of the register
  * page, and the global disable that hands INTR back to the 8259. */
 #include "apic.h"
@@ -36,6 +36,20 @@ static void deadline_irq(struct rt_regs *r)
     dl_tsc = rdtsc();
     dl_ticks++;
     lapic_eoi();
+}
+
+/* RTC on GSI 8 as a level-triggered entry: remote IRR is set while the
+ * handler runs and clears with its EOI (reading register C drops IRQ8). */
+static volatile unsigned rtc_ticks, rtc_remote_irr_in, rtc_remote_irr_after;
+static void rtc_irq(struct rt_regs *r)
+{
+    (void)r;
+    rtc_remote_irr_in += (ioapic_rd(0x10 + 2 * 8) >> 14) & 1;
+    outb(0x70, 0x0c);
+    (void)inb(0x71);
+    rtc_ticks++;
+    lapic_eoi();
+    rtc_remote_irr_after += (ioapic_rd(0x10 + 2 * 8) >> 14) & 1;
 }
 
 static void ipi_irq(struct rt_regs *r) { (void)r; ipi_ticks++; lapic_eoi(); }
@@ -78,6 +92,24 @@ int main(void)
     CHECK(pit_isr_ok);
     CHECK_EQ(lapic_rd(LAPIC_PPR), 0);              /* every EOI done */
     CHECK(!lapic_bit(LAPIC_ISR, 0x30));
+
+    /* RTC periodic interrupt (1024 Hz) through GSI 8, level, active high. */
+    rt_set_handler(0x38, rtc_irq);
+    ioapic_route(8, 0x38, 1u << 15);
+    outb(0x70, 0x0a); outb(0x71, 0x26);
+    outb(0x70, 0x0b); outb(0x71, (uint8_t)(0x40 | 0x02));  /* PIE, 24 h */
+    outb(0x70, 0x0c); (void)inb(0x71);
+    sti();
+    while (rtc_ticks < 5)
+        hlt();
+    cli();
+    outb(0x70, 0x0b); outb(0x71, 0x02);
+    outb(0x70, 0x0c); (void)inb(0x71);
+    ioapic_route(8, 0x38, LVT_MASKED);
+    rt_printf("RTC via GSI 8 (level): %u interrupts, remote IRR set in %u, after EOI in %u\n",
+              rtc_ticks, rtc_remote_irr_in, rtc_remote_irr_after);
+    CHECK_EQ(rtc_remote_irr_in, rtc_ticks);
+    CHECK_EQ(rtc_remote_irr_after, 0);
 
     /* Periodic LAPIC timer: 1 ms at divide-by-1 of the 1 GHz clock. */
     rt_set_handler(0x40, timer_irq);
