@@ -200,19 +200,19 @@ static int deliverable(const Lapic *l)
     return v >= 0 && ((uint32_t)v & 0xf0) > (lapic_ppr(l) & 0xf0) ? v : -1;
 }
 
-static bool extint(const Lapic *l)
+static bool extint(const Lapic *l, bool pic_intr)
 {
     uint32_t e = l->lvt[LVT_LINT0];
-    bool wire = !(e & LVT_MASKED) && ((e >> 8) & 7) == DM_EXTINT;
-    return (wire || l->extint_req) && l->pic_intr && l->pic_intr(l->opaque);
+    bool wire = (e & (LVT_MASKED | 0x700)) == DM_EXTINT << 8;
+    return pic_intr && (wire || l->extint_req);
 }
 
-bool lapic_intr(Lapic *l)
+bool lapic_intr(const Lapic *l, bool pic_intr)
 {
-    return deliverable(l) >= 0 || extint(l);
+    return extint(l, pic_intr) || deliverable(l) >= 0;
 }
 
-int lapic_ack(Lapic *l)
+int lapic_ack(Lapic *l, bool pic_intr)
 {
     int v = deliverable(l);
     if (v >= 0) {
@@ -222,7 +222,7 @@ int lapic_ack(Lapic *l)
         bit_set(l->isr, (unsigned)v);
         return v;
     }
-    if (extint(l)) {
+    if (extint(l, pic_intr)) {
         l->extint_req = false;
         return l->pic_ack(l->opaque);
     }

@@ -52,10 +52,9 @@ typedef struct Lapic {
     bool lint[2];           /* LINT0/LINT1 pin levels */
     bool extint_req;        /* an ExtINT message (IO-APIC) awaits INTA */
 
-    /* The board: the 8259's INTR output and acknowledge (LINT0 / ExtINT),
-     * the EOI of a level-triggered vector (to the IO-APIC), NMI to the CPU,
-     * and guest_errors logging. */
-    bool (*pic_intr)(void *opaque);
+    /* The board: the 8259's acknowledge (ExtINT), the EOI of a
+     * level-triggered vector (to the IO-APIC), NMI to the CPU, and
+     * guest_errors logging. */
     int (*pic_ack)(void *opaque);
     void (*eoi)(void *opaque, uint8_t vector);
     void (*nmi)(void *opaque);
@@ -95,15 +94,16 @@ static inline void lapic_set_cr8(Lapic *l, uint8_t v) { l->tpr = (uint32_t)(v & 
 void lapic_deliver(Lapic *l, unsigned mode, uint8_t vector, bool level);
 /* Whether a message's destination (physical ID or logical MDA) is us. */
 bool lapic_match_dest(const Lapic *l, bool logical, uint8_t dest);
-/* LINT0/LINT1 pin levels (LINT0 as ExtINT follows the 8259 by pic_intr). */
+/* LINT0/LINT1 pin edges in fixed/NMI modes (ExtINT on LINT0 is the
+ * 8259's output, pic_intr below). */
 void lapic_set_lint(Lapic *l, int pin, bool level);
 
-/* The CPU's INTR: a fixed vector whose class beats the PPR, or ExtINT with
- * the 8259 asserting. */
-bool lapic_intr(Lapic *l);
+/* The CPU's INTR: a fixed vector whose class beats the PPR, or ExtINT
+ * (LINT0 or an IO-APIC message) with the 8259's output pic_intr high. */
+bool lapic_intr(const Lapic *l, bool pic_intr);
 /* INTA: the vector, moved from IRR to ISR (the 8259's vector for ExtINT);
  * the spurious vector when the request went away in between. */
-int lapic_ack(Lapic *l);
+int lapic_ack(Lapic *l, bool pic_intr);
 uint32_t lapic_ppr(const Lapic *l);
 
 /* A guest_errors line "prefix: ..." through log (the IO-APIC uses it too). */

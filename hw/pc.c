@@ -151,13 +151,14 @@ static bool intr_pending(CPU *cpu)
         pc->poll_countdown = 64;
         pc_update(pc);
     }
-    return lapic_enabled(&pc->lapic) ? lapic_intr(&pc->lapic) : pic_intr(&pc->pic);
+    bool pic = pic_intr(&pc->pic);
+    return lapic_enabled(&pc->lapic) ? lapic_intr(&pc->lapic, pic) : pic;
 }
 
 static int intr_ack(CPU *cpu)
 {
     PcBoard *pc = ((Machine *)cpu->opaque)->pc;
-    return lapic_enabled(&pc->lapic) ? lapic_ack(&pc->lapic) : pic_ack(&pc->pic);
+    return lapic_enabled(&pc->lapic) ? lapic_ack(&pc->lapic, pic_intr(&pc->pic)) : pic_ack(&pc->pic);
 }
 
 /* ---- local APIC and IO-APIC wiring ---- */
@@ -169,7 +170,6 @@ static void apic_log(void *opaque, const char *msg)
         pc->m->mem.log_guest_error(pc->m->mem.log_opaque, msg);
 }
 
-static bool lapic_pic_intr(void *o) { PcBoard *pc = o; return pic_intr(&pc->pic); }
 static int lapic_pic_ack(void *o) { PcBoard *pc = o; return pic_ack(&pc->pic); }
 static void lapic_eoi(void *o, uint8_t vector) { PcBoard *pc = o; ioapic_eoi(&pc->ioapic, vector); }
 static void lapic_nmi(void *o) { PcBoard *pc = o; cpu_nmi(&pc->m->cpu); }
@@ -312,7 +312,6 @@ int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *
     uart_init(&pc->com1, serial, out, in_fd, com1_irq, pc);
     rtc_init(&pc->rtc, rtc_irq, pc);
     Lapic *l = &pc->lapic;
-    l->pic_intr = lapic_pic_intr;
     l->pic_ack = lapic_pic_ack;
     l->eoi = lapic_eoi;
     l->nmi = lapic_nmi;

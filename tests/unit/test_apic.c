@@ -21,7 +21,6 @@ typedef struct Board {
     uint8_t last_eoi;
 } Board;
 
-static bool b_pic_intr(void *o) { return ((Board *)o)->pic_out; }
 static int b_pic_ack(void *o) { Board *b = o; b->pic_acks++; return b->pic_vector; }
 static void b_eoi(void *o, uint8_t v) { Board *b = o; b->last_eoi = v; ioapic_eoi(&b->io, v); }
 static void b_nmi(void *o) { ((Board *)o)->nmis++; }
@@ -38,7 +37,6 @@ static bool b_deliver(void *o, bool logical, uint8_t dest, unsigned mode, uint8_
 static void board_init(Board *b)
 {
     memset(b, 0, sizeof *b);
-    b->l.pic_intr = b_pic_intr;
     b->l.pic_ack = b_pic_ack;
     b->l.eoi = b_eoi;
     b->l.nmi = b_nmi;
@@ -86,67 +84,67 @@ static void test_priority(void)
     Board b;
     board_init(&b);
     enable(&b);
-    CHECK(!lapic_intr(&b.l), "idle");
+    CHECK(!lapic_intr(&b.l, b.pic_out), "idle");
     lapic_deliver(&b.l, DM_FIXED, 0x41, false);
     lapic_deliver(&b.l, DM_FIXED, 0x62, false);
     CHECK(irr(&b, 0x41) && irr(&b, 0x62), "both in IRR");
-    CHECK(lapic_intr(&b.l) && lapic_ack(&b.l) == 0x62, "highest vector first");
+    CHECK(lapic_intr(&b.l, b.pic_out) && lapic_ack(&b.l, b.pic_out) == 0x62, "highest vector first");
     CHECK(isr(&b, 0x62) && !irr(&b, 0x62), "IRR -> ISR on INTA");
     CHECK(rd(&b, 0xa0, 0) == 0x60, "PPR = ISRV class: %#x", rd(&b, 0xa0, 0));
-    CHECK(!lapic_intr(&b.l), "0x41 is blocked by 0x62 in service");
+    CHECK(!lapic_intr(&b.l, b.pic_out), "0x41 is blocked by 0x62 in service");
     /* A higher class nests. */
     lapic_deliver(&b.l, DM_FIXED, 0x75, false);
-    CHECK(lapic_intr(&b.l) && lapic_ack(&b.l) == 0x75, "0x75 nests over 0x62");
+    CHECK(lapic_intr(&b.l, b.pic_out) && lapic_ack(&b.l, b.pic_out) == 0x75, "0x75 nests over 0x62");
     /* Same class does not nest. */
     lapic_deliver(&b.l, DM_FIXED, 0x7f, false);
-    CHECK(!lapic_intr(&b.l), "0x7f does not preempt 0x75 (same class)");
+    CHECK(!lapic_intr(&b.l, b.pic_out), "0x7f does not preempt 0x75 (same class)");
     wr(&b, 0xb0, 0, 0);  /* EOI retires 0x75 */
     CHECK(!isr(&b, 0x75) && isr(&b, 0x62), "EOI clears the highest ISR bit only");
-    CHECK(lapic_ack(&b.l) == 0x7f, "0x7f after the EOI");
+    CHECK(lapic_ack(&b.l, b.pic_out) == 0x7f, "0x7f after the EOI");
     wr(&b, 0xb0, 0, 0);
     wr(&b, 0xb0, 0, 0);
-    CHECK(lapic_ack(&b.l) == 0x41 && !isr(&b, 0x62), "0x41 after 0x62 retires");
+    CHECK(lapic_ack(&b.l, b.pic_out) == 0x41 && !isr(&b, 0x62), "0x41 after 0x62 retires");
     wr(&b, 0xb0, 0, 0);
-    CHECK(!lapic_intr(&b.l) && rd(&b, 0xa0, 0) == 0, "all retired, PPR 0");
+    CHECK(!lapic_intr(&b.l, b.pic_out) && rd(&b, 0xa0, 0) == 0, "all retired, PPR 0");
     wr(&b, 0xb0, 0, 0);  /* EOI with nothing in service: no effect */
     CHECK(rd(&b, 0xa0, 0) == 0, "spare EOI harmless");
 
     /* TPR masks classes at or below it. */
     wr(&b, 0x80, 0x55, 0);
     lapic_deliver(&b.l, DM_FIXED, 0x5f, false);
-    CHECK(!lapic_intr(&b.l) && rd(&b, 0xa0, 0) == 0x55, "TPR 0x55 holds 0x5f; PPR = TPR");
+    CHECK(!lapic_intr(&b.l, b.pic_out) && rd(&b, 0xa0, 0) == 0x55, "TPR 0x55 holds 0x5f; PPR = TPR");
     lapic_deliver(&b.l, DM_FIXED, 0x60, false);
-    CHECK(lapic_intr(&b.l) && lapic_ack(&b.l) == 0x60, "0x60 beats TPR 0x55");
+    CHECK(lapic_intr(&b.l, b.pic_out) && lapic_ack(&b.l, b.pic_out) == 0x60, "0x60 beats TPR 0x55");
     CHECK(rd(&b, 0xa0, 0) == 0x60, "PPR = ISRV class over a lower TPR");
     wr(&b, 0xb0, 0, 0);
     /* CR8 is TPR[7:4]; writing it clears TPR[3:0]. */
     CHECK(lapic_get_cr8(&b.l) == 5, "CR8 reads TPR[7:4]");
     lapic_set_cr8(&b.l, 4);
     CHECK(rd(&b, 0x80, 0) == 0x40, "CR8 = 4 -> TPR 0x40");
-    CHECK(lapic_intr(&b.l) && lapic_ack(&b.l) == 0x5f, "0x5f released by the lower TPR");
+    CHECK(lapic_intr(&b.l, b.pic_out) && lapic_ack(&b.l, b.pic_out) == 0x5f, "0x5f released by the lower TPR");
     wr(&b, 0xb0, 0, 0);
 
     /* Spurious: INTR seen, then the TPR rises before INTA. */
     wr(&b, 0xf0, 0x1ef, 0);
     wr(&b, 0x80, 0, 0);
     lapic_deliver(&b.l, DM_FIXED, 0x33, false);
-    CHECK(lapic_intr(&b.l), "0x33 pending");
+    CHECK(lapic_intr(&b.l, b.pic_out), "0x33 pending");
     wr(&b, 0x80, 0xf0, 0);
-    CHECK(lapic_ack(&b.l) == 0xef && irr(&b, 0x33) && !isr(&b, 0x33),
+    CHECK(lapic_ack(&b.l, b.pic_out) == 0xef && irr(&b, 0x33) && !isr(&b, 0x33),
           "withdrawn between INTR and INTA: the spurious vector, nothing in service");
     wr(&b, 0x80, 0, 0);
-    CHECK(lapic_ack(&b.l) == 0x33, "delivered once the TPR drops");
+    CHECK(lapic_ack(&b.l, b.pic_out) == 0x33, "delivered once the TPR drops");
     wr(&b, 0xb0, 0, 0);
 
     /* Level-triggered acceptance sets TMR; its EOI goes to the IO-APIC. */
     lapic_deliver(&b.l, DM_FIXED, 0x90, true);
     CHECK(tmr(&b, 0x90), "TMR set for a level vector");
-    lapic_ack(&b.l);
+    lapic_ack(&b.l, b.pic_out);
     b.last_eoi = 0;
     wr(&b, 0xb0, 0, 0);
     CHECK(b.last_eoi == 0x90, "level EOI broadcast (vector %#x)", b.last_eoi);
     lapic_deliver(&b.l, DM_FIXED, 0x91, false);
-    lapic_ack(&b.l);
+    lapic_ack(&b.l, b.pic_out);
     b.last_eoi = 0;
     wr(&b, 0xb0, 0, 0);
     CHECK(b.last_eoi == 0 && !tmr(&b, 0x91), "edge EOI not broadcast");
@@ -155,7 +153,7 @@ static void test_priority(void)
     wr(&b, 0x80, 0x20, 0);
     lapic_deliver(&b.l, DM_FIXED, 0x10 + 0x30, false);  /* IRR 0x40 outside TPR */
     CHECK(rd(&b, 0x90, 0) == 0x40, "APR = IRRV class %#x", rd(&b, 0x90, 0));
-    lapic_ack(&b.l);
+    lapic_ack(&b.l, b.pic_out);
     wr(&b, 0xb0, 0, 0);
     CHECK(rd(&b, 0x90, 0) == 0x20, "APR = TPR when nothing beats it");
 }
@@ -168,18 +166,18 @@ static void test_disable_and_extint(void)
     lapic_deliver(&b.l, DM_FIXED, 0x50, false);
     b.pic_out = true;
     b.pic_vector = 0x20;
-    CHECK(!lapic_intr(&b.l) && irr(&b, 0x50), "software-disabled: held in IRR, INTR low");
+    CHECK(!lapic_intr(&b.l, b.pic_out) && irr(&b, 0x50), "software-disabled: held in IRR, INTR low");
     lapic_virtual_wire(&b.l);
-    CHECK(lapic_intr(&b.l), "virtual wire: INTR");
-    CHECK(lapic_ack(&b.l) == 0x50, "the fixed vector before ExtINT");
+    CHECK(lapic_intr(&b.l, b.pic_out), "virtual wire: INTR");
+    CHECK(lapic_ack(&b.l, b.pic_out) == 0x50, "the fixed vector before ExtINT");
     wr(&b, 0xb0, 0, 0);
-    CHECK(lapic_ack(&b.l) == 0x20 && b.pic_acks == 1, "LINT0 ExtINT: the 8259's vector via its INTA");
+    CHECK(lapic_ack(&b.l, b.pic_out) == 0x20 && b.pic_acks == 1, "LINT0 ExtINT: the 8259's vector via its INTA");
     CHECK(rd(&b, 0xa0, 0) == 0, "ExtINT bypasses ISR/PPR");
     wr(&b, 0x80, 0xf0, 0);
-    CHECK(lapic_intr(&b.l), "ExtINT ignores the TPR");
+    CHECK(lapic_intr(&b.l, b.pic_out), "ExtINT ignores the TPR");
     wr(&b, 0x80, 0, 0);
     wr(&b, 0x350, 0x10700, 0);
-    CHECK(!lapic_intr(&b.l), "LINT0 masked: the 8259 does not get through");
+    CHECK(!lapic_intr(&b.l, b.pic_out), "LINT0 masked: the 8259 does not get through");
     b.pic_out = false;
     /* Clearing SVR[8] sets every LVT mask. */
     wr(&b, 0x350, 0x700, 0);
@@ -219,7 +217,7 @@ static void test_timer(void)
     CHECK(lapic_update(&b.l, 1099) == 1100 && !irr(&b, 0x40), "fires at 100 + 1000");
     CHECK(lapic_update(&b.l, 5000) == UINT64_MAX && irr(&b, 0x40), "fired even when seen late; one-shot disarms");
     CHECK(rd(&b, 0x390, 6000) == 0 && rd(&b, 0x380, 0) == 1000, "current 0, initial kept");
-    lapic_ack(&b.l);
+    lapic_ack(&b.l, b.pic_out);
     wr(&b, 0xb0, 0, 0);
     /* Divide by 2 (DCR 0) and by 128 (DCR 0xA). */
     wr(&b, 0x3e0, 0x0, 0);
@@ -237,11 +235,11 @@ static void test_timer(void)
     wr(&b, 0x320, 0x20041, 0);
     wr(&b, 0x380, 100, 1000);
     CHECK(lapic_update(&b.l, 1100) == 1200 && irr(&b, 0x41), "periodic: first at 1100, next 1200");
-    lapic_ack(&b.l);
+    lapic_ack(&b.l, b.pic_out);
     wr(&b, 0xb0, 0, 0);
     CHECK(rd(&b, 0x390, 1150) == 50, "count reloads: 50 at 1150");
     CHECK(lapic_update(&b.l, 1555) == 1600 && irr(&b, 0x41), "missed periods coalesce, phase kept");
-    lapic_ack(&b.l);
+    lapic_ack(&b.l, b.pic_out);
     wr(&b, 0xb0, 0, 0);
     /* Masked: counts but does not interrupt. */
     wr(&b, 0x320, 0x30041, 1555);
@@ -264,11 +262,11 @@ static void test_timer(void)
           "armed for TSC 5000");
     CHECK(lapic_update(&b.l, 6000) == UINT64_MAX && irr(&b, 0x42) && lapic_get_tsc_deadline(&b.l) == 0,
           "fires at the deadline and clears the MSR");
-    lapic_ack(&b.l);
+    lapic_ack(&b.l, b.pic_out);
     wr(&b, 0xb0, 0, 0);
     lapic_set_tsc_deadline(&b.l, 10, 1000, 7000);
     CHECK(lapic_update(&b.l, 7000) == UINT64_MAX && irr(&b, 0x42), "a deadline in the past fires at once");
-    lapic_ack(&b.l);
+    lapic_ack(&b.l, b.pic_out);
     wr(&b, 0xb0, 0, 0);
     lapic_set_tsc_deadline(&b.l, 9000, 1000, 7000);
     lapic_set_tsc_deadline(&b.l, 0, 1000, 7000);
@@ -296,12 +294,12 @@ static void test_esr_ipi(void)
     wr(&b, 0x300, 0x40003, 0);  /* self-IPI, fixed, vector 3: send illegal */
     wr(&b, 0x280, 0, 0);
     CHECK(rd(&b, 0x280, 0) == ESR_SEND_ILLEGAL && irr(&b, 0xfe), "send illegal vector raises the error vector");
-    lapic_ack(&b.l);
+    lapic_ack(&b.l, b.pic_out);
     wr(&b, 0xb0, 0, 0);
     rd(&b, 0x2f0, 0);  /* LVT CMCI: reserved with max LVT 5 */
     wr(&b, 0x280, 0, 0);
     CHECK(rd(&b, 0x280, 0) == ESR_ILLEGAL_REG && irr(&b, 0xfe), "reserved register: illegal register address");
-    lapic_ack(&b.l);
+    lapic_ack(&b.l, b.pic_out);
     wr(&b, 0xb0, 0, 0);
     /* Self-IPIs: shorthand self, all including self, and our own ID. */
     wr(&b, 0x300, 0x40061, 0);
@@ -344,20 +342,20 @@ static void test_ioapic(void)
     /* Edge, pin 2 (the PIT). */
     ioapic_set_irq(&b.io, 2, true);
     ioapic_set_irq(&b.io, 2, false);
-    CHECK(!lapic_intr(&b.l), "masked edge is lost");
+    CHECK(!lapic_intr(&b.l, b.pic_out), "masked edge is lost");
     io_wr(&b, 0x15, 0);
     io_wr(&b, 0x14, 0x30);
     CHECK(io_rd(&b, 0x14) == 0x30, "entry reads back");
     ioapic_set_irq(&b.io, 2, true);
     CHECK(irr(&b, 0x30) && !tmr(&b, 0x30), "edge delivered, TMR clear");
     ioapic_set_irq(&b.io, 2, true);
-    lapic_ack(&b.l);
+    lapic_ack(&b.l, b.pic_out);
     wr(&b, 0xb0, 0, 0);
     CHECK(!irr(&b, 0x30), "a held edge input does not resend");
     ioapic_set_irq(&b.io, 2, false);
     ioapic_set_irq(&b.io, 2, true);
     CHECK(irr(&b, 0x30), "the next rising edge does");
-    lapic_ack(&b.l);
+    lapic_ack(&b.l, b.pic_out);
     wr(&b, 0xb0, 0, 0);
     /* Level, pin 9 (SCI): remote IRR until the EOI. */
     io_wr(&b, 0x22, 0x18039);
@@ -365,18 +363,18 @@ static void test_ioapic(void)
     CHECK(!irr(&b, 0x39), "masked level entry: nothing");
     io_wr(&b, 0x22, 0x8039);
     CHECK(irr(&b, 0x39) && tmr(&b, 0x39) && (io_rd(&b, 0x22) & 0x4000), "unmasking an asserted level input sends; remote IRR");
-    CHECK(lapic_ack(&b.l) == 0x39, "level vector acknowledged");
+    CHECK(lapic_ack(&b.l, b.pic_out) == 0x39, "level vector acknowledged");
     CHECK(!irr(&b, 0x39), "no resend while remote IRR is set");
     wr(&b, 0xb0, 0, 0);
     CHECK(b.last_eoi == 0x39 && irr(&b, 0x39) && (io_rd(&b, 0x22) & 0x4000), "EOI with the line still up: sent again");
     ioapic_set_irq(&b.io, 9, false);
-    lapic_ack(&b.l);
+    lapic_ack(&b.l, b.pic_out);
     wr(&b, 0xb0, 0, 0);
     CHECK(!irr(&b, 0x39) && !(io_rd(&b, 0x22) & 0x4000), "EOI with the line down: remote IRR clear, nothing sent");
     /* Active-low polarity: the input is asserted while low. */
     io_wr(&b, 0x24, 0xa03a);  /* pin 10, level, active low, unmasked */
     CHECK(irr(&b, 0x3a), "active-low level input idle-low is asserted");
-    lapic_ack(&b.l);
+    lapic_ack(&b.l, b.pic_out);
     ioapic_set_irq(&b.io, 10, true);
     wr(&b, 0xb0, 0, 0);
     CHECK(!irr(&b, 0x3a), "deasserted by driving it high");
@@ -389,7 +387,7 @@ static void test_ioapic(void)
     b.pic_vector = 0x28;
     wr(&b, 0x350, 0x10700, 0);
     ioapic_set_irq(&b.io, 0, true);
-    CHECK(lapic_intr(&b.l) && lapic_ack(&b.l) == 0x28, "ExtINT through the IO-APIC: the 8259's vector");
+    CHECK(lapic_intr(&b.l, b.pic_out) && lapic_ack(&b.l, b.pic_out) == 0x28, "ExtINT through the IO-APIC: the 8259's vector");
     b.pic_out = false;
     int logs = b.logs;
     io_wr(&b, 0x29, 0x07000000);
