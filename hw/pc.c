@@ -345,7 +345,8 @@ int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *
     }
     /* Until RAM leaves a hole below 4 GiB, a -m that reaches the APIC
      * pages covers them: the APICs then have no registers to reach. */
-    pc->apic_mmio = mem->ram_size <= IOAPIC_BASE;
+    pc->apic_mmio = !mem_phys_ptr(mem, IOAPIC_BASE, 1, false) &&
+                    !mem_phys_ptr(mem, LAPIC_DEFAULT_BASE, 1, false);
     if (pc->apic_mmio) {
         Region lr = { .name = "lapic", .start = LAPIC_DEFAULT_BASE, .size = LAPIC_SIZE,
                       .kind = REGION_IO, .read = lapic_rd, .write = lapic_wr, .opaque = pc };

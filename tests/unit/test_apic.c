@@ -8,6 +8,7 @@
 
 #include "hw/ioapic.h"
 #include "hw/lapic.h"
+#include "softmmu/mem.h"
 
 static int passed, failed;
 #define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
@@ -406,6 +407,29 @@ static void test_ioapic(void)
     CHECK(ioapic_mmio_read(&b.io, 0x10, 1) == 0, "byte access refused");
 }
 
+/* IA32_APIC_BASE relocation moves the board's region (mem_move_region):
+ * the new page answers, the old one is unmapped, an overlap is refused. */
+static uint64_t page_rd(void *o, uint64_t a, unsigned s) { (void)o; (void)s; return 0x1234 + a; }
+
+static void test_move_region(void)
+{
+    Mem m;
+    char err[200];
+    CHECK(mem_init(&m, 1 << 20, err, sizeof err) == 0, "mem_init: %s", err);
+    Region r = { .name = "lapic", .start = LAPIC_DEFAULT_BASE, .size = LAPIC_SIZE,
+                 .kind = REGION_IO, .read = page_rd };
+    CHECK(mem_add_region(&m, &r, err, sizeof err) == 0, "add: %s", err);
+    CHECK(mem_phys_read(&m, LAPIC_DEFAULT_BASE + 0x30, 4) == 0x1264, "at the default base");
+    CHECK(mem_move_region(&m, "lapic", 0xfef00000ull, err, sizeof err) == 0, "move: %s", err);
+    CHECK(mem_phys_read(&m, 0xfef00030ull, 4) == 0x1264 &&
+          mem_phys_read(&m, LAPIC_DEFAULT_BASE + 0x30, 4) == 0xffffffffu, "moved; old page unmapped");
+    CHECK(mem_move_region(&m, "lapic", 0x1000, err, sizeof err) == -1 && strstr(err, "overlaps 'ram'"),
+          "onto RAM refused: %s", err);
+    CHECK(mem_phys_read(&m, 0xfef00030ull, 4) == 0x1264, "stays where it was");
+    CHECK(mem_move_region(&m, "nothing", 0, err, sizeof err) == -1, "unknown region refused");
+    mem_free(&m);
+}
+
 int main(void)
 {
     test_reset();
@@ -414,6 +438,7 @@ int main(void)
     test_timer();
     test_esr_ipi();
     test_ioapic();
+    test_move_region();
     printf("test_apic: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
