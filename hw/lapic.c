@@ -318,7 +318,13 @@ void lapic_set_tsc_deadline(Lapic *l, uint64_t v, uint64_t tsc, uint64_t now_ns)
         return;  /* ignored in the other modes */
     l->tsc_deadline = v;
     /* The TSC runs at 1 GHz from the same clock as now_ns. */
-    l->timer_next_ns = !v ? UINT64_MAX : v <= tsc ? now_ns : now_ns + (v - tsc);
+    uint64_t d = v - tsc;
+    if (!v)
+        l->timer_next_ns = UINT64_MAX;
+    else if (v <= tsc)
+        l->timer_next_ns = now_ns;
+    else  /* a deadline centuries away must not wrap to "now" */
+        l->timer_next_ns = d < UINT64_MAX - 1 - now_ns ? now_ns + d : UINT64_MAX - 1;
 }
 
 bool lapic_set_base_msr(Lapic *l, uint64_t v)

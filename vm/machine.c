@@ -139,6 +139,8 @@ static bool idle_until_interrupt(Machine *m)
         uint64_t now = machine_now_ns(m);
         if (next <= now)
             continue;
+        if (next - now > (1ull << 62))
+            next = UINT64_MAX;  /* centuries away (TSC deadline 2^64-1): none */
         int fd = pc_input_fd(m->pc);
         if (m->icount_shift >= 0 && next != UINT64_MAX) {
             m->idle_ns += next - now;

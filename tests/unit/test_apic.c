@@ -269,6 +269,8 @@ static void test_timer(void)
     CHECK(lapic_update(&b.l, 7000) == UINT64_MAX && irr(&b, 0x42), "a deadline in the past fires at once");
     lapic_ack(&b.l, b.pic_out);
     wr(&b, 0xb0, 0, 0);
+    lapic_set_tsc_deadline(&b.l, ~0ull, 1000, 7000);
+    CHECK(lapic_update(&b.l, 1ull << 62) != UINT64_MAX && !irr(&b, 0x42), "a deadline of 2^64-1 does not wrap");
     lapic_set_tsc_deadline(&b.l, 9000, 1000, 7000);
     lapic_set_tsc_deadline(&b.l, 0, 1000, 7000);
     CHECK(lapic_update(&b.l, 100000) == UINT64_MAX && !irr(&b, 0x42), "writing 0 disarms");
