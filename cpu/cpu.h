@@ -17,6 +17,16 @@ typedef struct Mem Mem;
 typedef struct CodeCache CodeCache;
 struct Block;
 
+/* The local APIC as the CPU sees it (the board installs it; NULL: no APIC,
+ * IA32_APIC_BASE is plain storage and CR8 a register of its own).  tsc is
+ * the TSC at the access, for IA32_TSC_DEADLINE. */
+typedef struct CpuApicOps {
+    uint64_t (*rdmsr)(void *opaque, uint32_t msr);           /* 0x1B, 0x6E0 */
+    void (*wrmsr)(void *opaque, uint32_t msr, uint64_t v, uint64_t tsc);
+    uint8_t (*get_cr8)(void *opaque);                         /* TPR[7:4] */
+    void (*set_cr8)(void *opaque, uint8_t v);
+} CpuApicOps;
+
 enum { R_AX, R_CX, R_DX, R_BX, R_SP, R_BP, R_SI, R_DI,
        R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
 
@@ -138,6 +148,8 @@ struct CPU {
     /* Hooks the board installs (issue 3): external interrupt delivery. */
     bool (*intr_pending)(CPU *cpu);
     int (*intr_ack)(CPU *cpu);
+    const CpuApicOps *apic_ops;
+    void *apic_opaque;
     /* The board's clock in ns (host time or -icount); the TSC runs at 1 GHz
      * from it.  NULL: the TSC counts instructions. */
     uint64_t (*clock_ns)(CPU *cpu);
@@ -204,6 +216,12 @@ unsigned cpu_stack_size(CPU *cpu);  /* 2, 4 or 8: SS.B / long mode */
 /* Register access by size; byte register numbers 16..19 are AH,CH,DH,BH. */
 uint64_t cpu_get_reg(CPU *cpu, unsigned r, unsigned size);
 void cpu_set_reg(CPU *cpu, unsigned r, unsigned size, uint64_t val);
+
+/* CR8: the local APIC's TPR[7:4] when there is one. */
+static inline uint64_t cpu_get_cr8(CPU *cpu)
+{
+    return cpu->apic_ops ? cpu->apic_ops->get_cr8(cpu->apic_opaque) : cpu->cr8;
+}
 
 /* Mask of the low size bytes */
 static inline uint64_t size_mask(unsigned size)

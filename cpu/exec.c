@@ -85,6 +85,8 @@ void cpu_reset(CPU *cpu)
     cpu->tlb = keep.tlb;
     cpu->intr_pending = keep.intr_pending;
     cpu->intr_ack = keep.intr_ack;
+    cpu->apic_ops = keep.apic_ops;
+    cpu->apic_opaque = keep.apic_opaque;
     cpu->opaque = keep.opaque;
     cpu->icount = keep.icount;
     cpu->tsc_offset = keep.tsc_offset;

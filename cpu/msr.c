@@ -10,7 +10,7 @@ enum {
     MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176,
     MSR_MISC_ENABLE = 0x1a0, MSR_MTRR_PHYS0 = 0x200, MSR_MTRR_FIX64K = 0x250,
     MSR_MTRR_FIX16K0 = 0x258, MSR_MTRR_FIX16K1 = 0x259, MSR_MTRR_FIX4K0 = 0x268,
-    MSR_PAT = 0x277, MSR_MTRR_DEF_TYPE = 0x2ff,
+    MSR_TSC_DEADLINE = 0x6e0, MSR_PAT = 0x277, MSR_MTRR_DEF_TYPE = 0x2ff,
     MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082,
     MSR_CSTAR = 0xc0000083, MSR_SFMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100,
     MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102, MSR_TSC_AUX = 0xc0000103,
@@ -59,7 +59,14 @@ static bool msr_read(CPU *cpu, uint32_t msr, uint64_t *v)
     }
     switch (msr) {
     case MSR_TSC: *v = cpu_tsc(cpu); return true;
-    case MSR_APIC_BASE: *v = cpu->apic_base; return true;
+    case MSR_APIC_BASE:
+        *v = cpu->apic_ops ? cpu->apic_ops->rdmsr(cpu->apic_opaque, msr) : cpu->apic_base;
+        return true;
+    case MSR_TSC_DEADLINE:
+        if (!cpu->apic_ops)
+            return false;
+        *v = cpu->apic_ops->rdmsr(cpu->apic_opaque, msr);
+        return true;
     case MSR_BIOS_SIGN_ID: *v = 0; return true;
     case MSR_MTRRCAP: *v = MTRRCAP_VALUE; return true;
     case MSR_SYSENTER_CS: *v = cpu->sysenter_cs; return true;
@@ -107,7 +114,15 @@ static bool msr_write(CPU *cpu, uint32_t msr, uint64_t v)
         /* BSP (bit 8) is read-only; EN (11); base 4 KiB aligned. */
         if (v & ~(PHYS_MASK & ~0x6ffull))
             return false;
-        cpu->apic_base = (v & ~0x100ull) | (cpu->apic_base & 0x100);
+        if (cpu->apic_ops)
+            cpu->apic_ops->wrmsr(cpu->apic_opaque, msr, v, cpu_tsc(cpu));
+        else
+            cpu->apic_base = (v & ~0x100ull) | (cpu->apic_base & 0x100);
+        return true;
+    case MSR_TSC_DEADLINE:
+        if (!cpu->apic_ops)
+            return false;
+        cpu->apic_ops->wrmsr(cpu->apic_opaque, msr, v, cpu_tsc(cpu));
         return true;
     case MSR_BIOS_SIGN_ID:
         return true;  /* microcode revision: reads 0 */

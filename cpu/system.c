@@ -90,7 +90,7 @@ void MOV_RdCd(CPU *cpu, const Insn *in)
     case 2: v = cpu->cr2; break;
     case 3: v = cpu->cr3; break;
     case 4: v = cpu->cr4; break;
-    case 8: v = cpu->cr8; break;
+    case 8: v = cpu_get_cr8(cpu); break;
     default: cpu_ud(cpu);
     }
     priv_check(cpu);
@@ -112,7 +112,11 @@ void MOV_CdRd(CPU *cpu, const Insn *in)
     case 8:
         if (v >> 4)
             cpu_gp0(cpu);
-        cpu->cr8 = v;
+        /* SDM 10.8.6.1: CR8 is TPR[7:4] of the local APIC. */
+        if (cpu->apic_ops)
+            cpu->apic_ops->set_cr8(cpu->apic_opaque, (uint8_t)v);
+        else
+            cpu->cr8 = v;
         break;
     }
 }

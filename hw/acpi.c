@@ -1,6 +1,8 @@
 /* acpi.c — building the ACPI tables (ACPI 6.0 chapter 5) into a buffer.
  * Offsets in the writers below are the spec's table layouts. */
 #include "acpi.h"
+#include "ioapic.h"
+#include "lapic.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -57,9 +59,9 @@ static void gas_io(uint8_t *p, uint8_t bits, uint8_t access, uint64_t port)
 void acpi_config_pc(AcpiConfig *c, uint64_t ram_size)
 {
     c->ram_size = ram_size;
-    c->lapic_addr = 0xfee00000u;
-    c->ioapic_addr = 0xfec00000u;
-    c->ioapic_id = 1;
+    c->lapic_addr = (uint32_t)LAPIC_DEFAULT_BASE;
+    c->ioapic_addr = (uint32_t)IOAPIC_BASE;
+    c->ioapic_id = IOAPIC_RESET_ID;
 }
 
 /* FADT flags (5.2.9, table 5-35) and IA-PC boot architecture flags (5.2.9.3). */

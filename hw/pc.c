@@ -5,26 +5,42 @@
 #include <string.h>
 #include <unistd.h>
 
-static uint64_t pit_tick(PcBoard *pc)
+/* 1.193182 MHz ticks from nanoseconds, without overflow for centuries. */
+static uint64_t ns_to_tick(uint64_t ns)
 {
-    /* 1.193182 MHz from nanoseconds without overflow for centuries. */
-    uint64_t ns = machine_now_ns(pc->m);
     return (ns / 1000000000ull) * PIT_HZ + (ns % 1000000000ull) * PIT_HZ / 1000000000ull;
 }
 
+static uint64_t pit_tick(PcBoard *pc) { return ns_to_tick(machine_now_ns(pc->m)); }
+
+/* The first ns at which tick has been reached. */
 static uint64_t tick_to_ns(uint64_t tick)
 {
     return (tick / PIT_HZ) * 1000000000ull + (tick % PIT_HZ) * 1000000000ull / PIT_HZ + 1;
 }
 
-static void set_irq_line(void *opaque, int irq, bool level)
+void pc_set_irq(PcBoard *pc, unsigned isa_irq, bool level)
 {
-    PcBoard *pc = opaque;
-    pic_set_irq(&pc->pic, irq, level);
+    pic_set_irq(&pc->pic, (int)isa_irq, level);
+    ioapic_set_irq(&pc->ioapic, isa_irq == 0 ? 2 : isa_irq, level);
 }
 
-static void com1_irq(void *opaque, bool level) { set_irq_line(opaque, 4, level); }
-static void rtc_irq(void *opaque, bool level) { set_irq_line(opaque, 8, level); }
+static void set_irq_line(void *opaque, int irq, bool level) { pc_set_irq(opaque, (unsigned)irq, level); }
+
+/* Channel 0's rising edges up to tick pulse IRQ0 (several coalesce);
+ * returns the tick of the next one. */
+static uint64_t pit_irq0(PcBoard *pc, uint64_t tick)
+{
+    uint64_t next;
+    if (pit_irq0_due(&pc->pit, tick, &next)) {
+        pc_set_irq(pc, 0, false);
+        pc_set_irq(pc, 0, true);
+    }
+    return next;
+}
+
+static void com1_irq(void *opaque, bool level) { pc_set_irq(opaque, 4, level); }
+static void rtc_irq(void *opaque, bool level) { pc_set_irq(opaque, 8, level); }
 
 static void set_a20(void *opaque, bool on)
 {
@@ -92,9 +108,9 @@ static void pit_wr(void *o, uint64_t a, uint64_t v, unsigned s)
 {
     (void)s;
     PcBoard *pc = o;
-    pit_write(&pc->pit, (int)a, (uint8_t)v, pit_tick(pc));
-    if (a == 0 || a == 3)
-        pc->pit.irq_tick = 0;
+    uint64_t tick = pit_tick(pc);
+    pit_irq0(pc, tick);  /* edges of the old programming first */
+    pit_write(&pc->pit, (int)a, (uint8_t)v, tick);
     pc->next_deadline_ns = 0;  /* recompute */
 }
 static void pit_reset_hook(void *o)
@@ -244,6 +260,8 @@ static const DeviceDesc post_device = {
     .state = (const DeviceField[]){ DEVICE_FIELD(PcBoard, post_code), { 0 } }, .state_size = sizeof(PcBoard),
 };
 
+/* The CPU's INTR and INTA: through the local APIC, or straight from the
+ * 8259 while IA32_APIC_BASE.EN is clear (a CPU without an APIC). */
 static bool intr_pending(CPU *cpu)
 {
     PcBoard *pc = ((Machine *)cpu->opaque)->pc;
@@ -253,29 +271,101 @@ static bool intr_pending(CPU *cpu)
         pc->poll_countdown = 64;
         pc_update(pc);
     }
-    return pic_intr(&pc->pic);
+    bool pic = pic_intr(&pc->pic);
+    return lapic_enabled(&pc->lapic) ? lapic_intr(&pc->lapic, pic) : pic;
 }
 
 static int intr_ack(CPU *cpu)
 {
     PcBoard *pc = ((Machine *)cpu->opaque)->pc;
-    return pic_ack(&pc->pic);
+    return lapic_enabled(&pc->lapic) ? lapic_ack(&pc->lapic, pic_intr(&pc->pic)) : pic_ack(&pc->pic);
 }
+
+/* ---- local APIC and IO-APIC wiring ---- */
+
+static void apic_log(void *opaque, const char *msg)
+{
+    PcBoard *pc = opaque;
+    if (pc->m->mem.log_guest_error)
+        pc->m->mem.log_guest_error(pc->m->mem.log_opaque, msg);
+}
+
+static int lapic_pic_ack(void *o) { PcBoard *pc = o; return pic_ack(&pc->pic); }
+static void lapic_eoi(void *o, uint8_t vector) { PcBoard *pc = o; ioapic_eoi(&pc->ioapic, vector); }
+static void lapic_nmi(void *o) { PcBoard *pc = o; cpu_nmi(&pc->m->cpu); }
+
+static bool ioapic_deliver(void *o, bool logical, uint8_t dest, unsigned mode, uint8_t vector, bool level)
+{
+    PcBoard *pc = o;
+    if (!lapic_enabled(&pc->lapic) || !lapic_match_dest(&pc->lapic, logical, dest))
+        return false;
+    lapic_deliver(&pc->lapic, mode, vector, level);
+    return true;
+}
+
+/* A globally disabled APIC decodes nothing: the bus reads all-ones. */
+static uint64_t lapic_rd(void *o, uint64_t a, unsigned s)
+{
+    PcBoard *pc = o;
+    if (!lapic_enabled(&pc->lapic))
+        return s >= 8 ? ~0ull : (1ull << (8 * s)) - 1;
+    return lapic_mmio_read(&pc->lapic, a, s, machine_now_ns(pc->m));
+}
+static void lapic_wr(void *o, uint64_t a, uint64_t v, unsigned s)
+{
+    PcBoard *pc = o;
+    if (lapic_enabled(&pc->lapic))
+        lapic_mmio_write(&pc->lapic, a, v, s, machine_now_ns(pc->m));
+}
+static uint64_t ioapic_rd(void *o, uint64_t a, unsigned s) { PcBoard *pc = o; return ioapic_mmio_read(&pc->ioapic, a, s); }
+static void ioapic_wr(void *o, uint64_t a, uint64_t v, unsigned s) { PcBoard *pc = o; ioapic_mmio_write(&pc->ioapic, a, v, s); }
+
+/* The register page follows IA32_APIC_BASE. */
+static void lapic_follow_base(PcBoard *pc)
+{
+    uint64_t base = lapic_base(&pc->lapic);
+    if (!pc->apic_mmio || base == pc->lapic_window)
+        return;
+    char err[200], msg[300];
+    if (mem_move_region(&pc->m->mem, "lapic", base, err, sizeof err)) {
+        snprintf(msg, sizeof msg, "lapic: IA32_APIC_BASE %#llx: %s; the registers stay at %#llx",
+                 (unsigned long long)base, err, (unsigned long long)pc->lapic_window);
+        apic_log(pc, msg);
+        return;
+    }
+    pc->lapic_window = base;
+}
+
+static uint64_t cpu_apic_rdmsr(void *o, uint32_t msr)
+{
+    PcBoard *pc = o;
+    return msr == MSR_IA32_APIC_BASE ? pc->lapic.base_msr : lapic_get_tsc_deadline(&pc->lapic);
+}
+
+static void cpu_apic_wrmsr(void *o, uint32_t msr, uint64_t v, uint64_t tsc)
+{
+    PcBoard *pc = o;
+    if (msr == MSR_IA32_TSC_DEADLINE) {
+        lapic_set_tsc_deadline(&pc->lapic, v, tsc, machine_now_ns(pc->m));
+        return;
+    }
+    lapic_set_base_msr(&pc->lapic, v);
+    lapic_follow_base(pc);
+}
+
+static uint8_t cpu_apic_get_cr8(void *o) { PcBoard *pc = o; return lapic_get_cr8(&pc->lapic); }
+static void cpu_apic_set_cr8(void *o, uint8_t v) { PcBoard *pc = o; lapic_set_cr8(&pc->lapic, v); }
+
+static const CpuApicOps cpu_apic_ops = {
+    cpu_apic_rdmsr, cpu_apic_wrmsr, cpu_apic_get_cr8, cpu_apic_set_cr8,
+};
 
 uint64_t pc_update(PcBoard *pc)
 {
     uint64_t now = machine_now_ns(pc->m);
-    uint64_t tick = pit_tick(pc);
-    /* Channel 0's rising edges pulse IRQ0; several missed ones coalesce. */
-    uint64_t edge = pit_next_edge(&pc->pit, pc->pit.irq_tick ? pc->pit.irq_tick : tick);
-    if (edge != UINT64_MAX && edge <= tick) {
-        pic_set_irq(&pc->pic, 0, false);
-        pic_set_irq(&pc->pic, 0, true);
-        pc->pit.irq_tick = tick;
-        edge = pit_next_edge(&pc->pit, tick);
-    } else if (!pc->pit.irq_tick) {
-        pc->pit.irq_tick = tick;
-    }
+    /* Every timer is a deadline computed from its programming: one seen
+     * late still fires. */
+    uint64_t edge = pit_irq0(pc, ns_to_tick(now));
     uint64_t next = edge == UINT64_MAX ? UINT64_MAX : tick_to_ns(edge);
     uint64_t r = rtc_update(&pc->rtc, now);
     if (r < next)
@@ -283,12 +373,38 @@ uint64_t pc_update(PcBoard *pc)
     r = acpi_pm_update(&pc->acpi_pm, now);
     if (r < next)
         next = r;
+    uint64_t l = lapic_update(&pc->lapic, now);
+    if (l < next)
+        next = l;
     uart_poll(&pc->com1);
-    if (pc->com1.in_fd >= 0 && next > now + 10000000ull)
-        next = now + 10000000ull;  /* poll the terminal at 100 Hz while idle */
     pc->next_deadline_ns = next;
     return next;
 }
+
+int pc_input_fd(const PcBoard *pc)
+{
+    return pc->com1.in_fd;
+}
+
+static void apic_reset_hook(void *o)
+{
+    PcBoard *pc = o;
+    lapic_reset(&pc->lapic);
+    lapic_follow_base(pc);
+    ioapic_reset(&pc->ioapic);
+}
+
+/* Both APICs reset together: the LAPIC's window follows its base MSR. */
+static const DeviceDesc apic_device = {
+    .name = "apic",
+    .regions = (const DeviceRegion[]){
+        /* The LAPIC and IO-APIC check sizes themselves (aligned dwords;
+         * others are logged under guest_errors and read 0). */
+        { "lapic", true, LAPIC_DEFAULT_BASE, LAPIC_SIZE, 1 | 2 | 4 | 8, IO_SPLIT, lapic_rd, lapic_wr },
+        { "ioapic", true, IOAPIC_BASE, IOAPIC_SIZE, 1 | 2 | 4 | 8, IO_SPLIT, ioapic_rd, ioapic_wr },
+        { 0 } },
+    .reset = apic_reset_hook,
+};
 
 void pc_reset(PcBoard *pc)
 {
@@ -328,6 +444,16 @@ int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *
     }
     uart_init(&pc->com1, serial, out, in_fd, com1_irq, pc);
     rtc_init(&pc->rtc, rtc_irq, pc);
+    Lapic *l = &pc->lapic;
+    l->pic_ack = lapic_pic_ack;
+    l->eoi = lapic_eoi;
+    l->nmi = lapic_nmi;
+    l->log = apic_log;
+    l->opaque = pc;
+    pc->ioapic.deliver = ioapic_deliver;
+    pc->ioapic.log = apic_log;
+    pc->ioapic.opaque = pc;
+    pc->lapic_window = LAPIC_DEFAULT_BASE;
     rtc_set_memory(&pc->rtc, m->mem.ram_size);
     acpi_pm_init(&pc->acpi_pm, pm_now, sci_irq, pm_power_off, pm_guest_error, pc);
 
@@ -341,7 +467,18 @@ int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *
             return -1;
     if (device_add(&pc->devices, &m->mem, &acpi_pm_device, &pc->acpi_pm, &pc->acpi_pm, err, errlen))
         return -1;
+    /* Until RAM leaves a hole below 4 GiB, a -m that reaches the APIC
+     * pages covers them: the APICs then have no registers to reach. */
+    pc->apic_mmio = !mem_phys_ptr(&m->mem, IOAPIC_BASE, 1, false) &&
+                    !mem_phys_ptr(&m->mem, LAPIC_DEFAULT_BASE, 1, false);
+    if (pc->apic_mmio && device_add(&pc->devices, &m->mem, &apic_device, pc, NULL, err, errlen))
+        return -1;
     pc_reset(pc);
+    /* What firmware leaves for the OS it starts: the 8259 through LINT0
+     * (a -bios image starts from the reset state instead: pc_reset). */
+    lapic_virtual_wire(&pc->lapic);
+    m->cpu.apic_ops = &cpu_apic_ops;
+    m->cpu.apic_opaque = pc;
     m->cpu.intr_pending = intr_pending;
     m->cpu.intr_ack = intr_ack;
     return 0;

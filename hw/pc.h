@@ -1,8 +1,8 @@
-/* pc.h — the PC board: wires the 8259 pair, 8254, RTC, 16550A COM1,
- * i8042, port 0x92, 0xCF9, POST port 0x80, the ACPI PM block, debug console
- * and exit port to the CPU's interrupt hooks and the machine's reset and
- * power; builds the ACPI tables.  Each device is a DeviceDesc
- * (hw/device.h) in the board's device list. */
+/* pc.h — the PC board: wires the 8259 pair, the local APIC and IO-APIC,
+ * 8254, RTC, 16550A COM1, i8042, port 0x92, 0xCF9, POST port 0x80, the ACPI
+ * PM block, debug console and exit port to the CPU's interrupt hooks and the
+ * machine's reset and power; builds the ACPI tables.  Each device is a
+ * DeviceDesc (hw/device.h) in the board's device list. */
 #ifndef RZ_PC_H
 #define RZ_PC_H
 
@@ -11,6 +11,8 @@
 #include "device.h"
 #include "hw.h"
 #include "i8042.h"
+#include "ioapic.h"
+#include "lapic.h"
 #include "pic.h"
 #include "pit.h"
 #include "rtc.h"
@@ -19,6 +21,10 @@
 typedef struct PcBoard {
     Machine *m;
     PicPair pic;
+    Lapic lapic;
+    Ioapic ioapic;
+    bool apic_mmio;       /* the APIC windows are mapped (not covered by RAM) */
+    uint64_t lapic_window;/* where the local APIC's registers are mapped */
     Pit pit;
     Rtc rtc;
     Uart com1;
@@ -42,5 +48,11 @@ void pc_reset(PcBoard *pc);
 /* Builds the ACPI tables and maps them at ACPI_TABLES_BASE; not called
  * when firmware (-bios) owns that area. */
 int pc_install_acpi(PcBoard *pc, char *err, size_t errlen);
+/* An ISA interrupt line: to the 8259 input and to the IO-APIC's GSI
+ * (ISA IRQ n is GSI n, but the PIT's IRQ0 is GSI 2, which the ACPI MADT
+ * describes with an interrupt source override). */
+void pc_set_irq(PcBoard *pc, unsigned isa_irq, bool level);
+/* The file descriptor a halted machine waits on for input, or -1. */
+int pc_input_fd(const PcBoard *pc);
 
 #endif

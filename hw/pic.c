@@ -70,10 +70,12 @@ static void chip_line(Pic8259 *c, int irq, bool level)
         c->irr |= bit;
 }
 
-/* The slave's output feeds master IRQ2 as a level. */
+/* The slave's output feeds master IRQ2 as a level; every change of
+ * state ends here, so INTR is recomputed here too. */
 static void update_cascade(PicPair *p)
 {
     chip_line(&p->chip[0], 2, chip_pending(&p->chip[1]) >= 0);
+    p->intr = chip_pending(&p->chip[0]) >= 0;
 }
 
 void pic_set_irq(PicPair *p, int irq, bool level)
@@ -83,11 +85,6 @@ void pic_set_irq(PicPair *p, int irq, bool level)
     else
         chip_line(&p->chip[0], irq, level);
     update_cascade(p);
-}
-
-bool pic_intr(PicPair *p)
-{
-    return chip_pending(&p->chip[0]) >= 0;
 }
 
 /* Acknowledge on one chip: IRR -> ISR (unless AEOI), returns the IRQ. */

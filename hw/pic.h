@@ -21,13 +21,15 @@ typedef struct Pic8259 {
 
 typedef struct PicPair {
     Pic8259 chip[2];
+    bool intr;            /* the master's INTR output, kept up to date by every change */
 } PicPair;
 
 void pic_init(PicPair *p);
 /* Drives input line irq (0..15) to level. */
 void pic_set_irq(PicPair *p, int irq, bool level);
-/* True when the pair asserts INTR to the CPU. */
-bool pic_intr(PicPair *p);
+/* True when the pair asserts INTR to the CPU (asked before every block
+ * while IF is set, so it is a stored value). */
+static inline bool pic_intr(const PicPair *p) { return p->intr; }
 /* The CPU's interrupt acknowledge: returns the vector (spurious 7/15 when the
  * request went away). */
 int pic_ack(PicPair *p);

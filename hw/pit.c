@@ -56,9 +56,9 @@ bool pit_out(const Pit *p, int ch, uint64_t tick)
     }
 }
 
-uint64_t pit_next_edge(const Pit *p, uint64_t tick)
+uint64_t pit_next_edge(const Pit *p, int ch, uint64_t tick)
 {
-    const PitChannel *c = &p->ch[0];
+    const PitChannel *c = &p->ch[ch];
     if (!c->counting || !c->gate)
         return UINT64_MAX;
     uint64_t e = elapsed(c, tick), n = c->reload;
@@ -71,6 +71,15 @@ uint64_t pit_next_edge(const Pit *p, uint64_t tick)
     case 3: return c->start_tick + (e / n + 1) * n;  /* period boundaries */
     default: return UINT64_MAX;
     }
+}
+
+bool pit_irq0_due(Pit *p, uint64_t tick, uint64_t *next)
+{
+    bool due = pit_next_edge(p, 0, p->irq_tick) <= tick;
+    if (due)
+        p->irq_tick = tick;
+    *next = pit_next_edge(p, 0, p->irq_tick);
+    return due;
 }
 
 static void load_count(PitChannel *c, uint32_t v, uint64_t tick)
@@ -89,6 +98,9 @@ static void load_count(PitChannel *c, uint32_t v, uint64_t tick)
 
 void pit_write(Pit *p, int port, uint8_t v, uint64_t tick)
 {
+    /* Edges of channel 0's old programming are not delivered any more. */
+    if (port == 0 || (port == 3 && (v >> 6) == 0 && (v & 0x30)))
+        p->irq_tick = tick;
     if (port == 3) {
         int sel = v >> 6;
         if (sel == 3) {                      /* read-back */

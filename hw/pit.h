@@ -29,16 +29,23 @@ typedef struct PitChannel {
 typedef struct Pit {
     PitChannel ch[3];
     bool speaker_data;    /* port 0x61 bit 1 */
-    uint64_t irq_tick;    /* last channel-0 tick whose rising edge was delivered */
+    /* Channel 0's rising edges up to this tick have been delivered (or
+     * belong to an earlier programming of the channel). */
+    uint64_t irq_tick;
 } Pit;
 
 void pit_init(Pit *p);
 uint8_t pit_read(Pit *p, int port, uint64_t tick);     /* port 0..3 */
 void pit_write(Pit *p, int port, uint8_t v, uint64_t tick);
 bool pit_out(const Pit *p, int ch, uint64_t tick);
-/* Tick of the next rising edge of channel 0's output after tick, or
+/* Tick of the next rising edge of channel ch's output after tick, or
  * UINT64_MAX when none is due. */
-uint64_t pit_next_edge(const Pit *p, uint64_t tick);
+uint64_t pit_next_edge(const Pit *p, int ch, uint64_t tick);
+/* IRQ0: whether channel 0's output rose after irq_tick and by tick (the
+ * edges are computed from the count and its start, so however late the
+ * board asks, none is lost; several coalesce into one).  Marks them
+ * delivered.  *next: the tick of the next edge (UINT64_MAX: none). */
+bool pit_irq0_due(Pit *p, uint64_t tick, uint64_t *next);
 void pit_set_gate(Pit *p, int ch, bool gate, uint64_t tick);
 
 /* The timer's state for snapshots (hw/device.h), offsets into Pit. */

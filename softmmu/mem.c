@@ -64,6 +64,28 @@ int mem_add_region(Mem *m, const Region *r, char *err, size_t errlen)
     return add(m->phys, &m->nphys, r, "memory", err, errlen);
 }
 
+int mem_move_region(Mem *m, const char *name, uint64_t start, char *err, size_t errlen)
+{
+    int i = 0;
+    while (i < m->nphys && strcmp(m->phys[i].name, name))
+        i++;
+    if (i == m->nphys) {
+        snprintf(err, errlen, "no memory region '%s' to move", name);
+        return -1;
+    }
+    /* Checked as a new region against all the others. */
+    Region r = m->phys[i];
+    m->phys[i] = m->phys[m->nphys - 1];
+    m->nphys--;
+    Region moved = r;
+    moved.start = start;
+    int ret = add(m->phys, &m->nphys, &moved, "memory", err, errlen);
+    if (ret)
+        m->phys[m->nphys++] = r;
+    mem_map_changed(m);
+    return ret;
+}
+
 int mem_add_ports(Mem *m, const char *name, uint16_t start, uint16_t count,
                   IoRead rd, IoWrite wr, void *opaque, char *err, size_t errlen)
 {

@@ -76,6 +76,10 @@ struct Mem {
 int mem_init(Mem *m, uint64_t ram_size, char *err, size_t errlen);
 void mem_free(Mem *m);
 int mem_add_region(Mem *m, const Region *r, char *err, size_t errlen);
+/* Moves the region called name to start (a relocatable window such as the
+ * local APIC's); refuses an overlap, naming both, and leaves it where it
+ * was. */
+int mem_move_region(Mem *m, const char *name, uint64_t start, char *err, size_t errlen);
 int mem_add_ports(Mem *m, const char *name, uint16_t start, uint16_t count,
                   IoRead rd, IoWrite wr, void *opaque, char *err, size_t errlen);
 /* A port region with access sizes (r->kind is ignored: ports are I/O). */

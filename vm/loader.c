@@ -8,6 +8,8 @@
 
 #include "loader.h"
 
+#include "../hw/pc.h"
+
 #define KIB 1024ull
 #define MIB (1024ull * 1024)
 #define GIB (1024ull * MIB)
@@ -249,6 +251,10 @@ int machine_load_bios(Machine *m, const char *path, char *err, size_t errlen)
     m->bios_rom = rom;
     mem_map_changed(&m->mem);
     codecache_flush(m->cc);
+    /* Firmware starts from the board's reset state (local APIC masked,
+     * not the virtual wire pc_init leaves for direct-boot guests). */
+    if (m->pc)
+        pc_reset(m->pc);
     cpu_reset(&m->cpu);
     return 0;
 }

@@ -304,7 +304,7 @@ void log_cpu_state(CPU *cpu, FILE *f)
     fprintf(f, "CR0=%08llx CR2=%016llx CR3=%016llx CR4=%08llx CR8=%llx EFER=%016llx\n",
             (unsigned long long)cpu->cr0, (unsigned long long)cpu->cr2,
             (unsigned long long)cpu->cr3, (unsigned long long)cpu->cr4,
-            (unsigned long long)cpu->cr8, (unsigned long long)cpu->efer);
+            (unsigned long long)cpu_get_cr8(cpu), (unsigned long long)cpu->efer);
 }
 
 static void trace_block_exec(CPU *cpu, const Block *b)

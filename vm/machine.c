@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <time.h>
 
 #include "../disasm/disasm.h"
@@ -133,28 +134,44 @@ static void describe_pc(Machine *m, char *out, size_t outlen)
              cpu->code_mode == CODE64 ? 16 : 8, (unsigned long long)cpu->rip, bytes, dis);
 }
 
-/* A halted CPU with interrupts enabled: sleep until the next device
- * deadline (or skip the time under -icount). */
-static void idle_until_interrupt(Machine *m)
+/* A halted CPU with interrupts enabled: the host thread sleeps until the
+ * next device deadline or terminal input (poll with a timeout); under
+ * -icount virtual time jumps to the deadline at once.  Returns false when
+ * nothing can ever wake the CPU (no timer armed and no input). */
+static bool idle_until_interrupt(Machine *m)
 {
+    bool input_waiting = false;  /* input the UART did not take (FIFO full) */
     for (;;) {
         uint64_t next = pc_update(m->pc);
-        if (m->cpu.intr_pending(&m->cpu))
-            return;
+        if (m->cpu.intr_pending(&m->cpu) || m->cpu.nmi_pending || m->exit_requested ||
+            m->cpu.stop_request)
+            return true;
         uint64_t now = machine_now_ns(m);
-        if (next == UINT64_MAX)
-            next = now + 10000000ull;
         if (next <= now)
             continue;
-        if (m->icount_shift >= 0) {
+        if (next - now > (1ull << 62))
+            next = UINT64_MAX;  /* centuries away (TSC deadline 2^64-1): none */
+        int fd = pc_input_fd(m->pc);
+        if (m->icount_shift >= 0 && next != UINT64_MAX) {
             m->idle_ns += next - now;
-        } else {
-            uint64_t d = next - now;
-            if (d > 10000000ull)
-                d = 10000000ull;
-            struct timespec ts = { (time_t)(d / 1000000000ull), (long)(d % 1000000000ull) };
-            nanosleep(&ts, NULL);
+            continue;
         }
+        if (next == UINT64_MAX && fd < 0)
+            return false;
+        /* Host time, or -icount waiting for input only (virtual time then
+         * stands still: input arrives at the same instruction count). */
+        struct timespec ts, *timeout = NULL;
+        uint64_t d = next != UINT64_MAX && m->icount_shift < 0 ? next - now : UINT64_MAX;
+        if (input_waiting && d > 10000000ull)
+            d = 10000000ull;  /* look again at 100 Hz instead of spinning */
+        if (d != UINT64_MAX) {
+            ts.tv_sec = (time_t)(d / 1000000000ull);
+            ts.tv_nsec = (long)(d % 1000000000ull);
+            timeout = &ts;
+        }
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        bool watch = fd >= 0 && !input_waiting;
+        input_waiting = ppoll(&p, watch, timeout, NULL) > 0 && watch;
     }
 }
 
@@ -277,7 +294,12 @@ int machine_run(Machine *m)
                         m->pc ? "interrupts disabled" : "no interrupt source", where);
                 return 0;
             }
-            idle_until_interrupt(m);
+            if (!idle_until_interrupt(m)) {
+                describe_pc(m, where, sizeof where);
+                fprintf(stderr, "ringzero: guest halted with interrupts enabled but nothing left to "
+                        "wake it (no timer armed, no input), after %s\n", where);
+                return 0;
+            }
             continue;
         }
         if (r == RUN_STOP)

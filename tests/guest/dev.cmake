@@ -15,3 +15,14 @@ rz_guest_c(dev_acpi BITS 32 SRCS dev/acpi.c ARGS -icount 3)
 if(TEST guest_dev_acpi)
   set_tests_properties(guest_dev_acpi PROPERTIES ENVIRONMENT RZ_GUEST_STATUS=0)
 endif()
+# Local APIC and IO-APIC (hw/lapic.c, hw/ioapic.c): 32-bit bring-up with
+# the PIT on GSI 2 and the LAPIC timer; 64-bit CR8 and nesting.
+rz_guest_c(dev_apic32 BITS 32 SRCS dev/apic32.c ARGS -icount 3)
+rz_guest_c(dev_apic64 BITS 64 SRCS dev/apic64.c ARGS -icount 3)
+# A one-shot PIT interrupt that expires while IF=0 or before the board
+# looks again (count 1) still arrives in "sti; hlt".
+rz_guest_c(dev_pit_oneshot BITS 32 SRCS dev/pit_oneshot.c)
+rz_guest_c(dev_pit_oneshot_icount BITS 32 SRCS dev/pit_oneshot.c ARGS -icount 0)
+# An idle loop at 250 Hz (the host-CPU figure in docs/machine.md is this
+# guest without -icount, under /usr/bin/time).
+rz_guest_c(dev_idle250 BITS 32 SRCS dev/idle250.c ARGS -icount 3)

@@ -182,8 +182,11 @@ static void check_madt(Machine *m, uint64_t t)
                   "processor UID 0, APIC ID 0, enabled");
         } else if (type == 1 && elen == 12) {
             ioapics++;
-            CHECK(rd8(m, e + 2) == 1 && rd32(m, e + 4) == 0xfec00000u && rd32(m, e + 8) == 0,
-                  "IO-APIC ID 1 at 0xFEC00000, GSI base 0");
+            /* The ID the IO-APIC itself reports (IOREGSEL 0 -> IOWIN). */
+            mem_phys_write(&m->mem, 0xfec00000u, 0, 4);
+            uint32_t id_reg = (uint32_t)mem_phys_read(&m->mem, 0xfec00010u, 4);
+            CHECK(rd8(m, e + 2) == id_reg >> 24 && rd32(m, e + 4) == 0xfec00000u && rd32(m, e + 8) == 0,
+                  "IO-APIC at 0xFEC00000 with the ID its register reports, GSI base 0");
         } else if (type == 2 && elen == 10 && rd8(m, e + 2) == 0 && rd8(m, e + 3) == 0) {
             irq0++;
             CHECK(rd32(m, e + 4) == 2 && rd16(m, e + 8) == 0, "IRQ0 -> GSI 2, conforming (ISA edge, high)");
