@@ -126,7 +126,7 @@ void debug_after(CPU *cpu, const Insn *in, uint64_t start, unsigned pending)
  * implicit supervisor accesses (descriptor tables, TSS, inner stacks). */
 static bool ac_armed(const CPU *cpu, int access)
 {
-    return cpu->cpl == 3 && (cpu->cr0 & CR0_AM_BIT) && (cpu->eflags & F_AC) &&
+    return cpu->cpl == 3 && (cpu->cr0 & CR0_AM) && (cpu->eflags & F_AC) &&
            !(access & ACC_SUPER);
 }
 
@@ -141,10 +141,10 @@ static _Noreturn void ac_fault(CPU *cpu, uint64_t lin, unsigned size, int access
     if (cpu->cr0 & (1ull << 31)) {
         uint64_t pa;
         int type = access & ACC_TYPE_MASK;
-        if (!paging_probe(cpu, lin, type | ACC_PROBE, &pa))
-            mem_translate(cpu, lin, type);
-        if (!paging_probe(cpu, last, type | ACC_PROBE, &pa))
-            mem_translate(cpu, last, type);
+        if (!paging_probe(&cpu->mmu, lin, type | ACC_PROBE, &pa))
+            cpu_translate(cpu, lin, type);
+        if (!paging_probe(&cpu->mmu, last, type | ACC_PROBE, &pa))
+            cpu_translate(cpu, last, type);
     }
     cpu_raise(cpu, EXC_AC, 0, true);
 }
@@ -198,7 +198,7 @@ void debug_block_access(CPU *cpu, uint64_t lin, unsigned size, int access)
     data_breakpoints(cpu, lin, size, access);
     /* Both pages are translated now, so the pieces cannot fault and will
      * consume dbg_block exactly. */
-    mem_translate(cpu, lin, access & (ACC_TYPE_MASK | ACC_SUPER));
+    cpu_translate(cpu, lin, access & (ACC_TYPE_MASK | ACC_SUPER));
     cpu->dbg_block = size;
 }
 

@@ -14,7 +14,7 @@
 #include "interrupt.h"
 #include "operand.h"
 #include "spec.h"
-#include "../codecache/codecache.h"
+#include "block.h"
 #include "../softmmu/mem.h"
 #include "../softmmu/paging.h"
 #include "../softmmu/tlb.h"
@@ -118,7 +118,7 @@ void cpu_reset(CPU *cpu)
     cpu->misc_enable = 1;            /* fast strings */
     cpu->code_mode = CODE16;
     if (cpu->tlb)
-        paging_flush(cpu, true);
+        paging_flush(&cpu->mmu, true);
 }
 
 _Noreturn void cpu_raise(CPU *cpu, int vector, uint32_t error, bool has_error)
@@ -141,39 +141,34 @@ static inline uint64_t mode_key(const CPU *cpu)
            (cpu->efer & (1u << 10)) << (42 - 10);
 }
 
-static uint64_t code_lin(const CPU *cpu)
-{
-    return cpu->code_mode == CODE64 ? cpu->rip : ((cpu->seg[S_CS].base + cpu->rip) & 0xffffffffull);
-}
-
 /* Decodes a block at cpu->rip.  Only a failure at the first instruction
  * raises: later ones end the block before them, so they fault when (and if)
  * execution reaches them. */
 static __attribute__((noinline)) Block *build_block(CPU *cpu, uint64_t pa, uint64_t key)
 {
-    Block *b = codecache_alloc(cpu->cc, pa, key);
-    uint64_t lin = code_lin(cpu), start_page = lin >> 12;
+    Block *b = (Block *)codecache_alloc(cpu->cc, pa, key);
+    uint64_t lin = cpu_code_lin(cpu, cpu->rip), start_page = lin >> 12;
     uint64_t pa_last = pa;
     unsigned n = 0;
     bool plain = true;
     b->rip = cpu->rip;
     while (n < BLOCK_MAX_INSNS) {
         uint8_t buf[15];
-        int avail = mem_fetch(cpu, lin, buf, 15);
+        int avail = mem_fetch(&cpu->mmu, lin, buf, 15);
         Insn *in = &b->insns[n];
         int r = decode(buf, avail, cpu->code_mode, in);
         if (r < 0) {
             if (n > 0)
                 break;
             if (r == DEC_SHORT)
-                mem_translate(cpu, lin + avail, ACC_EXEC);  /* raises #PF */
+                cpu_translate(cpu, lin + avail, ACC_EXEC);  /* raises #PF */
             cpu_raise(cpu, r == DEC_UD ? EXC_UD : EXC_GP, 0, r != DEC_UD);
         }
         uint64_t last = lin + (uint64_t)r - 1;
         if ((last >> 12) > start_page + 1)
             break;  /* would need a third page */
         if ((last >> 12) != start_page)
-            pa_last = mem_translate(cpu, last, ACC_EXEC);
+            pa_last = cpu_translate(cpu, last, ACC_EXEC);
         b->fn[n] = insn_handler(in);
         plain &= b->fn[n] != form_handler[in->form];  /* a hot instance */
         n++;
@@ -183,7 +178,7 @@ static __attribute__((noinline)) Block *build_block(CPU *cpu, uint64_t pa, uint6
     }
     b->ninsns = (uint16_t)n;
     b->plain = plain;
-    codecache_commit(cpu->cc, b, pa_last);
+    codecache_commit(cpu->cc, &b->head, pa_last);
     if (cpu->trace_block_built)
         cpu->trace_block_built(cpu, b);
     return b;
@@ -201,7 +196,7 @@ static inline uint64_t code_pa(CPU *cpu, uint64_t lin)
         if ((t->e[user][idx].tag[ACC_EXEC] & ~(uint64_t)TLB_SLOW) == (lin & TLB_PAGE_MASK))
             return t->info[user][idx].pa | (lin & 0xfff);
     }
-    return mem_translate(cpu, lin, ACC_EXEC);
+    return cpu_translate(cpu, lin, ACC_EXEC);
 }
 
 /* The block for cpu->rip.  prev (the block that ran just before, or NULL)
@@ -230,7 +225,7 @@ static inline __attribute__((always_inline)) Block *find_block(CPU *cpu, Block *
     }
     /* Read first: a flush while translating or decoding makes it stale. */
     uint64_t gen = t ? t->gen : ~0ull;
-    uint64_t lin = code_lin(cpu);
+    uint64_t lin = cpu_code_lin(cpu, cpu->rip);
     uint64_t pa = code_pa(cpu, lin);
     uint64_t key = mode_key(cpu);
     Block *b = NULL;
@@ -245,7 +240,7 @@ static inline __attribute__((always_inline)) Block *find_block(CPU *cpu, Block *
         }
     }
     if (!b) {
-        b = codecache_lookup(cc, pa, key);
+        b = (Block *)codecache_lookup(cc, pa, key);
         if (b && b->rip != cpu->rip)
             b = NULL;
     }
@@ -394,12 +389,12 @@ int cpu_step(CPU *cpu)
     }
     uint8_t buf[15];
     Insn in;
-    uint64_t lin = code_lin(cpu);
-    int avail = mem_fetch(cpu, lin, buf, 15);
+    uint64_t lin = cpu_code_lin(cpu, cpu->rip);
+    int avail = mem_fetch(&cpu->mmu, lin, buf, 15);
     int r = decode(buf, avail, cpu->code_mode, &in);
     if (r < 0) {
         if (r == DEC_SHORT)
-            mem_translate(cpu, lin + avail, ACC_EXEC);
+            cpu_translate(cpu, lin + avail, ACC_EXEC);
         cpu_raise(cpu, r == DEC_UD ? EXC_UD : EXC_GP, 0, r != DEC_UD);
     }
     cpu->next_rip = cpu->rip + in.len;
@@ -411,4 +406,9 @@ int cpu_step(CPU *cpu)
 out:
     cpu->fault_jmp = saved;
     return ret;
+}
+
+CodeCache *cpu_codecache_new(Mem *mem)
+{
+    return codecache_new(mem, sizeof(Block));
 }

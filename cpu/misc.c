@@ -3,8 +3,6 @@
 #include "interrupt.h"
 #include "operand.h"
 
-enum { CR4_TSD = 1 << 2 };
-
 /* Near target wrapped to the operand size; in 64-bit mode a non-canonical
  * target faults at the branch. */
 static uint64_t loop_target(CPU *cpu, const Insn *in)

@@ -28,7 +28,7 @@ static void setup(CPU *cpu)
             printf("mem_init: %s\n", err);
             exit(1);
         }
-        cc = codecache_new(&mem);
+        cc = cpu_codecache_new(&mem);
     }
     memset(mem.ram, 0, 1 << 20);
     codecache_flush(cc);
