@@ -64,11 +64,6 @@ void debug_switch(CPU *cpu, unsigned a)
     cpu->debug_active = (uint8_t)a;
 }
 
-static uint64_t code_lin(const CPU *cpu)
-{
-    return cpu->code_mode == CODE64 ? cpu->rip : ((cpu->seg[S_CS].base + cpu->rip) & 0xffffffffull);
-}
-
 unsigned debug_before(CPU *cpu)
 {
     unsigned pending = cpu->dbg_held;
@@ -83,7 +78,7 @@ unsigned debug_before(CPU *cpu)
      * allows its breakpoint to be missed): its #DB would split the held
      * traps from the stack switch they belong to. */
     if (!(fl & F_RF) && !after_ss && (dr7 & 0xff)) {
-        uint64_t lin = code_lin(cpu);
+        uint64_t lin = cpu_code_lin(cpu, cpu->rip);
         unsigned hit = 0;
         for (unsigned i = 0; i < 4; i++)
             if (bp_enabled(dr7, i) && bp_rw(dr7, i) == 0 && bp_overlaps(cpu, i, lin, 1))

@@ -5,6 +5,7 @@
  * the executing instruction's address until the handler returns, so a fault
  * raised anywhere inside leaves RIP pointing at the faulting instruction.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -412,3 +413,7 @@ CodeCache *cpu_codecache_new(Mem *mem)
 {
     return codecache_new(mem, sizeof(Block));
 }
+
+/* The anonymous copies of the lower layers' structs are those structs. */
+_Static_assert(offsetof(Block, plain) == offsetof(Block, head.plain), "Block head layout");
+_Static_assert(offsetof(CPU, debug_active) == offsetof(CPU, mmu.debug_active), "CPU.mmu layout");
