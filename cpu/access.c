@@ -61,9 +61,9 @@ uint64_t cpu_translate(CPU *cpu, uint64_t lin, int access)
 
 /* Linear accesses that missed the inline TLB hit: #AC and data breakpoints
  * first (DBG_DATA sends every data access here, debug.h), then the
- * softmmu. */
-static __attribute__((noinline)) uint64_t lin_read_slow(CPU *cpu, uint64_t lin, unsigned size,
-                                                        int access)
+ * softmmu.  Inlined into the out-of-line callers below, so a miss costs no
+ * more calls than the softmmu's own. */
+static inline uint64_t lin_read_slow(CPU *cpu, uint64_t lin, unsigned size, int access)
 {
     if (__builtin_expect(cpu->debug_active & DBG_DATA, 0))
         debug_data_access(cpu, lin, size, access);
@@ -74,8 +74,7 @@ static __attribute__((noinline)) uint64_t lin_read_slow(CPU *cpu, uint64_t lin, 
     return v;
 }
 
-static __attribute__((noinline)) void lin_write_slow(CPU *cpu, uint64_t lin, uint64_t val,
-                                                     unsigned size, int access)
+static inline void lin_write_slow(CPU *cpu, uint64_t lin, uint64_t val, unsigned size, int access)
 {
     if (__builtin_expect(cpu->debug_active & DBG_DATA, 0))
         debug_data_access(cpu, lin, size, access);
