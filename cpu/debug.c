@@ -133,7 +133,7 @@ static _Noreturn void ac_fault(CPU *cpu, uint64_t lin, unsigned size, int access
     uint64_t last = lin + size - 1;
     if (cpu->code_mode != CODE64)
         last &= 0xffffffffull;
-    if (cpu->cr0 & (1ull << 31)) {
+    if (cpu->cr0 & CR0_PG) {
         uint64_t pa;
         int type = access & ACC_TYPE_MASK;
         if (!paging_probe(&cpu->mmu, lin, type | ACC_PROBE, &pa))

@@ -51,13 +51,13 @@ const char *log_exc_name(int vector)
 
 const char *log_mode_name(const CPU *cpu)
 {
-    if (!(cpu->cr0 & 1))
+    if (!(cpu->cr0 & CR0_PE))
         return "real";
     if (cpu->eflags & F_VM)
         return "v8086";
     if (cpu->code_mode == CODE64)
         return "64-bit";
-    if (cpu->efer & (1u << 10))
+    if (cpu->efer & EFER_LMA)
         return "compatibility";
     return cpu->code_mode == CODE32 ? "32-bit protected" : "16-bit protected";
 }
@@ -255,7 +255,7 @@ void log_cpu_state(CPU *cpu, FILE *f)
                                              "R14", "R15" };
     static const int order[16] = { R_AX, R_BX, R_CX, R_DX, R_SI, R_DI, R_BP, R_SP,
                                     R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
-    bool lma = (cpu->efer & (1u << 10)) != 0;
+    bool lma = (cpu->efer & EFER_LMA) != 0;
     int nregs = lma ? 16 : 8;
     for (int i = 0; i < nregs; i++) {
         int r = order[i];
