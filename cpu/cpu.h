@@ -115,9 +115,9 @@ struct CPU {
     /* Event state (cpu/interrupt.c, cpu/exec.c) */
     uint8_t intr_shadow;  /* STI / MOV SS / POP SS: no interrupt before the next insn */
     uint8_t nmi_pending, nmi_blocked;  /* NMI latched; blocked until the next IRET */
-    /* Debug exceptions and #AC (cpu/debug.h): debug_active is non-zero only
-     * while one is armed, so the loop pays one test per block for them. */
-    /* debug_active (DBG_STEP / DBG_DATA) is in mmu. */
+    /* Debug exceptions and #AC (cpu/debug.h): debug_active (DBG_STEP /
+     * DBG_DATA, in mmu) is non-zero only while one is armed, so the loop
+     * pays one test per block for them. */
     uint8_t dbg_ss;       /* the boundary after MOV SS / POP SS: #DB held */
     uint8_t dbg_hits;     /* B0-B3 of data breakpoints hit by this insn */
     uint16_t dbg_held;    /* DR6 trap bits held over that boundary */

@@ -61,7 +61,7 @@ static void test_bare_ctx(void)
     CHECK(!mmu_write(&c, 0x400123, 1, 4, ACC_WRITE, &pf));
     CHECK_EQ(pf.lin, 0x400123);
     CHECK_EQ(pf.error, PF_P | PF_W);
-    CHECK_EQ(*(uint32_t *)(mem.ram + 0x200123), 0xdeadbeef);
+    CHECK_EQ(mem_phys_read(&mem, 0x200123, 4), 0xdeadbeef);
     /* User read of a not-present page: U/S set, P clear. */
     c.cpl = 3;
     CHECK(!mmu_read(&c, 0x801000, 1, ACC_READ, &v, &pf));
