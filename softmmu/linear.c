@@ -15,7 +15,8 @@ static inline bool is_user(const MmuCtx *c, int access)
 /* The slot for lin holding a translation valid for access (filled if it
  * has none); *pa gets the physical address of lin.  NULL with *pf on a
  * page fault. */
-static TlbEntry *lookup(MmuCtx *c, uint64_t lin, int access, uint64_t *pa, PageFault *pf)
+static inline __attribute__((always_inline)) TlbEntry *lookup(MmuCtx *c, uint64_t lin, int access,
+                                                             uint64_t *pa, PageFault *pf)
 {
     Tlb *t = c->tlb ? c->tlb : tlb_attach(c);
     bool user = is_user(c, access);
