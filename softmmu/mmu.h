@@ -40,18 +40,20 @@ static inline uint64_t size_mask(unsigned size)
     return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
 
-/* The fields, once, for MmuCtx and for the CPU's anonymous copy of it. */
+/* The fields, once, for MmuCtx and for the CPU's anonymous copy of it.
+ * The ones every inline TLB hit reads come first, so in the CPU they share
+ * a cache line with the segment registers just before them. */
 #define MMU_CTX_FIELDS                                                        \
-    uint64_t cr0, cr3, cr4, efer;  /* translation controls (ctlregs.h) */     \
     struct Tlb *tlb;      /* NULL until the first access (tlb.h) */           \
-    Mem *mem;             /* guest physical and port space */                 \
+    uint8_t code_mode;    /* CODE16/32/64 */                                  \
+    uint8_t cpl;          /* 3: user accesses (unless ACC_SUPER) */           \
+    uint8_t debug_active; /* MMU_WATCH_DATA, and the CPU's other bits */      \
     /* Set by devices (reset, exit) to leave cpu_run; the code cache ORs in  \
      * CC_STOP_CODE when it drops decoded code.  The softmmu only carries   \
      * it: every CPU of a Mem is on its TLB list. */                         \
     volatile int stop_request;                                                \
-    uint8_t code_mode;    /* CODE16/32/64 */                                  \
-    uint8_t cpl;          /* 3: user accesses (unless ACC_SUPER) */           \
-    uint8_t debug_active; /* MMU_WATCH_DATA, and the CPU's other bits */
+    Mem *mem;             /* guest physical and port space */                 \
+    uint64_t cr0, cr3, cr4, efer;  /* translation controls (ctlregs.h) */
 
 typedef struct MmuCtx {
     MMU_CTX_FIELDS
