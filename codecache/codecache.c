@@ -18,7 +18,7 @@ static void on_code_write(void *opaque, uint64_t paddr, unsigned size)
         codecache_invalidate_page(cc, paddr + size - 1);
 }
 
-CodeCache *codecache_new(Mem *mem)
+CodeCache *codecache_new(Mem *mem, size_t block_size)
 {
     CodeCache *cc = calloc(1, sizeof *cc);
     if (!cc)
@@ -26,7 +26,8 @@ CodeCache *codecache_new(Mem *mem)
     cc->mem = mem;
     cc->npages = (mem->ram_size + 4095) >> 12;
     cc->page_head = calloc(cc->npages, sizeof *cc->page_head);
-    cc->pool = malloc(sizeof(Block) * POOL_BLOCKS);
+    cc->block_size = block_size;
+    cc->pool = malloc(block_size * POOL_BLOCKS);
     if (!cc->page_head || !cc->pool) {
         codecache_free(cc);
         return NULL;
@@ -53,10 +54,10 @@ static unsigned hash(uint64_t pa, uint64_t key)
     return (unsigned)(h >> (64 - HASH_BITS));
 }
 
-Block *codecache_lookup(CodeCache *cc, uint64_t pa, uint64_t key)
+BlockHead *codecache_lookup(CodeCache *cc, uint64_t pa, uint64_t key)
 {
     cc->stats.lookups++;
-    for (Block *b = cc->hash[hash(pa, key)]; b; b = b->hash_next)
+    for (BlockHead *b = cc->hash[hash(pa, key)]; b; b = b->hash_next)
         if (b->pa == pa && b->key == key && b->valid) {
             cc->stats.hits++;
             return b;
@@ -74,11 +75,11 @@ void codecache_flush(CodeCache *cc)
     cc->stats.flushes++;
 }
 
-Block *codecache_alloc(CodeCache *cc, uint64_t pa, uint64_t key)
+BlockHead *codecache_alloc(CodeCache *cc, uint64_t pa, uint64_t key)
 {
     if (cc->used == POOL_BLOCKS)
         codecache_flush(cc);
-    Block *b = &cc->pool[cc->used++];
+    BlockHead *b = (BlockHead *)(cc->pool + cc->block_size * cc->used++);
     b->pa = pa;
     b->key = key;
     b->ninsns = 0;
@@ -91,7 +92,7 @@ Block *codecache_alloc(CodeCache *cc, uint64_t pa, uint64_t key)
     return b;
 }
 
-void codecache_commit(CodeCache *cc, Block *b, uint64_t pa_last)
+void codecache_commit(CodeCache *cc, BlockHead *b, uint64_t pa_last)
 {
     b->pa_end = pa_last;
     b->valid = 1;
@@ -114,9 +115,9 @@ void codecache_commit(CodeCache *cc, Block *b, uint64_t pa_last)
 /* Dead blocks leave their hash chain at once: code that rewrites itself in
  * a loop would otherwise grow one chain by a block per rewrite until the
  * pool is flushed, and every lookup would walk it. */
-static void unlink_hash(CodeCache *cc, Block *b)
+static void unlink_hash(CodeCache *cc, BlockHead *b)
 {
-    for (Block **p = &cc->hash[hash(b->pa, b->key)]; *p; p = &(*p)->hash_next)
+    for (BlockHead **p = &cc->hash[hash(b->pa, b->key)]; *p; p = &(*p)->hash_next)
         if (*p == b) {
             *p = b->hash_next;
             b->hash_next = NULL;
@@ -131,9 +132,9 @@ void codecache_invalidate_page(CodeCache *cc, uint64_t paddr)
         return;
     /* A block is on one or two page lists; invalid blocks stay linked on the
      * other page's list until that page is rebuilt or the pool is flushed. */
-    for (Block *b = cc->page_head[page]; b; ) {
+    for (BlockHead *b = cc->page_head[page]; b; ) {
         int slot = (b->pa >> 12) == page ? 0 : 1;
-        Block *next = b->page_next[slot];
+        BlockHead *next = b->page_next[slot];
         if (b->valid) {
             b->valid = 0;
             cc->stats.invalidations++;
@@ -146,7 +147,7 @@ void codecache_invalidate_page(CodeCache *cc, uint64_t paddr)
     cc->generation++;
     /* Every CPU that can run code from this memory has a TLB on its list. */
     for (Tlb *t = cc->mem->tlbs; t; t = t->next)
-        __atomic_fetch_or(&t->cpu->stop_request, CC_STOP_CODE, __ATOMIC_RELAXED);
+        __atomic_fetch_or(&t->owner->stop_request, CC_STOP_CODE, __ATOMIC_RELAXED);
 }
 
 const CodeCacheStats *codecache_stats(CodeCache *cc)

@@ -9,48 +9,50 @@
 #ifndef RZ_CODECACHE_H
 #define RZ_CODECACHE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "../cpu/insn.h"
+typedef struct Mem Mem;
 
-#define BLOCK_MAX_INSNS 64
-
-/* Bit of CPU.stop_request the cache sets in every CPU sharing its memory
- * when it invalidates code: the tier-0 loop tests stop_request alone after
- * each instruction, so a block that wrote code (possibly its own next
- * instruction) stops there; the loop clears this bit and goes on. */
+/* Bit of MmuCtx.stop_request (softmmu/mmu.h) the cache sets in every CPU
+ * sharing its memory when it invalidates code: the tier-0 loop tests
+ * stop_request alone after each instruction, so a block that wrote code
+ * (possibly its own next instruction) stops there; the loop clears this bit
+ * and goes on. */
 #define CC_STOP_CODE 2
 
-typedef struct Block {
-    uint64_t pa;          /* physical address of the first byte */
-    uint64_t pa_end;      /* physical page of the last byte (for spanning) */
-    uint64_t key;         /* mode key */
-    uint64_t rip;         /* linear address it was built at */
-    /* CS offset of the block's last byte (0 in 64-bit code, which has no
-     * limit): the block may run only while it is within CS.limit.  The
-     * limit is not in the key, so one block serves every CS it fits. */
-    uint64_t cs_last;
-    struct Block *hash_next;
-    struct Block *page_next[2]; /* per-RAM-page lists for invalidation */
-    /* The blocks that ran after this one most recently: a hint that saves
-     * the hash lookup.  Never trusted: the loop checks (pa, key, rip, valid)
-     * of a hint exactly as a lookup would, so a stale or recycled pointer is
-     * only a miss. */
-    struct Block *succ[2];
-    /* The TLB generation (Tlb.gen) in which each hint was last checked. */
-    uint64_t succ_gen[2];
-    uint32_t exec_count;
-    uint16_t ninsns;
-    uint8_t valid;
-    /* Every instruction is a hot handler (spec.h), none of which changes
-     * anything in the mode key: after the block ran, the key is still its
-     * own. */
+/* What the cache knows of a block: where and for which mode it was built,
+ * its links, and its counters.  The payload (the decoded instructions) is
+ * the client's: the CPU core's Block (cpu/block.h) starts with these
+ * fields, as an anonymous copy beside a BlockHead in a union, so it reads
+ * them by their names; the cache is told the whole block's size at
+ * codecache_new and never looks past the head. */
+#define BLOCK_HEAD_FIELDS                                                     \
+    uint64_t pa;          /* physical address of the first byte */            \
+    uint64_t pa_end;      /* physical page of the last byte (for spanning) */ \
+    uint64_t key;         /* mode key */                                      \
+    uint64_t rip;         /* linear address it was built at */                \
+    struct BlockHead *hash_next;                                              \
+    struct BlockHead *page_next[2]; /* per-RAM-page lists for invalidation */ \
+    /* The blocks that ran after this one most recently: a hint that saves   \
+     * the hash lookup.  Never trusted: the loop checks (pa, key, rip, valid)\
+     * of a hint exactly as a lookup would, so a stale or recycled pointer  \
+     * is only a miss.  The client's blocks (void *: the cache never follows \
+     * them). */                                                              \
+    void *succ[2];                                                            \
+    /* The TLB generation (Tlb.gen) in which each hint was last checked. */   \
+    uint64_t succ_gen[2];                                                     \
+    uint32_t exec_count;                                                      \
+    uint16_t ninsns;                                                          \
+    uint8_t valid;                                                            \
+    /* Every instruction is a hot handler (cpu/spec.h), none of which        \
+     * changes anything in the mode key: after the block ran, the key is    \
+     * still its own. */                                                      \
     uint8_t plain;
-    Insn insns[BLOCK_MAX_INSNS];
-    /* What runs each instruction: the handler's specialised instance when
-     * it has them (insn_handler, cpu/spec.c), else the table's handler. */
-    Handler fn[BLOCK_MAX_INSNS];
-} Block;
+
+typedef struct BlockHead {
+    BLOCK_HEAD_FIELDS
+} BlockHead;
 
 typedef struct CodeCacheStats {
     uint64_t blocks_built, lookups, hits, invalidations, flushes;
@@ -65,22 +67,25 @@ struct CodeCache {
     uint64_t generation;
     CodeCacheStats stats;
     Mem *mem;
-    Block *hash[1u << CC_HASH_BITS];
-    Block **page_head;    /* per RAM page: blocks built from it */
+    BlockHead *hash[1u << CC_HASH_BITS];
+    BlockHead **page_head;    /* per RAM page: blocks built from it */
     uint64_t npages;
-    Block *pool;
+    unsigned char *pool;      /* POOL_BLOCKS blocks of block_size bytes */
+    size_t block_size;
     uint32_t used;
     CodeCacheStats stats_view;  /* what codecache_stats returns */
 };
 typedef struct CodeCache CodeCache;
 
-CodeCache *codecache_new(Mem *mem);
+/* block_size: the client's whole block (head first), a multiple of its
+ * alignment (sizeof of the client's type). */
+CodeCache *codecache_new(Mem *mem, size_t block_size);
 void codecache_free(CodeCache *cc);
-Block *codecache_lookup(CodeCache *cc, uint64_t pa, uint64_t key);
-/* Allocates an empty block for (pa, key); the caller fills insns. */
-Block *codecache_alloc(CodeCache *cc, uint64_t pa, uint64_t key);
+BlockHead *codecache_lookup(CodeCache *cc, uint64_t pa, uint64_t key);
+/* Allocates an empty block for (pa, key); the caller fills the payload. */
+BlockHead *codecache_alloc(CodeCache *cc, uint64_t pa, uint64_t key);
 /* Records the pages [pa, pa_last] as holding code for b and links it in. */
-void codecache_commit(CodeCache *cc, Block *b, uint64_t pa_last);
+void codecache_commit(CodeCache *cc, BlockHead *b, uint64_t pa_last);
 void codecache_flush(CodeCache *cc);
 /* Invalidates blocks built from the page holding paddr. */
 void codecache_invalidate_page(CodeCache *cc, uint64_t paddr);

@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../softmmu/ctlregs.h"
+#include "../softmmu/mmu.h"
+
 typedef struct CPU CPU;
 typedef struct Insn Insn;
 typedef struct Mem Mem;
@@ -87,9 +90,6 @@ typedef union XMM {
     float f[4]; double fd[2];
 } XMM;
 
-/* Operating mode as seen by the decoder. */
-enum { CODE16 = 0, CODE32 = 1, CODE64 = 2 };
-
 struct CPU {
     uint64_t regs[16];    /* offset 0: GPRs by register number */
     uint64_t rip;
@@ -97,8 +97,14 @@ struct CPU {
     uint32_t eflags;      /* see LazyFlags for which bits are current */
     LazyFlags lf;
     Seg seg[6];
-    uint8_t code_mode;    /* CODE16/32/64, derived from CS and EFER.LMA */
-    uint8_t cpl;
+    /* What the softmmu reads (softmmu/mmu.h): CR0, CR3, CR4, EFER, the
+     * TLB, the memory, stop_request, code_mode (CODE16/32/64, derived from
+     * CS and EFER.LMA), CPL and debug_active, by their names here and as
+     * one MmuCtx (&cpu->mmu) for the softmmu calls. */
+    union {
+        MmuCtx mmu;
+        struct { MMU_CTX_FIELDS };
+    };
     uint8_t halted;
 
     XMM xmm[16];
@@ -106,7 +112,7 @@ struct CPU {
     X87 fpu;              /* MMX registers alias fpu.st[i].mant */
 
     /* System state (issue 3 extends its use) */
-    uint64_t cr0, cr2, cr3, cr4, cr8, efer;
+    uint64_t cr2, cr8;    /* CR0, CR3, CR4 and EFER are in mmu */
     uint64_t dr[8];
     DescTable gdtr, idtr;
     Seg ldtr, tr;
@@ -119,9 +125,9 @@ struct CPU {
     /* Event state (cpu/interrupt.c, cpu/exec.c) */
     uint8_t intr_shadow;  /* STI / MOV SS / POP SS: no interrupt before the next insn */
     uint8_t nmi_pending, nmi_blocked;  /* NMI latched; blocked until the next IRET */
-    /* Debug exceptions and #AC (cpu/debug.h): debug_active is non-zero only
-     * while one is armed, so the loop pays one test per block for them. */
-    uint8_t debug_active; /* DBG_STEP / DBG_DATA */
+    /* Debug exceptions and #AC (cpu/debug.h): debug_active (DBG_STEP /
+     * DBG_DATA, in mmu) is non-zero only while one is armed, so the loop
+     * pays one test per block for them. */
     uint8_t dbg_ss;       /* the boundary after MOV SS / POP SS: #DB held */
     uint8_t dbg_hits;     /* B0-B3 of data breakpoints hit by this insn */
     uint16_t dbg_held;    /* DR6 trap bits held over that boundary */
@@ -140,11 +146,8 @@ struct CPU {
     uint32_t exc_error;
     bool exc_has_error;
     jmp_buf *fault_jmp;   /* where cpu_raise() unwinds to */
-    Mem *mem;             /* guest memory and I/O */
-    CodeCache *cc;        /* decoded blocks (tier 0) */
-    struct Tlb *tlb;      /* softmmu's translation cache for this CPU */
-    volatile int stop_request; /* set by devices (reset, exit) to leave cpu_run;
-                                  bit 1 (CC_STOP_CODE): code was invalidated */
+    CodeCache *cc;        /* decoded blocks (tier 0); mem, tlb and
+                             stop_request are in mmu */
     /* Hooks the board installs (issue 3): external interrupt delivery. */
     bool (*intr_pending)(CPU *cpu);
     int (*intr_ack)(CPU *cpu);
@@ -206,7 +209,37 @@ void cpu_read_block(CPU *cpu, int seg, uint64_t off, void *dst, unsigned size);
 void cpu_write_block(CPU *cpu, int seg, uint64_t off, const void *src, unsigned size);
 /* Checks a write of size bytes is possible (both pages), without writing. */
 void cpu_check_write(CPU *cpu, int seg, uint64_t off, unsigned size);
-enum { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
+
+/* Guest memory by linear address (after segmentation): the softmmu's
+ * accesses (softmmu/mem.h) with its page faults raised as #PF (CR2 set).
+ * access: ACC_* | ACC_SUPER.  cpu_translate returns the physical address. */
+uint64_t cpu_translate(CPU *cpu, uint64_t lin, int access);
+uint64_t cpu_lin_read(CPU *cpu, uint64_t lin, unsigned size);
+void cpu_lin_write(CPU *cpu, uint64_t lin, uint64_t val, unsigned size);
+/* The same as implicit supervisor accesses (ACC_SUPER). */
+uint64_t cpu_lin_read_super(CPU *cpu, uint64_t lin, unsigned size);
+void cpu_lin_write_super(CPU *cpu, uint64_t lin, uint64_t val, unsigned size);
+/* Raises the #PF the softmmu reported: CR2 = pf->lin. */
+_Noreturn void cpu_page_fault(CPU *cpu, const PageFault *pf);
+
+/* The linear address of code at CS:rip: CS base + rip, wrapping at 4 GiB
+ * outside 64-bit mode (where CS base is 0 and rip is the address).  The one
+ * place fetch, debug checks, traces and error lines compute it. */
+static inline uint64_t cpu_code_lin(const CPU *cpu, uint64_t rip)
+{
+    if (cpu->code_mode == CODE64)
+        return rip;
+    return (cpu->seg[S_CS].base + rip) & 0xffffffffull;
+}
+/* 16, 32 or 64: the code size, for the disassembler. */
+static inline unsigned cpu_code_bits(const CPU *cpu) { return 16u << cpu->code_mode; }
+
+/* "#DE", "#GP", "NMI", ... (SDM vol. 3 table 6-1) for vectors 0..31; NULL
+ * for other vectors. */
+const char *exc_name(int vector);
+
+/* A code cache for the interpreter's blocks (cpu/block.h). */
+CodeCache *cpu_codecache_new(Mem *mem);
 
 /* Stack */
 void cpu_push(CPU *cpu, uint64_t val, unsigned size);
@@ -223,11 +256,7 @@ static inline uint64_t cpu_get_cr8(CPU *cpu)
     return cpu->apic_ops ? cpu->apic_ops->get_cr8(cpu->apic_opaque) : cpu->cr8;
 }
 
-/* Mask of the low size bytes */
-static inline uint64_t size_mask(unsigned size)
-{
-    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
-}
+/* size_mask(size), the mask of the low size bytes: softmmu/mmu.h. */
 static inline uint64_t sign_bit(unsigned size) { return 1ull << (size * 8 - 1); }
 /* Bits 63..47 all equal (48-bit linear addresses).  The shift is done on
  * the unsigned value: shifting a negative int64_t left is undefined. */

@@ -64,11 +64,6 @@ void debug_switch(CPU *cpu, unsigned a)
     cpu->debug_active = (uint8_t)a;
 }
 
-static uint64_t code_lin(const CPU *cpu)
-{
-    return cpu->code_mode == CODE64 ? cpu->rip : ((cpu->seg[S_CS].base + cpu->rip) & 0xffffffffull);
-}
-
 /* Internal to the pending mask between debug_before and debug_after: TF
  * was set when this instruction started (becomes DR6.BS, unless the
  * instruction turns out to be a software interrupt). */
@@ -88,7 +83,7 @@ unsigned debug_before(CPU *cpu)
      * allows its breakpoint to be missed): its #DB would split the held
      * traps from the stack switch they belong to. */
     if (!(fl & F_RF) && !after_ss && (dr7 & 0xff)) {
-        uint64_t lin = code_lin(cpu);
+        uint64_t lin = cpu_code_lin(cpu, cpu->rip);
         unsigned hit = 0;
         for (unsigned i = 0; i < 4; i++)
             if (bp_enabled(dr7, i) && bp_rw(dr7, i) == 0 && bp_overlaps(cpu, i, lin, 1))
@@ -150,7 +145,7 @@ void debug_after(CPU *cpu, const Insn *in, uint64_t start, unsigned pending)
  * implicit supervisor accesses (descriptor tables, TSS, inner stacks). */
 static bool ac_armed(const CPU *cpu, int access)
 {
-    return cpu->cpl == 3 && (cpu->cr0 & CR0_AM_BIT) && (cpu->eflags & F_AC) &&
+    return cpu->cpl == 3 && (cpu->cr0 & CR0_AM) && (cpu->eflags & F_AC) &&
            !(access & ACC_SUPER);
 }
 
@@ -162,13 +157,13 @@ static _Noreturn void ac_fault(CPU *cpu, uint64_t lin, unsigned size, int access
     uint64_t last = lin + size - 1;
     if (cpu->code_mode != CODE64)
         last &= 0xffffffffull;
-    if (cpu->cr0 & (1ull << 31)) {
+    if (cpu->cr0 & CR0_PG) {
         uint64_t pa;
         int type = access & ACC_TYPE_MASK;
-        if (!paging_probe(cpu, lin, type | ACC_PROBE, &pa))
-            mem_translate(cpu, lin, type);
-        if (!paging_probe(cpu, last, type | ACC_PROBE, &pa))
-            mem_translate(cpu, last, type);
+        if (!paging_probe(&cpu->mmu, lin, type | ACC_PROBE, &pa))
+            cpu_translate(cpu, lin, type);
+        if (!paging_probe(&cpu->mmu, last, type | ACC_PROBE, &pa))
+            cpu_translate(cpu, last, type);
     }
     cpu_raise(cpu, EXC_AC, 0, true);
 }
@@ -222,7 +217,7 @@ void debug_block_access(CPU *cpu, uint64_t lin, unsigned size, int access)
     data_breakpoints(cpu, lin, size, access);
     /* Both pages are translated now, so the pieces cannot fault and will
      * consume dbg_block exactly. */
-    mem_translate(cpu, lin, access & (ACC_TYPE_MASK | ACC_SUPER));
+    cpu_translate(cpu, lin, access & (ACC_TYPE_MASK | ACC_SUPER));
     cpu->dbg_block = size;
 }
 

@@ -22,12 +22,11 @@
 
 #include "cpu.h"
 
-enum { DBG_STEP = 1, DBG_DATA = 2 };
+enum { DBG_STEP = 1, DBG_DATA = MMU_WATCH_DATA /* softmmu/mmu.h */ };
 
 /* DR6 status bits (B0-B3 are 1 << n) and the DR7 bits used here. */
 enum { DR6_BD = 1u << 13, DR6_BS = 1u << 14, DR6_BT = 1u << 15 };
 enum { DR7_GD = 1u << 13 };
-enum { CR0_AM_BIT = 1u << 18 };
 
 /* Breakpoint n is enabled (Ln or Gn) and watches data (R/W 01 or 11). */
 static inline bool dr7_watches_data(uint64_t dr7)
@@ -45,7 +44,7 @@ static inline unsigned debug_wanted(const CPU *cpu)
     unsigned a = 0;
     if ((fl & (F_TF | F_RF)) || (dr7 & 0xff) || cpu->dbg_ss)
         a |= DBG_STEP;
-    if (((fl & F_AC) && cpu->cpl == 3 && (cpu->cr0 & CR0_AM_BIT)) ||
+    if (((fl & F_AC) && cpu->cpl == 3 && (cpu->cr0 & CR0_AM)) ||
         ((dr7 & 0xff) && dr7_watches_data(dr7)))
         a |= DBG_DATA;
     return a;

@@ -5,6 +5,7 @@
  * the executing instruction's address until the handler returns, so a fault
  * raised anywhere inside leaves RIP pointing at the faulting instruction.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,7 +15,7 @@
 #include "interrupt.h"
 #include "operand.h"
 #include "spec.h"
-#include "../codecache/codecache.h"
+#include "block.h"
 #include "../softmmu/mem.h"
 #include "../softmmu/paging.h"
 #include "../softmmu/tlb.h"
@@ -120,7 +121,7 @@ void cpu_reset(CPU *cpu)
     cpu->misc_enable = 1;            /* fast strings */
     cpu->code_mode = CODE16;
     if (cpu->tlb)
-        paging_flush(cpu, true);
+        paging_flush(&cpu->mmu, true);
 }
 
 _Noreturn void cpu_raise(CPU *cpu, int vector, uint32_t error, bool has_error)
@@ -141,11 +142,6 @@ static inline uint64_t mode_key(const CPU *cpu)
            (cpu->cr0 & 0x80010001ull) << 4 | (uint64_t)(cpu->eflags & F_VM) << (40 - 17) |
            (uint64_t)(cpu->seg[S_SS].attr & SA_DB) << (41 - 14) |
            (cpu->efer & (1u << 10)) << (42 - 10);
-}
-
-static uint64_t code_lin(const CPU *cpu)
-{
-    return cpu->code_mode == CODE64 ? cpu->rip : ((cpu->seg[S_CS].base + cpu->rip) & 0xffffffffull);
 }
 
 /* How many instruction bytes may be fetched at CS offset off: 15, fewer
@@ -176,7 +172,7 @@ static _Noreturn void fetch_fault(CPU *cpu, int r, uint64_t lin, uint64_t off, i
     if (r == DEC_SHORT) {
         if ((unsigned)avail == fetch_max(cpu, off))
             cpu_gp0(cpu);
-        mem_translate(cpu, lin + (uint64_t)avail, ACC_EXEC);  /* raises #PF */
+        cpu_translate(cpu, lin + (uint64_t)avail, ACC_EXEC);  /* raises #PF */
     }
     cpu_raise(cpu, r == DEC_UD ? EXC_UD : EXC_GP, 0, r != DEC_UD);
 }
@@ -188,15 +184,15 @@ static _Noreturn void fetch_fault(CPU *cpu, int r, uint64_t lin, uint64_t off, i
  * byte's offset (cs_last) for find_block to check on every later use. */
 static __attribute__((noinline)) Block *build_block(CPU *cpu, uint64_t pa, uint64_t key)
 {
-    Block *b = codecache_alloc(cpu->cc, pa, key);
-    uint64_t lin = code_lin(cpu), start_page = lin >> 12;
+    Block *b = (Block *)codecache_alloc(cpu->cc, pa, key);
+    uint64_t lin = cpu_code_lin(cpu, cpu->rip), start_page = lin >> 12;
     uint64_t pa_last = pa, off = cpu->rip;
     unsigned n = 0;
     bool plain = true;
     b->rip = cpu->rip;
     while (n < BLOCK_MAX_INSNS) {
         uint8_t buf[15];
-        int avail = mem_fetch(cpu, lin, buf, fetch_max(cpu, off));
+        int avail = mem_fetch(&cpu->mmu, lin, buf, fetch_max(cpu, off));
         Insn *in = &b->insns[n];
         int r = decode(buf, avail, cpu->code_mode, in);
         if (r < 0) {
@@ -208,7 +204,7 @@ static __attribute__((noinline)) Block *build_block(CPU *cpu, uint64_t pa, uint6
         if ((last >> 12) > start_page + 1)
             break;  /* would need a third page */
         if ((last >> 12) != start_page)
-            pa_last = mem_translate(cpu, last, ACC_EXEC);
+            pa_last = cpu_translate(cpu, last, ACC_EXEC);
         b->cs_last = cpu->code_mode == CODE64 ? 0 : off + (uint64_t)r - 1;
         b->fn[n] = insn_handler(in);
         plain &= b->fn[n] != form_handler[in->form];  /* a hot instance */
@@ -220,7 +216,7 @@ static __attribute__((noinline)) Block *build_block(CPU *cpu, uint64_t pa, uint6
     }
     b->ninsns = (uint16_t)n;
     b->plain = plain;
-    codecache_commit(cpu->cc, b, pa_last);
+    codecache_commit(cpu->cc, &b->head, pa_last);
     if (cpu->trace_block_built)
         cpu->trace_block_built(cpu, b);
     return b;
@@ -232,11 +228,11 @@ static __attribute__((noinline)) uint64_t code_pa_slow(CPU *cpu, uint64_t lin)
 {
     if (fetch_max(cpu, cpu->rip) == 0)
         cpu_gp0(cpu);
-    return mem_translate(cpu, lin, ACC_EXEC);
+    return cpu_translate(cpu, lin, ACC_EXEC);
 }
 
 /* Physical address of code at lin: the TLB's execute tag inline (as
- * mem_translate's own lookup does, slow-path bits ignored), the walk out of
+ * cpu_translate's own lookup does, slow-path bits ignored), the walk out of
  * line. */
 static inline uint64_t code_pa(CPU *cpu, uint64_t lin)
 {
@@ -276,7 +272,7 @@ static inline __attribute__((always_inline)) Block *find_block(CPU *cpu, Block *
     }
     /* Read first: a flush while translating or decoding makes it stale. */
     uint64_t gen = t ? t->gen : ~0ull;
-    uint64_t lin = code_lin(cpu);
+    uint64_t lin = cpu_code_lin(cpu, cpu->rip);
     uint64_t pa = code_pa(cpu, lin);
     uint64_t key = mode_key(cpu);
     Block *b = NULL;
@@ -291,7 +287,7 @@ static inline __attribute__((always_inline)) Block *find_block(CPU *cpu, Block *
         }
     }
     if (!b) {
-        b = codecache_lookup(cc, pa, key);
+        b = (Block *)codecache_lookup(cc, pa, key);
         if (b && b->rip != cpu->rip)
             b = NULL;
     }
@@ -442,8 +438,8 @@ int cpu_step(CPU *cpu)
     }
     uint8_t buf[15];
     Insn in;
-    uint64_t lin = code_lin(cpu);
-    int avail = mem_fetch(cpu, lin, buf, fetch_max(cpu, cpu->rip));
+    uint64_t lin = cpu_code_lin(cpu, cpu->rip);
+    int avail = mem_fetch(&cpu->mmu, lin, buf, fetch_max(cpu, cpu->rip));
     int r = decode(buf, avail, cpu->code_mode, &in);
     if (r < 0)
         fetch_fault(cpu, r, lin, cpu->rip, avail);
@@ -457,3 +453,12 @@ out:
     cpu->fault_jmp = saved;
     return ret;
 }
+
+CodeCache *cpu_codecache_new(Mem *mem)
+{
+    return codecache_new(mem, sizeof(Block));
+}
+
+/* The anonymous copies of the lower layers' structs are those structs. */
+_Static_assert(offsetof(Block, plain) == offsetof(Block, head.plain), "Block head layout");
+_Static_assert(offsetof(CPU, debug_active) == offsetof(CPU, mmu.debug_active), "CPU.mmu layout");

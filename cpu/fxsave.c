@@ -16,8 +16,6 @@
 #include "x87.h"
 #include "../softmmu/mem.h"
 
-#define EFER_FFXSR (1u << 14)
-
 static void fx_enter(CPU *cpu)
 {
     if (cpu->cr0 & CR0_EM)
@@ -185,5 +183,5 @@ void STMXCSR_Md(CPU *cpu, const Insn *in)
 void CLFLUSH_Mb(CPU *cpu, const Insn *in)
 {
     uint64_t lin = cpu_lin(cpu, in->seg, insn_ea(cpu, in), 1, ACC_READ);
-    mem_translate(cpu, lin, ACC_READ);
+    cpu_translate(cpu, lin, ACC_READ);
 }

@@ -7,6 +7,8 @@
  */
 #include "interrupt.h"
 
+#include <stddef.h>
+
 #include "operand.h"
 #include "sys.h"
 #include "../softmmu/mem.h"
@@ -22,7 +24,7 @@ static void real_mode_vector(CPU *cpu, int vector, uint64_t return_ip)
 {
     if ((uint32_t)vector * 4 + 3 > cpu->idtr.limit)
         cpu_raise(cpu, EXC_GP, 0, false);
-    uint32_t ent = (uint32_t)mem_lin_read(cpu, cpu->idtr.base + (uint64_t)vector * 4, 4);
+    uint32_t ent = (uint32_t)cpu_lin_read(cpu, cpu->idtr.base + (uint64_t)vector * 4, 4);
     uint32_t flags = cpu_get_eflags(cpu);
     unsigned ss = cpu_stack_size(cpu);
     uint64_t sp = cpu->regs[R_SP];
@@ -71,7 +73,7 @@ static uint64_t push_frame(CPU *cpu, const Seg *s, uint16_t sel, uint64_t sp, bo
         if (super)
             sys_write(cpu, lin[i], vals[i], osz);
         else
-            mem_lin_write(cpu, lin[i], vals[i], osz);
+            cpu_lin_write(cpu, lin[i], vals[i], osz);
     }
     return nsp;
 }
@@ -253,7 +255,7 @@ static void deliver_long(CPU *cpu, int vector, uint64_t return_rip, bool softwar
         if (new_cpl < 3)
             sys_write(cpu, rsp - 8 * (i + 1), vals[i], 8);
         else
-            mem_lin_write(cpu, rsp - 8 * (i + 1), vals[i], 8);
+            cpu_lin_write(cpu, rsp - 8 * (i + 1), vals[i], 8);
     }
     if (new_cpl != cpu->cpl)
         seg_null(&cpu->seg[S_SS], (uint16_t)new_cpl);
@@ -383,4 +385,17 @@ void INT1(CPU *cpu, const Insn *in)
     trace(cpu, TRACE_EXC, EXC_DB, false, 0);
     deliver_event(cpu, EXC_DB, cpu->next_rip, false, false, 0);
     cpu->event_ext = 0;
+}
+
+/* Mnemonics from the SDM's table 6-1 (28-30 from the AMD APM); reserved
+ * vectors have none and are shown by number. */
+static const char *const exc_names[32] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#9", "#TS", "#NP",
+    "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23",
+    "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
+};
+
+const char *exc_name(int vector)
+{
+    return vector >= 0 && vector < 32 ? exc_names[vector] : NULL;
 }

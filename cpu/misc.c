@@ -3,7 +3,6 @@
 #include "interrupt.h"
 #include "operand.h"
 
-enum { CR4_TSD = 1 << 2 };
 
 /* LOOPNE E0, LOOPE E1, LOOP E2: decrement rCX (address size) without
  * touching flags, branch while it is non-zero and the ZF condition holds. */

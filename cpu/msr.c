@@ -42,7 +42,7 @@ void set_efer(CPU *cpu, uint64_t v)
     uint64_t old = cpu->efer;
     cpu->efer = (v & ~(uint64_t)EFER_LMA) | (old & EFER_LMA);
     if ((old ^ cpu->efer) & EFER_NXE)
-        paging_flush(cpu, true);
+        paging_flush(&cpu->mmu, true);
 }
 
 /* Returns false for an MSR that does not exist (#GP(0) at the caller). */

@@ -15,12 +15,12 @@ _Noreturn void raise_sel(CPU *cpu, int vector, uint16_t sel)
  * the CPL (ACC_SUPER in the walker). */
 uint64_t sys_read(CPU *cpu, uint64_t lin, unsigned size)
 {
-    return mem_lin_read_super(cpu, long_mode(cpu) ? lin : (uint32_t)lin, size);
+    return cpu_lin_read_super(cpu, long_mode(cpu) ? lin : (uint32_t)lin, size);
 }
 
 void sys_write(CPU *cpu, uint64_t lin, uint64_t val, unsigned size)
 {
-    mem_lin_write_super(cpu, long_mode(cpu) ? lin : (uint32_t)lin, val, size);
+    cpu_lin_write_super(cpu, long_mode(cpu) ? lin : (uint32_t)lin, val, size);
 }
 
 /* Linear address of the descriptor for sel, or false if outside its table. */

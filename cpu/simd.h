@@ -23,11 +23,6 @@ enum {
  * MisAlignSse bit (8000_0001h ECX[7]) goes with it. */
 #define RZ_MXCSR_MASK 0x0002ffffu
 
-#define CR0_EM (1u << 2)
-#define CR0_TS (1u << 3)
-#define CR0_NE (1u << 5)
-#define CR4_OSFXSR (1u << 9)
-#define CR4_OSXMMEXCPT (1u << 10)
 
 /* Entry checks (raise #UD/#NM/#MF). */
 void sse_enter(CPU *cpu);

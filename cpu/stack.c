@@ -6,8 +6,6 @@
  */
 #include "operand.h"
 
-enum { CR4_VME = 1 << 0 };
-
 static unsigned iopl(const CPU *cpu) { return (cpu->eflags >> 12) & 3; }
 
 /* Reads osz bytes at SS:off as ENTER's display copy sees them: bytes that

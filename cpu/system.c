@@ -48,7 +48,7 @@ void set_cr0(CPU *cpu, uint64_t v)
     cpu->cr0 = v;
     cpu->efer = efer;
     if ((old ^ v) & (CR0_PG | CR0_WP | CR0_PE))
-        paging_flush(cpu, true);
+        paging_flush(&cpu->mmu, true);
     cpu_update_mode(cpu);
 }
 
@@ -63,7 +63,7 @@ void set_cr4(CPU *cpu, uint64_t v)
     uint64_t old = cpu->cr4;
     cpu->cr4 = v;
     if ((old ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE))
-        paging_flush(cpu, true);
+        paging_flush(&cpu->mmu, true);
 }
 
 static void set_cr3(CPU *cpu, uint64_t v)
@@ -75,7 +75,7 @@ static void set_cr3(CPU *cpu, uint64_t v)
         v = (uint32_t)v;
     }
     cpu->cr3 = v;
-    paging_flush(cpu, false);
+    paging_flush(&cpu->mmu, false);
 }
 
 static unsigned cr_size(const CPU *cpu) { return cpu->code_mode == CODE64 ? 8 : 4; }
@@ -191,7 +191,7 @@ void INVLPG_M(CPU *cpu, const Insn *in)
     uint64_t lin = cpu->code_mode == CODE64
         ? off + ((in->seg == S_FS || in->seg == S_GS) ? cpu->seg[in->seg].base : 0)
         : (uint32_t)(cpu->seg[in->seg].base + off);
-    paging_invlpg(cpu, lin);
+    paging_invlpg(&cpu->mmu, lin);
 }
 
 /* INVD, WBINVD: caches are not modelled. */

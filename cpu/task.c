@@ -146,7 +146,7 @@ void task_switch(CPU *cpu, uint16_t sel, const Desc *dp, int reason, uint64_t re
     cpu->cr0 |= CR0_TS;
     if (wide && (cpu->cr0 & CR0_PG) && t.cr3 != (uint32_t)cpu->cr3) {
         cpu->cr3 = t.cr3;
-        paging_flush(cpu, false);
+        paging_flush(&cpu->mmu, false);
     } else if (wide) {
         cpu->cr3 = t.cr3;
     }

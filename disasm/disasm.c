@@ -4,13 +4,11 @@
 #include <capstone/capstone.h>
 #include <stdio.h>
 
-#include "../cpu/cpu.h"
-
-int disasm_one(const uint8_t *code, size_t len, int code_mode, uint64_t addr,
+int disasm_one(const uint8_t *code, size_t len, unsigned bits, uint64_t addr,
                char *out, size_t outlen)
 {
     csh h;
-    cs_mode mode = code_mode == CODE64 ? CS_MODE_64 : code_mode == CODE32 ? CS_MODE_32 : CS_MODE_16;
+    cs_mode mode = bits == 64 ? CS_MODE_64 : bits == 32 ? CS_MODE_32 : CS_MODE_16;
     if (cs_open(CS_ARCH_X86, mode, &h) != CS_ERR_OK) {
         snprintf(out, outlen, "(capstone unavailable)");
         return 0;

@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Disassembles one instruction of code_mode (CODE16/32/64) at addr into out
- * ("mov eax, 1"); returns its length, or 0 with "(bad)" when Capstone
+/* Disassembles one instruction of bits-bit code (16, 32 or 64) at addr into
+ * out ("mov eax, 1"); returns its length, or 0 with "(bad)" when Capstone
  * rejects the bytes. */
-int disasm_one(const uint8_t *code, size_t len, int code_mode, uint64_t addr,
+int disasm_one(const uint8_t *code, size_t len, unsigned bits, uint64_t addr,
                char *out, size_t outlen);
 
 #endif

@@ -6,7 +6,8 @@
 
 #include <stddef.h>
 
-#include "../vm/machine.h"
+#include "board.h"
+#include "../vm/machine.h"  /* the known back edge hw -> vm, see board.h */
 
 int debugport_init(Machine *m, char *err, size_t errlen);
 /* Transmit-only 8250 stand-in on COM1 for the bare-metal demo; the full

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "../cpu/cpu.h"
 #include "tlb.h"
 
 static int add(Region *tab, int *n, const Region *r, const char *space,
@@ -51,7 +50,7 @@ int mem_init(Mem *m, uint64_t ram_size, char *err, size_t errlen)
 void mem_free(Mem *m)
 {
     while (m->tlbs)
-        tlb_detach(m->tlbs->cpu);
+        tlb_detach(m->tlbs->owner);
     if (m->ram)
         munmap(m->ram, m->ram_size);
     free(m->code_pages);

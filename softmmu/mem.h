@@ -5,8 +5,9 @@
  * overlaps are an error naming both devices.  Unmapped physical memory reads
  * as all-ones and ignores writes; unclaimed ports likewise.
  *
- * Linear-to-physical translation (paging) lives here too; the CPU core calls
- * mem_lin_* after applying segmentation.
+ * Linear-to-physical translation (paging) lives here too: the CPU core calls
+ * mmu_* with its MmuCtx (mmu.h) after applying segmentation, and raises the
+ * page faults they report.
  */
 #ifndef RZ_MEM_H
 #define RZ_MEM_H
@@ -15,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct CPU CPU;
+#include "mmu.h"
+
 typedef struct Mem Mem;
 
 typedef uint64_t (*IoRead)(void *opaque, uint64_t addr, unsigned size);
@@ -113,25 +115,18 @@ void mem_map_changed(Mem *m);
  * the page is already marked). */
 void mem_mark_code(Mem *m, uint64_t pa);
 
-/* Flags ORed into an access type (ACC_READ/ACC_WRITE/ACC_EXEC, cpu.h); see
- * softmmu/paging.h.  ACC_SUPER: implicit supervisor access (descriptor
- * tables, TSS, IDT) allowed on supervisor pages even at CPL 3.
- * ACC_PROBE: no accessed/dirty updates (debugger). */
-enum { ACC_TYPE_MASK = 3, ACC_SUPER = 4, ACC_PROBE = 8 };
-
-/* Linear -> physical through the CPU's paging mode and TLB.  Raises #PF
- * through the CPU on failure.  access: ACC_* | ACC_SUPER. */
-uint64_t mem_translate(CPU *cpu, uint64_t lin, int access);
-/* Linear access of size (1..8) bytes; a page-crossing access translates
- * and checks both pages before touching either.  The inline hit path is in
- * softmmu/tlb.h (tlb_read/tlb_write). */
-uint64_t mem_lin_read(CPU *cpu, uint64_t lin, unsigned size);
-void mem_lin_write(CPU *cpu, uint64_t lin, uint64_t val, unsigned size);
-/* The same as implicit supervisor accesses (ACC_SUPER). */
-uint64_t mem_lin_read_super(CPU *cpu, uint64_t lin, unsigned size);
-void mem_lin_write_super(CPU *cpu, uint64_t lin, uint64_t val, unsigned size);
+/* Linear -> physical through c's paging mode and TLB (filled on a miss).
+ * access: ACC_* | ACC_SUPER, or with ACC_PROBE a walk around the TLB without
+ * accessed/dirty updates.  Returns false with *pf on a page fault. */
+bool mmu_translate(MmuCtx *c, uint64_t lin, int access, uint64_t *pa, PageFault *pf);
+/* Linear access of size (1..8) bytes, any case (the inline hit path is the
+ * CPU's, softmmu/tlb.h): misses, MMIO, code pages, page crossing.  A
+ * page-crossing access translates and checks both pages before touching
+ * either.  Returns false with *pf on a page fault, nothing written. */
+bool mmu_read(MmuCtx *c, uint64_t lin, unsigned size, int access, uint64_t *val, PageFault *pf);
+bool mmu_write(MmuCtx *c, uint64_t lin, uint64_t val, unsigned size, int access, PageFault *pf);
 /* Fetches up to max code bytes at lin into buf; returns how many are
- * readable (stops at the first page that faults, without raising). */
-int mem_fetch(CPU *cpu, uint64_t lin, uint8_t *buf, int max);
+ * readable (stops at the first page that faults, without reporting it). */
+int mem_fetch(MmuCtx *c, uint64_t lin, uint8_t *buf, int max);
 
 #endif

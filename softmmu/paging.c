@@ -1,13 +1,9 @@
 /* paging.c — page-table walker (32-bit, PAE, 4-level) and #PF (see paging.h). */
 #include "paging.h"
 
-#include "../cpu/cpu.h"
+#include "ctlregs.h"
 #include "mem.h"
 #include "tlb.h"
-
-enum { CR0_WP = 1u << 16, CR0_PG = 1u << 31 };
-enum { CR4_PSE = 1u << 4, CR4_PAE = 1u << 5, CR4_PGE = 1u << 7 };
-enum { EFER_LMA = 1u << 10, EFER_NXE = 1u << 11 };
 
 /* Bits [PAGING_PHYS_BITS, top] of an 8-byte entry's address field. */
 #define PHYS_MASK ((1ull << PAGING_PHYS_BITS) - 1)
@@ -16,7 +12,7 @@ enum { EFER_LMA = 1u << 10, EFER_NXE = 1u << 11 };
 #define ADDR_4K (PHYS_MASK & ~0xfffull)
 
 typedef struct Walk {
-    CPU *cpu;
+    MmuCtx *c;
     Mem *m;
     bool user, write, fetch, probe;
     bool rw, us, xd;      /* rights ANDed/ORed along the path */
@@ -37,8 +33,8 @@ static void set_entry_bits(Walk *wk, uint64_t pa, uint32_t old_lo, uint32_t bits
 static bool fail(Walk *wk, PageWalk *w, uint32_t kind)
 {
     w->error = kind | (wk->write ? PF_W : 0) | (wk->user ? PF_U : 0);
-    CPU *cpu = wk->cpu;
-    if (wk->fetch && (cpu->cr4 & CR4_PAE) && (cpu->efer & EFER_NXE))
+    MmuCtx *c = wk->c;
+    if (wk->fetch && (c->cr4 & CR4_PAE) && (c->efer & EFER_NXE))
         w->error |= PF_I;
     return false;
 }
@@ -46,10 +42,9 @@ static bool fail(Walk *wk, PageWalk *w, uint32_t kind)
 /* The access-rights check once a leaf is reached (SDM 4.6). */
 static bool allowed(Walk *wk, PageWalk *w)
 {
-    CPU *cpu = wk->cpu;
     if (wk->user && !wk->us)
         return false;
-    w->writable = wk->rw || (!wk->user && !(cpu->cr0 & CR0_WP));
+    w->writable = wk->rw || (!wk->user && !(wk->c->cr0 & CR0_WP));
     w->executable = !wk->xd;
     if (wk->write && !w->writable)
         return false;
@@ -63,21 +58,20 @@ static void leaf_done(Walk *wk, PageWalk *w, uint64_t entry_pa, uint64_t entry, 
 {
     set_entry_bits(wk, entry_pa, (uint32_t)entry, PTE_A | (wk->write ? PTE_D : 0));
     w->dirty = (entry & PTE_D) || wk->write;
-    w->global = (entry & PTE_G) && (wk->cpu->cr4 & CR4_PGE);
+    w->global = (entry & PTE_G) && (wk->c->cr4 & CR4_PGE);
     w->page_shift = (uint8_t)shift;
     w->pa = frame | (lin & ((1ull << shift) - 1));
 }
 
 static bool walk32(Walk *wk, uint64_t lin, PageWalk *w)
 {
-    CPU *cpu = wk->cpu;
-    uint64_t pde_pa = (cpu->cr3 & 0xfffff000u) | ((lin >> 20) & 0xffc);
+    uint64_t pde_pa = (wk->c->cr3 & 0xfffff000u) | ((lin >> 20) & 0xffc);
     uint32_t pde = (uint32_t)mem_phys_read(wk->m, pde_pa, 4);
     if (!(pde & PTE_P))
         return fail(wk, w, 0);
     wk->rw = pde & PTE_RW;
     wk->us = pde & PTE_US;
-    if ((pde & PTE_PS) && (cpu->cr4 & CR4_PSE)) {
+    if ((pde & PTE_PS) && (wk->c->cr4 & CR4_PSE)) {
         if (pde & (1u << 21))
             return fail(wk, w, PF_P | PF_RSVD);
         if (!allowed(wk, w))
@@ -99,13 +93,13 @@ static bool walk32(Walk *wk, uint64_t lin, PageWalk *w)
     return true;
 }
 
-bool paging_load_pdptes(CPU *cpu)
+bool paging_load_pdptes(MmuCtx *c)
 {
-    Tlb *t = cpu->tlb ? cpu->tlb : tlb_attach(cpu);
-    uint64_t base = cpu->cr3 & 0xffffffe0u;
+    Tlb *t = c->tlb ? c->tlb : tlb_attach(c);
+    uint64_t base = c->cr3 & 0xffffffe0u;
     bool ok = true;
     for (int i = 0; i < 4; i++) {
-        uint64_t e = mem_phys_read(cpu->mem, base + 8 * i, 8);
+        uint64_t e = mem_phys_read(c->mem, base + 8 * i, 8);
         /* Reserved: bits 2:1, 8:5 and 63:M. */
         if ((e & PTE_P) && (e & (0x1e6ull | ~PHYS_MASK)))
             ok = false;
@@ -119,21 +113,21 @@ bool paging_load_pdptes(CPU *cpu)
  * mode: PAE starts at the PDPTE registers (shift 30), 4-level at PML4. */
 static bool walk64(Walk *wk, uint64_t lin, PageWalk *w)
 {
-    CPU *cpu = wk->cpu;
-    bool lma = cpu->efer & EFER_LMA;
-    bool nxe = cpu->efer & EFER_NXE;
+    MmuCtx *c = wk->c;
+    bool lma = c->efer & EFER_LMA;
+    bool nxe = c->efer & EFER_NXE;
     uint64_t rsvd = (lma ? RSVD_LONG : RSVD_PAE) | (nxe ? 0 : PTE_XD);
     uint64_t table, entry, entry_pa;
     int shift;
     wk->rw = wk->us = true;
     wk->xd = false;
     if (lma) {
-        table = cpu->cr3 & ADDR_4K;
+        table = c->cr3 & ADDR_4K;
         shift = 39;
     } else {
-        Tlb *t = cpu->tlb ? cpu->tlb : tlb_attach(cpu);
+        Tlb *t = c->tlb ? c->tlb : tlb_attach(c);
         if (!t->pdptes_valid)
-            paging_load_pdptes(cpu);
+            paging_load_pdptes(c);
         entry = t->pdpte[(lin >> 30) & 3];
         if (!(entry & PTE_P))
             return fail(wk, w, 0);
@@ -172,57 +166,41 @@ static bool walk64(Walk *wk, uint64_t lin, PageWalk *w)
     return true;
 }
 
-bool paging_translate(CPU *cpu, uint64_t lin, int access, PageWalk *w)
+bool paging_translate(MmuCtx *c, uint64_t lin, int access, PageWalk *w)
 {
     int type = access & ACC_TYPE_MASK;
     Walk wk = {
-        .cpu = cpu, .m = cpu->mem,
-        .user = cpu->cpl == 3 && !(access & ACC_SUPER),
+        .c = c, .m = c->mem,
+        .user = c->cpl == 3 && !(access & ACC_SUPER),
         .write = type == ACC_WRITE, .fetch = type == ACC_EXEC,
         .probe = (access & ACC_PROBE) != 0,
     };
     w->error = 0;
     w->global = w->dirty = false;
-    if (cpu->cr4 & CR4_PAE)
+    if (c->cr4 & CR4_PAE)
         return walk64(&wk, lin, w);
     return walk32(&wk, (uint32_t)lin, w);
 }
 
-static _Noreturn void raise_pf(CPU *cpu, uint64_t lin, uint32_t error)
-{
-    cpu->cr2 = lin;
-    cpu_raise(cpu, EXC_PF, error, true);
-}
-
-uint64_t paging_walk(CPU *cpu, uint64_t lin, int access, bool raise)
+bool paging_probe(MmuCtx *c, uint64_t lin, int access, uint64_t *pa)
 {
     PageWalk w;
-    if (paging_translate(cpu, lin, access, &w))
-        return w.pa;
-    if (raise)
-        raise_pf(cpu, lin, w.error);
-    return ~0ull;
-}
-
-bool paging_probe(CPU *cpu, uint64_t lin, int access, uint64_t *pa)
-{
-    PageWalk w;
-    if (!paging_translate(cpu, lin, access, &w))
+    if (!paging_translate(c, lin, access, &w))
         return false;
     *pa = w.pa;
     return true;
 }
 
-void paging_flush(CPU *cpu, bool include_global)
+void paging_flush(MmuCtx *c, bool include_global)
 {
-    if (!cpu->tlb)
+    if (!c->tlb)
         return;
-    cpu->tlb->pdptes_valid = false;
-    tlb_flush(cpu->tlb, include_global);
+    c->tlb->pdptes_valid = false;
+    tlb_flush(c->tlb, include_global);
 }
 
-void paging_invlpg(CPU *cpu, uint64_t lin)
+void paging_invlpg(MmuCtx *c, uint64_t lin)
 {
-    if (cpu->tlb)
-        tlb_invlpg(cpu->tlb, lin);
+    if (c->tlb)
+        tlb_invlpg(c->tlb, lin);
 }

@@ -18,15 +18,16 @@
  * mem_phys_write, so tables in MMIO or unmapped space (all-ones) never reach
  * host memory outside guest RAM.
  *
- * Access types are ACC_READ / ACC_WRITE / ACC_EXEC (cpu.h), optionally ORed
- * with (mem.h):
+ * Access types are ACC_READ / ACC_WRITE / ACC_EXEC, optionally ORed with
+ * (mmu.h):
  *   ACC_SUPER  an implicit supervisor access (descriptor tables, TSS, IDT,
  *              the stack switch of an interrupt): checked as CPL 0 even when
  *              CPL is 3, and reported with U/S = 0 in a #PF error code.
  *   ACC_PROBE  no A/D updates at all (debugger, monitor, trace).
  * User accesses are those at CPL 3 without ACC_SUPER.
  *
- * #PF: CR2 = the linear address; error code P (bit 0, set for a protection
+ * #PF (reported as a PageFault, raised by the CPU core): CR2 = the linear
+ * address; error code P (bit 0, set for a protection
  * or reserved-bit fault), W/R (1), U/S (2), RSVD (3), I/D (4: an instruction
  * fetch, reported only with CR4.PAE and EFER.NXE set, as Intel does).
  * SMEP, SMAP and protection keys are not implemented (CR4 rejects them).
@@ -37,7 +38,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef struct CPU CPU;
+#include "mmu.h"
 
 #define PAGING_PHYS_BITS 40
 
@@ -64,33 +65,28 @@ typedef struct PageWalk {
 } PageWalk;
 
 /* Walks the tables for lin and checks access (ACC_* | ACC_SUPER |
- * ACC_PROBE) at the CPU's CPL.  Returns true with w filled (A/D updated), or
- * false with w->error.  Never raises; does not use or fill the TLB.  Only
- * meaningful with CR0.PG set. */
-bool paging_translate(CPU *cpu, uint64_t lin, int access, PageWalk *w);
-
-/* Translates lin for access, setting accessed/dirty bits.  On a fault raises
- * #PF (CR2, error code) when raise is true, else returns ~0.  Goes around
- * the TLB (use mem_translate for the cached path). */
-uint64_t paging_walk(CPU *cpu, uint64_t lin, int access, bool raise);
-/* Like paging_walk without raising: false on a fault. */
-bool paging_probe(CPU *cpu, uint64_t lin, int access, uint64_t *pa);
+ * ACC_PROBE) at c's CPL.  Returns true with w filled (A/D updated), or
+ * false with w->error.  Does not use or fill the TLB.  Only meaningful with
+ * CR0.PG set. */
+bool paging_translate(MmuCtx *c, uint64_t lin, int access, PageWalk *w);
+/* The same with only the physical address: false on a fault. */
+bool paging_probe(MmuCtx *c, uint64_t lin, int access, uint64_t *pa);
 
 /* Loads the four PAE PDPTEs from CR3 (as MOV CR3 / MOV CR0 / MOV CR4 do in
  * PAE mode).  Returns false if one that is present has a reserved bit set:
  * the caller raises #GP(0).  The walker also loads them lazily after a
  * paging_flush, so calling this is only needed for the #GP check. */
-bool paging_load_pdptes(CPU *cpu);
+bool paging_load_pdptes(MmuCtx *c);
 
 /* TLB maintenance, called by the CPU's system instructions:
- *   MOV CR3: paging_flush(cpu, false) (global entries survive);
+ *   MOV CR3: paging_flush(c, false) (global entries survive);
  *   MOV CR0 changing PG/WP/PE, MOV CR4 changing PSE/PAE/PGE, EFER.NXE,
- *   task switches that load CR3 ... : paging_flush(cpu, true);
- *   INVLPG: paging_invlpg(cpu, lin) (also global entries; the whole large
+ *   task switches that load CR3 ... : paging_flush(c, true);
+ *   INVLPG: paging_invlpg(c, lin) (also global entries; the whole large
  *   page when lin was mapped by one).
  * paging_flush also marks the PAE PDPTEs for reloading.  CPL changes need nothing:
  * the TLB keeps supervisor and user translations apart. */
-void paging_flush(CPU *cpu, bool include_global);
-void paging_invlpg(CPU *cpu, uint64_t lin);
+void paging_flush(MmuCtx *c, bool include_global);
+void paging_invlpg(MmuCtx *c, uint64_t lin);
 
 #endif

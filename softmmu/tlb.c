@@ -4,12 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ctlregs.h"
 #include "paging.h"
-#include "../cpu/debug.h"
-
-enum { CR0_WP = 1u << 16, CR0_PG = 1u << 31 };
-enum { CR4_PSE = 1u << 4, CR4_PAE = 1u << 5, CR4_PGE = 1u << 7 };
-enum { EFER_LMA = 1u << 10, EFER_NXE = 1u << 11 };
 
 static void clear_slot(TlbEntry *e)
 {
@@ -54,10 +50,10 @@ static void release(Tlb *t, unsigned id)
     in->live_pos = TLB_NIL;
 }
 
-Tlb *tlb_attach(CPU *cpu)
+Tlb *tlb_attach(MmuCtx *c)
 {
-    if (cpu->tlb)
-        return cpu->tlb;
+    if (c->tlb)
+        return c->tlb;
     Tlb *t = calloc(1, sizeof *t);
     if (!t) {
         fprintf(stderr, "ringzero: out of memory allocating a TLB\n");
@@ -70,17 +66,17 @@ Tlb *tlb_attach(CPU *cpu)
     }
     for (unsigned b = 0; b < TLB_PA_BUCKETS; b++)
         t->pa_head[b] = TLB_NIL;
-    t->cpu = cpu;
-    t->mem = cpu->mem;
-    t->next = cpu->mem->tlbs;
-    cpu->mem->tlbs = t;
-    cpu->tlb = t;
+    t->owner = c;
+    t->mem = c->mem;
+    t->next = c->mem->tlbs;
+    c->mem->tlbs = t;
+    c->tlb = t;
     return t;
 }
 
-void tlb_detach(CPU *cpu)
+void tlb_detach(MmuCtx *c)
 {
-    Tlb *t = cpu->tlb;
+    Tlb *t = c->tlb;
     if (!t)
         return;
     for (Tlb **p = &t->mem->tlbs; *p; p = &(*p)->next)
@@ -88,7 +84,7 @@ void tlb_detach(CPU *cpu)
             *p = t->next;
             break;
         }
-    cpu->tlb = NULL;
+    c->tlb = NULL;
     free(t);
 }
 
@@ -147,21 +143,21 @@ void tlb_note_code_page(Tlb *t, uint64_t pa)
  * last fill's and flushes on a difference: a safety net for a caller that
  * changed one without paging_flush (hits on old entries remain possible
  * until then, as on hardware without the required invalidation). */
-static uint64_t paging_ctx(const CPU *cpu)
+static uint64_t paging_ctx(const MmuCtx *c)
 {
-    if (!(cpu->cr0 & CR0_PG))  /* identity; 32-bit truncation outside 64-bit code */
-        return (uint64_t)(cpu->code_mode == CODE64) << 63;
-    return (cpu->cr0 & (CR0_PG | CR0_WP)) | (cpu->cr4 & (CR4_PSE | CR4_PAE | CR4_PGE)) |
-           (cpu->efer & (EFER_LMA | EFER_NXE)) << 32;
+    if (!(c->cr0 & CR0_PG))  /* identity; 32-bit truncation outside 64-bit code */
+        return (uint64_t)(c->code_mode == CODE64) << 63;
+    return (c->cr0 & (CR0_PG | CR0_WP)) | (c->cr4 & (CR4_PSE | CR4_PAE | CR4_PGE)) |
+           (c->efer & (EFER_LMA | EFER_NXE)) << 32;
 }
 
-TlbEntry *tlb_fill(CPU *cpu, uint64_t lin, int access, bool raise)
+TlbEntry *tlb_fill(MmuCtx *c, uint64_t lin, int access, PageFault *pf)
 {
-    Tlb *t = cpu->tlb ? cpu->tlb : tlb_attach(cpu);
-    Mem *m = cpu->mem;
+    Tlb *t = c->tlb ? c->tlb : tlb_attach(c);
+    Mem *m = c->mem;
     int type = access & ACC_TYPE_MASK;
-    bool user = cpu->cpl == 3 && !(access & ACC_SUPER);
-    uint64_t ctx = paging_ctx(cpu);
+    bool user = c->cpl == 3 && !(access & ACC_SUPER);
+    uint64_t ctx = paging_ctx(c);
     if (ctx != t->ctx) {
         tlb_flush(t, true);
         t->pdptes_valid = false;
@@ -169,16 +165,15 @@ TlbEntry *tlb_fill(CPU *cpu, uint64_t lin, int access, bool raise)
     }
     PageWalk w = { .page_shift = 12, .writable = true, .executable = true, .dirty = true };
     t->stats.fills++;
-    if (cpu->cr0 & CR0_PG) {
+    if (c->cr0 & CR0_PG) {
         t->stats.walks++;
-        if (!paging_translate(cpu, lin, type | (access & ACC_SUPER), &w)) {
-            if (!raise)
-                return NULL;
-            cpu->cr2 = lin;
-            cpu_raise(cpu, EXC_PF, w.error, true);
+        if (!paging_translate(c, lin, type | (access & ACC_SUPER), &w)) {
+            if (pf)
+                *pf = (PageFault){ .lin = lin, .error = w.error };
+            return NULL;
         }
     } else {
-        w.pa = cpu->code_mode == CODE64 ? lin : (lin & 0xffffffffull);
+        w.pa = c->code_mode == CODE64 ? lin : (lin & 0xffffffffull);
     }
     lin &= TLB_PAGE_MASK;
     uint64_t pa = w.pa & m->a20_mask & TLB_PAGE_MASK;
@@ -205,8 +200,8 @@ TlbEntry *tlb_fill(CPU *cpu, uint64_t lin, int access, bool raise)
     uint8_t *wr = mem_phys_ptr(m, pa, 4096, true);
     e->addend = (uintptr_t)rd - (uintptr_t)lin;
     uint64_t rflags = rd ? 0 : TLB_MMIO;
-    /* #AC checks and data breakpoints see every data access (debug.h). */
-    uint64_t watch = (cpu->debug_active & DBG_DATA) ? TLB_WATCH : 0;
+    /* The CPU's #AC checks and data breakpoints see every data access. */
+    uint64_t watch = (c->debug_active & MMU_WATCH_DATA) ? TLB_WATCH : 0;
     e->tag[ACC_READ] = lin | rflags | watch;
     if (w.executable)
         e->tag[ACC_EXEC] = lin | rflags;

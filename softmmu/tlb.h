@@ -14,14 +14,14 @@
  * Slow-path bits: TLB_MMIO (not host memory: MMIO, unmapped, or a ROM page
  * for writes), TLB_CODE (write tag of a page holding decoded code, so the
  * store goes through mem_phys_write and the code cache sees it),
- * TLB_WATCH (read/write tags while #AC checks or data breakpoints are armed,
- * cpu/debug.h).
+ * TLB_WATCH (read/write tags while MmuCtx.debug_active has MMU_WATCH_DATA:
+ * the CPU checks #AC and data breakpoints on its slow path, cpu/debug.h).
  *
  * Write tags are only filled once the leaf's D bit is set, so the first
  * write to a clean page always walks and sets D.  Large pages are cached as
  * 4 KiB pieces; INVLPG drops every piece of a large page.
  *
- * Lifetime: a CPU's TLB is allocated on its first memory access (cpu->tlb
+ * Lifetime: a CPU's TLB is allocated on its first memory access (MmuCtx.tlb
  * NULL until then), registered in its Mem (A20 changes, memory-map changes
  * and new code pages reach every TLB), and freed by mem_free().
  */
@@ -32,8 +32,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../cpu/cpu.h"
 #include "mem.h"
+#include "mmu.h"
 
 #define TLB_BITS 9
 #define TLB_ENTRIES (1u << TLB_BITS)
@@ -78,7 +78,7 @@ typedef struct TlbStats {
 typedef struct Tlb {
     TlbEntry e[2][TLB_ENTRIES];
     TlbInfo info[2][TLB_ENTRIES];
-    CPU *cpu;
+    MmuCtx *owner;        /* whose TLB it is */
     Mem *mem;
     struct Tlb *next;     /* Mem's list */
     uint16_t live[TLB_SLOTS];
@@ -96,21 +96,18 @@ typedef struct Tlb {
     TlbStats stats;
 } Tlb;
 
-/* Allocates and registers the TLB of cpu (if it has none); returns it. */
-Tlb *tlb_attach(CPU *cpu);
-/* Unregisters and frees; cpu->tlb becomes NULL. */
-void tlb_detach(CPU *cpu);
+/* Allocates and registers the TLB of c (if it has none); returns it. */
+Tlb *tlb_attach(MmuCtx *c);
+/* Unregisters and frees; c->tlb becomes NULL. */
+void tlb_detach(MmuCtx *c);
 void tlb_flush(Tlb *t, bool include_global);
 void tlb_invlpg(Tlb *t, uint64_t lin);
 /* Marks write tags of every slot mapping physical page pa as TLB_CODE. */
 void tlb_note_code_page(Tlb *t, uint64_t pa);
 
-/* Slow paths (linear.c): everything the inline hit path does not do. */
-uint64_t mem_lin_read_slow(CPU *cpu, uint64_t lin, unsigned size, int access);
-void mem_lin_write_slow(CPU *cpu, uint64_t lin, uint64_t val, unsigned size, int access);
-/* Fills the slot for lin for access (ACC_* | ACC_SUPER); raises #PF when
- * raise, else returns NULL on a fault. */
-TlbEntry *tlb_fill(CPU *cpu, uint64_t lin, int access, bool raise);
+/* Fills the slot for lin for access (ACC_* | ACC_SUPER); returns NULL on a
+ * page fault, described in *pf unless pf is NULL. */
+TlbEntry *tlb_fill(MmuCtx *c, uint64_t lin, int access, PageFault *pf);
 
 /* Always inlined: the handlers' specialised instances fold the size. */
 #define TLB_INLINE static inline __attribute__((always_inline))
@@ -142,30 +139,9 @@ TLB_INLINE TlbEntry *tlb_slot(Tlb *t, uint64_t lin, bool user)
     return &t->e[user][(lin >> 12) & (TLB_ENTRIES - 1)];
 }
 
-/* The hot path: guest loads/stores at a linear address (size 1..8).  The
- * CPU core may call these directly instead of mem_lin_read/mem_lin_write. */
-static inline uint64_t tlb_read(CPU *cpu, uint64_t lin, unsigned size)
-{
-    Tlb *t = cpu->tlb;
-    if (__builtin_expect(t != NULL, 1)) {
-        const TlbEntry *e = tlb_slot(t, lin, cpu->cpl == 3);
-        if (__builtin_expect(e->tag[ACC_READ] == ((lin + size - 1) & TLB_PAGE_MASK), 1))
-            return tlb_host_load((const uint8_t *)(uintptr_t)(lin + e->addend), size);
-    }
-    return mem_lin_read_slow(cpu, lin, size, ACC_READ);
-}
-
-static inline void tlb_write(CPU *cpu, uint64_t lin, uint64_t val, unsigned size)
-{
-    Tlb *t = cpu->tlb;
-    if (__builtin_expect(t != NULL, 1)) {
-        const TlbEntry *e = tlb_slot(t, lin, cpu->cpl == 3);
-        if (__builtin_expect(e->tag[ACC_WRITE] == ((lin + size - 1) & TLB_PAGE_MASK), 1)) {
-            tlb_host_store((uint8_t *)(uintptr_t)(lin + e->addend), val, size);
-            return;
-        }
-    }
-    mem_lin_write_slow(cpu, lin, val, size, ACC_WRITE);
-}
+/* The hit path is the caller's (the CPU core inlines it: cpu/access.c,
+ * cpu/operand.h): tlb_slot(t, lin, cpl == 3)->tag[type] equal to the page
+ * of the access's last byte, then tlb_host_load/tlb_host_store at
+ * lin + addend.  Anything else goes to mmu_read/mmu_write (mem.h). */
 
 #endif

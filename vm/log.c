@@ -9,8 +9,7 @@
 
 #include <string.h>
 
-#include "../codecache/codecache.h"
-#include "../cpu/insn.h"
+#include "../cpu/block.h"
 #include "../disasm/disasm.h"
 
 static const struct {
@@ -44,26 +43,21 @@ void log_help(FILE *f)
         fprintf(f, "  %-13s %s\n", items[i].name, items[i].help);
 }
 
-static const char *const exc_names[32] = {
-    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#MF(9)", "#TS", "#NP",
-    "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23",
-    "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
-};
-
 const char *log_exc_name(int vector)
 {
-    return vector >= 0 && vector < 32 ? exc_names[vector] : "interrupt";
+    const char *name = exc_name(vector);
+    return name ? name : "interrupt";
 }
 
 const char *log_mode_name(const CPU *cpu)
 {
-    if (!(cpu->cr0 & 1))
+    if (!(cpu->cr0 & CR0_PE))
         return "real";
     if (cpu->eflags & F_VM)
         return "v8086";
     if (cpu->code_mode == CODE64)
         return "64-bit";
-    if (cpu->efer & (1u << 10))
+    if (cpu->efer & EFER_LMA)
         return "compatibility";
     return cpu->code_mode == CODE32 ? "32-bit protected" : "16-bit protected";
 }
@@ -77,23 +71,18 @@ static void fmt_pc(const CPU *cpu, uint64_t rip, char *out, size_t len)
              (unsigned long long)rip);
 }
 
-static uint64_t code_lin(const CPU *cpu, uint64_t rip)
-{
-    return cpu->code_mode == CODE64 ? rip : (cpu->seg[S_CS].base + rip) & 0xffffffffull;
-}
-
 /* "0f 0b: ud2" for up to len bytes at rip (the decoder's length when known,
  * else whatever Capstone takes). */
 static void fmt_insn(CPU *cpu, uint64_t rip, int len, char *out, size_t outlen)
 {
     uint8_t code[15];
-    int n = mem_fetch(cpu, code_lin(cpu, rip), code, len > 0 ? len : 15);
+    int n = mem_fetch(&cpu->mmu, cpu_code_lin(cpu, rip), code, len > 0 ? len : 15);
     if (n <= 0) {
         snprintf(out, outlen, "code not readable");
         return;
     }
     char dis[96];
-    int dlen = disasm_one(code, (size_t)n, cpu->code_mode, rip, dis, sizeof dis);
+    int dlen = disasm_one(code, (size_t)n, cpu_code_bits(cpu), rip, dis, sizeof dis);
     int show = len > 0 ? n : dlen > 0 ? dlen : (n < 8 ? n : 8);
     size_t o = 0;
     for (int i = 0; i < show && o < outlen; i++)
@@ -266,7 +255,7 @@ void log_cpu_state(CPU *cpu, FILE *f)
                                              "R14", "R15" };
     static const int order[16] = { R_AX, R_BX, R_CX, R_DX, R_SI, R_DI, R_BP, R_SP,
                                     R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
-    bool lma = (cpu->efer & (1u << 10)) != 0;
+    bool lma = (cpu->efer & EFER_LMA) != 0;
     int nregs = lma ? 16 : 8;
     for (int i = 0; i < nregs; i++) {
         int r = order[i];

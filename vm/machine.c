@@ -11,11 +11,6 @@
 #include "../hw/pc.h"
 #include "log.h"
 
-static const char *const exc_names[32] = {
-    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#MF(9)", "#TS", "#NP",
-    "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
-};
-
 static void log_guest_error(void *opaque, const char *msg)
 {
     Machine *m = opaque;
@@ -66,7 +61,7 @@ static int machine_init_base(Machine *m, uint64_t ram_size, char *err, size_t er
         return -1;
     m->mem.log_guest_error = log_guest_error;
     m->mem.log_opaque = m;
-    m->cc = codecache_new(&m->mem);
+    m->cc = cpu_codecache_new(&m->mem);
     if (!m->cc) {
         snprintf(err, errlen, "cannot allocate the code cache");
         return -1;
@@ -122,10 +117,9 @@ static void describe_pc(Machine *m, char *out, size_t outlen)
 {
     CPU *cpu = &m->cpu;
     uint8_t code[15];
-    uint64_t lin = cpu->code_mode == CODE64 ? cpu->rip : cpu->seg[S_CS].base + cpu->rip;
-    int n = mem_fetch(cpu, lin, code, 15);
+    int n = mem_fetch(&cpu->mmu, cpu_code_lin(cpu, cpu->rip), code, 15);
     char dis[96];
-    int len = disasm_one(code, (size_t)n, cpu->code_mode, cpu->rip, dis, sizeof dis);
+    int len = disasm_one(code, (size_t)n, cpu_code_bits(cpu), cpu->rip, dis, sizeof dis);
     char bytes[64] = "";
     int show = len > 0 ? len : (n < 8 ? n : 8);
     for (int i = 0; i < show; i++)
@@ -200,7 +194,7 @@ static void report_triple_fault(Machine *m, FILE *f)
     fprintf(f, "triple fault:");
     for (unsigned i = 0; i < cpu->exc_chain_len; i++) {
         int v = cpu->exc_chain[i].vector;
-        fprintf(f, "%s %s", i ? " ->" : "", v >= 0 && v < 32 && exc_names[v] ? exc_names[v] : "?");
+        fprintf(f, "%s %s", i ? " ->" : "", exc_name(v) ? exc_name(v) : "?");
         if (cpu->exc_chain[i].has_error)
             fprintf(f, "(%#x)", cpu->exc_chain[i].error);
     }
@@ -242,7 +236,7 @@ int machine_run(Machine *m)
             describe_pc(m, where, sizeof where);
             int v = cpu->exc_vector;
             fprintf(stderr, "ringzero: guest stopped: unhandled exception %s (vector %d",
-                    v >= 0 && v < 32 && exc_names[v] ? exc_names[v] : "?", v);
+                    exc_name(v) ? exc_name(v) : "?", v);
             if (cpu->exc_has_error)
                 fprintf(stderr, ", error code %#x", cpu->exc_error);
             fprintf(stderr, ") at %s\n", where);

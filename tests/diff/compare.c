@@ -12,14 +12,10 @@
  * toggle and the runner does not control. */
 #define FLAGS_COMPARED 0x47fd5u
 
-static const char *const vnames[32] = {
-    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#9", "#TS", "#NP",
-    "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
-};
-
 const char *vector_name(int v)
 {
-    return v >= 0 && v < 32 && vnames[v] ? vnames[v] : "#?";
+    const char *name = exc_name(v);
+    return name ? name : "#?";
 }
 
 static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
@@ -108,7 +104,7 @@ static void print_report(FILE *f, const GenCase *gc, int mode, const Outcome *na
     const int nregs = mode == CODE64 ? 16 : 8;
     const int w = mode == CODE64 ? 16 : 8;
     char dis[128], s1[96], s2[96];
-    disasm_one(c->insn, c->insn_len, mode, CODE_INSN, dis, sizeof dis);
+    disasm_one(c->insn, c->insn_len, mode == CODE64 ? 64 : 32, CODE_INSN, dis, sizeof dis);
     fprintf(f, "  MISMATCH %s (%d-bit) case %u:", form_info[gc->form].name, mode == CODE64 ? 64 : 32, c->id);
     for (int i = 0; i < c->insn_len; i++)
         fprintf(f, " %02x", c->insn[i]);

@@ -28,7 +28,7 @@ static int passed, failed;
     if (a_ == b_) passed++; else { failed++; \
     printf("FAIL %s:%d: %s == %s: got %#llx, expected %#llx\n", __FILE__, __LINE__, #a, #b, a_, b_); } } while (0)
 
-enum { TF = 1u << 8, RF = 1u << 16, AC = 1u << 18, CR0_AM = 1u << 18, CR0_PG = 1u << 31 };
+enum { TF = 1u << 8, RF = 1u << 16, AC = 1u << 18 };
 enum { DR6_BS = 1u << 14, DR6_BD = 1u << 13, DR7_GD = 1u << 13 };
 
 static Mem mem;
@@ -89,10 +89,10 @@ static void setup(uint32_t entry)
             printf("mem_init: %s\n", err);
             exit(1);
         }
-        cc = codecache_new(&mem);
+        cc = cpu_codecache_new(&mem);
     }
     if (cpu.tlb)
-        tlb_detach(&cpu);
+        tlb_detach(&cpu.mmu);
     memset(mem.ram, 0, 1 << 20);
     codecache_flush(cc);
     cpu_init(&cpu, &mem);
@@ -607,7 +607,7 @@ int main(void)
     native_check();
 #endif
     if (cpu.tlb)
-        tlb_detach(&cpu);
+        tlb_detach(&cpu.mmu);
     printf("test_debug: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

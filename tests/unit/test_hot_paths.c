@@ -21,7 +21,7 @@ static void setup32(void)
 {
     machine_setup();
     pd = new_table();
-    set_mode(32, pd, CR4_PGE_, 0, true);
+    set_mode(32, pd, CR4_PGE, 0, true);
 }
 
 static void put(uint64_t pa, const uint8_t *bytes, size_t n)
@@ -241,12 +241,12 @@ static void test_tlb_lists(void)
             cur_pa[p] = PA0 + 4096 * (rand32() % 4096);
             wr32(pte_of[p], cur_pa[p] | P | RW | PTE_D | (cur_global[p] ? PTE_G : 0));
         } else if (r < 93) {
-            paging_invlpg(cpu, lin);
+            paging_invlpg(&cpu->mmu, lin);
             if (model[idx].lin == lin)
                 model[idx].valid = false;
         } else if (r < 98) {
             bool all = r == 97;
-            paging_flush(cpu, all);
+            paging_flush(&cpu->mmu, all);
             for (unsigned i = 0; i < TLB_ENTRIES; i++)
                 if (all || !model[i].global)
                     model[i].valid = false;

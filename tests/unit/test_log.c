@@ -8,6 +8,7 @@
 #include "codecache/codecache.h"
 #include "cpu/cpu.h"
 #include "softmmu/mem.h"
+#include "softmmu/tlb.h"
 #include "flat32.h"
 #include "vm/log.h"
 #include "vm/machine.h"
@@ -41,10 +42,14 @@ static void setup(CPU *cpu)
             printf("mem_init: %s\n", err);
             exit(1);
         }
-        cc = codecache_new(&mem);
+        cc = cpu_codecache_new(&mem);
     }
     memset(mem.ram, 0, 1 << 20);
     codecache_flush(cc);
+    /* The Mem keeps every CPU's TLB and the code cache writes to its owner:
+     * a CPU set up again drops its old one first. */
+    if (cpu->tlb)
+        tlb_detach(&cpu->mmu);
     cpu_init(cpu, &mem);
     cpu->cc = cc;
     cpu->trace_event = record;
@@ -68,7 +73,7 @@ static void check_event(int i, int kind, int vector, int64_t error, uint64_t rip
  * event each, in the order of cpu->exc_chain. */
 static void test_triple_fault_chain(void)
 {
-    CPU cpu;
+    static CPU cpu;  /* static: its TLB stays on the shared Mem's list */
     setup(&cpu);
     flat32(&cpu, 0x1000);
     cpu.idtr.limit = 0;
@@ -91,7 +96,7 @@ static void test_triple_fault_chain(void)
  * its delivery is delivered as the second (no #DF). */
 static void test_exception_and_nested(void)
 {
-    CPU cpu;
+    static CPU cpu;  /* static: its TLB stays on the shared Mem's list */
     setup(&cpu);
     flat32(&cpu, 0x1000);
     gate(EXC_UD, 0x3000);
@@ -117,7 +122,7 @@ static void test_exception_and_nested(void)
 /* INT n, INT3: software events at the INT instruction. */
 static void test_software(void)
 {
-    CPU cpu;
+    static CPU cpu;  /* static: its TLB stays on the shared Mem's list */
     setup(&cpu);
     flat32(&cpu, 0x1000);
     gate(0x80, 0x3000);
@@ -137,7 +142,7 @@ static int ext_ack(CPU *cpu) { (void)cpu; ext_pending = 0; return 0x20; }
 /* External interrupts and NMI, at the instruction they interrupt. */
 static void test_external_and_nmi(void)
 {
-    CPU cpu;
+    static CPU cpu;  /* static: its TLB stays on the shared Mem's list */
     setup(&cpu);
     flat32(&cpu, 0x1000);
     gate(0x20, 0x3000);

@@ -35,7 +35,7 @@ static Machine *new_machine(void)
 static int run(Machine *m, const void *code, size_t len)
 {
     CPU *cpu = &m->cpu;
-    uint64_t lin = cpu->seg[S_CS].base + cpu->rip;
+    uint64_t lin = cpu_code_lin(cpu, cpu->rip);
     memcpy(m->mem.ram + lin, code, len);
     uint64_t start = cpu->rip;
     int r, n = 0;

@@ -24,10 +24,6 @@ static int passed, failed;
 static Machine *M;
 static CPU *cpu;
 
-enum { CR0_PE_ = 1, CR0_WP_ = 1 << 16, CR0_PG_ = 1u << 31 };
-enum { CR4_PSE_ = 1 << 4, CR4_PAE_ = 1 << 5, CR4_PGE_ = 1 << 7 };
-enum { EFER_LME_ = 1 << 8, EFER_LMA_ = 1 << 10, EFER_NXE_ = 1 << 11 };
-
 /* Page-table pages come from here up (zeroed by new_table). */
 #define TABLES_BASE 0x400000ull
 static uint64_t next_table;
@@ -80,13 +76,13 @@ static inline uint64_t map32_in(uint64_t pd, uint32_t lin, uint32_t pa, uint32_t
 /* Sets the paging mode: kind 32, 'P' (PAE) or 64; extra CR4/EFER bits. */
 static void set_mode(int kind, uint64_t cr3, uint64_t cr4_extra, uint64_t efer_extra, bool wp)
 {
-    cpu->cr0 = 0x11 | CR0_PG_ | (wp ? CR0_WP_ : 0);
+    cpu->cr0 = 0x11 | CR0_PG | (wp ? CR0_WP : 0);
     cpu->cr3 = cr3;
-    cpu->cr4 = cr4_extra | (kind == 32 ? 0 : CR4_PAE_);
-    cpu->efer = efer_extra | (kind == 64 ? EFER_LME_ | EFER_LMA_ : 0);
+    cpu->cr4 = cr4_extra | (kind == 32 ? 0 : CR4_PAE);
+    cpu->efer = efer_extra | (kind == 64 ? EFER_LME | EFER_LMA : 0);
     cpu->code_mode = kind == 64 ? CODE64 : CODE32;
     cpu->cpl = 0;
-    paging_flush(cpu, true);
+    paging_flush(&cpu->mmu, true);
 }
 
 /* Fault catching: each returns -1, or the exception vector raised. */
@@ -97,7 +93,7 @@ static inline int try_read(uint64_t lin, unsigned size, uint64_t *out)
     cpu->exc_vector = -1;
     if (setjmp(jb))
         return cpu->exc_vector;
-    uint64_t v = mem_lin_read(cpu, lin, size);
+    uint64_t v = cpu_lin_read(cpu, lin, size);
     if (out)
         *out = v;
     return -1;
@@ -110,7 +106,7 @@ static inline int try_write(uint64_t lin, unsigned size, uint64_t v)
     cpu->exc_vector = -1;
     if (setjmp(jb))
         return cpu->exc_vector;
-    mem_lin_write(cpu, lin, v, size);
+    cpu_lin_write(cpu, lin, v, size);
     return -1;
 }
 
@@ -121,7 +117,7 @@ static inline int try_translate(uint64_t lin, int access, uint64_t *pa)
     cpu->exc_vector = -1;
     if (setjmp(jb))
         return cpu->exc_vector;
-    uint64_t p = mem_translate(cpu, lin, access);
+    uint64_t p = cpu_translate(cpu, lin, access);
     if (pa)
         *pa = p;
     return -1;

@@ -18,7 +18,7 @@ static void setup32(void)
 {
     machine_setup();
     pd = new_table();
-    set_mode(32, pd, CR4_PGE_ | CR4_PSE_, 0, true);
+    set_mode(32, pd, CR4_PGE | CR4_PSE, 0, true);
 }
 
 static void test_invalidation(void)
@@ -44,30 +44,30 @@ static void test_invalidation(void)
     CHECK_EQ(try_read(g, 4, &v), -1);
     CHECK_EQ(v, 0xbbbb0000);
     /* CR3 reload: non-global entries go, the global one stays. */
-    paging_flush(cpu, false);
+    paging_flush(&cpu->mmu, false);
     CHECK_EQ(try_read(a, 4, &v), -1);
     CHECK_EQ(v, 0xaaaa1111);
     CHECK_EQ(try_read(g, 4, &v), -1);
     CHECK_EQ(v, 0xbbbb0000);
     /* INVLPG drops a global entry too */
-    paging_invlpg(cpu, g + 0x123);
+    paging_invlpg(&cpu->mmu, g + 0x123);
     CHECK_EQ(try_read(g, 4, &v), -1);
     CHECK_EQ(v, 0xbbbb1111);
     /* G without CR4.PGE is not global */
     wr32(pte_g, 0x202000 | P | RW | US | PTE_G);
-    cpu->cr4 &= ~(uint64_t)CR4_PGE_;
-    paging_flush(cpu, true);
+    cpu->cr4 &= ~(uint64_t)CR4_PGE;
+    paging_flush(&cpu->mmu, true);
     CHECK_EQ(try_read(g, 4, &v), -1);
     wr32(pte_g, 0x203000 | P | RW | US | PTE_G);
-    paging_flush(cpu, false);
+    paging_flush(&cpu->mmu, false);
     CHECK_EQ(try_read(g, 4, &v), -1);
     CHECK_EQ(v, 0xbbbb1111);
     /* A full flush drops globals */
-    cpu->cr4 |= CR4_PGE_;
-    paging_flush(cpu, true);
+    cpu->cr4 |= CR4_PGE;
+    paging_flush(&cpu->mmu, true);
     CHECK_EQ(try_read(g, 4, &v), -1);
     wr32(pte_g, 0x202000 | P | RW | US | PTE_G);
-    paging_flush(cpu, true);
+    paging_flush(&cpu->mmu, true);
     CHECK_EQ(try_read(g, 4, &v), -1);
     CHECK_EQ(v, 0xbbbb0000);
 
@@ -78,7 +78,7 @@ static void test_invalidation(void)
     CHECK_EQ(try_write(a, 4, 0x12345678), -1);
     CHECK_EQ(try_read(a, 4, &v), -1);
     CHECK_EQ(v, 0x12345678);
-    paging_invlpg(cpu, a);
+    paging_invlpg(&cpu->mmu, a);
     CHECK_PF(try_read(a, 4, NULL), 0, a);
     CHECK_EQ(rd32(0x201000), 0x12345678);
 
@@ -96,7 +96,7 @@ static void test_invalidation(void)
     CHECK_EQ(try_read(big + 0x3ff000, 4, &v), -1);
     CHECK_EQ(v, 2);
     wr32(pde_big, 0xc00000 | P | RW | PTE_PS);
-    paging_invlpg(cpu, big + 0x200000);
+    paging_invlpg(&cpu->mmu, big + 0x200000);
     CHECK_EQ(try_read(big + 0x1000, 4, &v), -1);
     CHECK_EQ(v, 3);
     CHECK_EQ(try_read(big + 0x3ff000, 4, &v), -1);
@@ -120,17 +120,17 @@ static void test_privilege_and_dirty(void)
     /* CR0.WP: a read-only user page, writable by the supervisor only with
      * WP clear; flipping WP (with the flush MOV CR0 does) takes effect. */
     CHECK_PF(try_write(u, 4, 0), PF_P | PF_W, u);
-    cpu->cr0 &= ~(uint64_t)CR0_WP_;
-    paging_flush(cpu, true);
+    cpu->cr0 &= ~(uint64_t)CR0_WP;
+    paging_flush(&cpu->mmu, true);
     CHECK_EQ(try_write(u, 4, 7), -1);
     CHECK_EQ(rd32(0x211000), 7);
-    cpu->cr0 |= CR0_WP_;
-    paging_flush(cpu, true);
+    cpu->cr0 |= CR0_WP;
+    paging_flush(&cpu->mmu, true);
     CHECK_PF(try_write(u, 4, 0), PF_P | PF_W, u);
 
     /* D: the first write to a page read before still walks and sets D. */
     wr32(pte_s, 0x210000 | P | RW);
-    paging_invlpg(cpu, s);
+    paging_invlpg(&cpu->mmu, s);
     CHECK_EQ(try_read(s, 4, NULL), -1);
     CHECK_EQ(rd32(pte_s) & (PTE_A | PTE_D), PTE_A);
     CHECK_EQ(try_write(s + 8, 4, 5), -1);
@@ -140,7 +140,7 @@ static void test_privilege_and_dirty(void)
     wr32(pte_s, 0x210000 | P | RW);
     CHECK_EQ(try_write(s + 8, 4, 6), -1);
     CHECK_EQ(rd32(pte_s) & PTE_D, 0);
-    paging_invlpg(cpu, s);
+    paging_invlpg(&cpu->mmu, s);
     CHECK_EQ(try_write(s + 8, 4, 6), -1);
     CHECK_EQ(rd32(pte_s) & PTE_D, PTE_D);
     (void)pte_u;
@@ -170,7 +170,7 @@ static void test_crossing(void)
     CHECK_EQ(rd32(0x220ffc), 0x44332211);
     /* second page not present */
     wr32(pte_b, 0);
-    paging_invlpg(cpu, b);
+    paging_invlpg(&cpu->mmu, b);
     cpu->cpl = 3;
     CHECK_PF(try_write(a + 0xffd, 8, ~0ull), PF_W | PF_U, b);
     CHECK_PF(try_read(a + 0xffd, 8, NULL), PF_U, b);
@@ -179,12 +179,12 @@ static void test_crossing(void)
     /* first page faulting: CR2 is the access's own address */
     wr32(pte_b, 0x228000 | P | RW | US);
     wr32(pte_a, 0x220000 | US);
-    paging_invlpg(cpu, a);
-    paging_invlpg(cpu, b);
+    paging_invlpg(&cpu->mmu, a);
+    paging_invlpg(&cpu->mmu, b);
     CHECK_PF(try_write(a + 0xffe, 4, 0), PF_W, a + 0xffe);
     /* both present: the write lands on both pages */
     wr32(pte_a, 0x220000 | P | RW | US);
-    paging_invlpg(cpu, a);
+    paging_invlpg(&cpu->mmu, a);
     CHECK_EQ(try_write(a + 0xffe, 4, 0xa1b2c3d4), -1);
     CHECK_EQ(rd32(0x220ffc), 0xc3d42211);
     CHECK_EQ(rd32(0x228000), 0x8877a1b2);
@@ -192,15 +192,15 @@ static void test_crossing(void)
     /* fetch across into a page that faults: no raise, a byte count */
     uint8_t buf[16];
     wr32(pte_b, 0);
-    paging_invlpg(cpu, b);
+    paging_invlpg(&cpu->mmu, b);
     cpu->exc_vector = -1;
-    CHECK_EQ(mem_fetch(cpu, a + 0xffa, buf, 15), 6);
+    CHECK_EQ(mem_fetch(&cpu->mmu, a + 0xffa, buf, 15), 6);
     CHECK_EQ(cpu->exc_vector, -1);
     CHECK_EQ(buf[2], 0x11);
-    CHECK_EQ(mem_fetch(cpu, b, buf, 15), 0);
+    CHECK_EQ(mem_fetch(&cpu->mmu, b, buf, 15), 0);
     wr32(pte_b, 0x228000 | P | US);
-    paging_invlpg(cpu, b);
-    CHECK_EQ(mem_fetch(cpu, a + 0xffa, buf, 15), 15);
+    paging_invlpg(&cpu->mmu, b);
+    CHECK_EQ(mem_fetch(&cpu->mmu, a + 0xffa, buf, 15), 15);
     CHECK_EQ(buf[6], 0xb2);
 }
 
@@ -316,7 +316,7 @@ static void test_regions(void)
     CHECK_EQ(try_write(c2 + 4, 4, 0x90909090), -1);
     CHECK_EQ(code_writes, 0);
     uint8_t buf[4];
-    CHECK_EQ(mem_fetch(cpu, c1, buf, 4), 4);
+    CHECK_EQ(mem_fetch(&cpu->mmu, c1, buf, 4), 4);
     CHECK_EQ(M->mem.code_pages[0x230], 1);
     CHECK_EQ(try_write(c2 + 5, 1, 0xcc), -1);
     CHECK_EQ(code_writes, 1);
@@ -324,7 +324,7 @@ static void test_regions(void)
     /* the hook cleared the mark: the next write is fast again */
     CHECK_EQ(try_write(c2 + 6, 1, 0xcc), -1);
     CHECK_EQ(code_writes, 1);
-    CHECK_EQ(mem_fetch(cpu, c2, buf, 4), 4);
+    CHECK_EQ(mem_fetch(&cpu->mmu, c2, buf, 4), 4);
     CHECK_EQ(try_write(c1 + 7, 1, 0xcc), -1);
     CHECK_EQ(code_writes, 2);
     CHECK_EQ(M->mem.ram[0x230007], 0xcc);
@@ -365,7 +365,7 @@ static void test_two_machines(void)
     jmp_buf jb;
     m2->cpu.fault_jmp = &jb;
     if (!setjmp(jb))
-        CHECK_EQ(mem_lin_read(&m2->cpu, 0x1000, 1), 2);
+        CHECK_EQ(cpu_lin_read(&m2->cpu, 0x1000, 1), 2);
     CHECK(m2->cpu.tlb != NULL && m2->cpu.tlb != cpu->tlb);
     machine_free(m2);
     free(m2);

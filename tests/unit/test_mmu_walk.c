@@ -93,7 +93,7 @@ static void test_32bit(void)
     CHECK_EQ(try_read(sup, 4, NULL), -1);
     cpu->cpl = 3;
     wr32(pte_s, 0x301000 | P | RW);   /* clear A to see a fault leaves the leaf alone */
-    paging_invlpg(cpu, sup);
+    paging_invlpg(&cpu->mmu, sup);
     CHECK_PF(try_read(sup + 4, 4, NULL), PF_P | PF_U, sup + 4);
     CHECK_EQ(rd32(pte_s) & PTE_A, 0);
     CHECK_PF(try_write(sup, 4, 0), PF_P | PF_U | PF_W, sup);
@@ -103,8 +103,8 @@ static void test_32bit(void)
         cpu->fault_jmp = &jb;
         cpu->exc_vector = -1;
         if (!setjmp(jb)) {
-            mem_lin_write_super(cpu, sup, 0x5a5a5a5a, 4);
-            CHECK_EQ(mem_lin_read_super(cpu, sup, 4), 0x5a5a5a5a);
+            cpu_lin_write_super(cpu, sup, 0x5a5a5a5a, 4);
+            CHECK_EQ(cpu_lin_read_super(cpu, sup, 4), 0x5a5a5a5a);
         }
         CHECK_EQ(cpu->exc_vector, -1);
     }
@@ -120,16 +120,16 @@ static void test_32bit(void)
     CHECK_EQ(try_write(ro, 4, 0x1234), -1);              /* WP=0: supervisor may write */
     CHECK_EQ(rd32(0x303000), 0x1234);
     CHECK_EQ(rd32(pte_ro) & PTE_D, PTE_D);
-    cpu->cr0 |= CR0_WP_;
-    paging_flush(cpu, true);
+    cpu->cr0 |= CR0_WP;
+    paging_flush(&cpu->mmu, true);
     CHECK_PF(try_write(ro, 4, 0), PF_P | PF_W, ro);
     cpu->cpl = 3;
     CHECK_PF(try_write(ro + 2, 2, 0), PF_P | PF_W | PF_U, ro + 2);
     CHECK_EQ(try_read(ro, 4, &v), -1);
     CHECK_EQ(v, 0x1234);
     cpu->cpl = 0;
-    cpu->cr0 &= ~(uint64_t)CR0_WP_;
-    paging_flush(cpu, true);
+    cpu->cr0 &= ~(uint64_t)CR0_WP;
+    paging_flush(&cpu->mmu, true);
     const uint32_t ro2 = 0x42400000;                      /* read-only PDE, writable PTE */
     map32(ro2, 0x304000, P | RW | US, P | US);
     cpu->cpl = 3;
@@ -143,8 +143,8 @@ static void test_32bit(void)
     wr32(0x800000 + 0x12344, 0x600d600d);
     /* PSE off: PS is ignored, the PDE points to a (zeroed) table at 8 MiB */
     CHECK_PF(try_read(big + 0x12344, 4, NULL), 0, big + 0x12344);
-    cpu->cr4 |= CR4_PSE_;
-    paging_flush(cpu, true);
+    cpu->cr4 |= CR4_PSE;
+    paging_flush(&cpu->mmu, true);
     CHECK_EQ(try_read(big + 0x12344, 4, &v), -1);
     CHECK_EQ(v, 0x600d600d);
     CHECK_EQ(try_translate(big + 0x3ff001, ACC_READ, &pa), -1);
@@ -153,13 +153,13 @@ static void test_32bit(void)
     CHECK_EQ(try_write(big + 8, 4, 1), -1);
     CHECK_EQ(rd32(pde_big) & PTE_D, PTE_D);
     wr32(pde_big, 0x00800000 | (0x5 << 13) | P | RW | PTE_PS);   /* physical bits 39:32 = 5 */
-    paging_flush(cpu, true);
+    paging_flush(&cpu->mmu, true);
     CHECK_EQ(try_translate(big + 0x10, ACC_READ, &pa), -1);
     CHECK_EQ(pa, 0x500800010ull);
     CHECK_EQ(try_read(big + 0x10, 4, &v), -1);            /* beyond RAM: all-ones, no crash */
     CHECK_EQ(v, 0xffffffff);
     wr32(pde_big, 0x00800000 | (1u << 21) | P | RW | PTE_PS);
-    paging_flush(cpu, true);
+    paging_flush(&cpu->mmu, true);
     CHECK_PF(try_read(big, 4, NULL), PF_P | PF_RSVD, big);
     cpu->cpl = 3;
     CHECK_PF(try_write(big, 4, 0), PF_P | PF_RSVD | PF_W | PF_U, big);
@@ -167,12 +167,12 @@ static void test_32bit(void)
 
     /* Page tables outside RAM read as all-ones and never crash. */
     cpu->cr3 = 0xf0000000;
-    cpu->cr4 &= ~(uint64_t)CR4_PSE_;
-    paging_flush(cpu, true);
+    cpu->cr4 &= ~(uint64_t)CR4_PSE;
+    paging_flush(&cpu->mmu, true);
     CHECK_EQ(try_read(0x1000, 4, &v), -1);               /* -> table at 0xfffff000 -> page 0xfffff000 */
     CHECK_EQ(v, 0xffffffff);
-    cpu->cr4 |= CR4_PSE_;
-    paging_flush(cpu, true);
+    cpu->cr4 |= CR4_PSE;
+    paging_flush(&cpu->mmu, true);
     CHECK_PF(try_read(0x1000, 4, NULL), PF_P | PF_RSVD, 0x1000);
 }
 
@@ -203,40 +203,40 @@ static void test_pae(void)
     uint64_t pde = mapx(pdpt, 1, big, 0x600000, bigfl, 2, NULL);
     /* a new PDPTE: seen only once the PDPTE registers reload (MOV CR3) */
     CHECK_PF(try_read(big, 1, NULL), 0, big);
-    paging_flush(cpu, false);
+    paging_flush(&cpu->mmu, false);
     CHECK_EQ(try_translate(big + 0x1fffff, ACC_READ, &pa), -1);
     CHECK_EQ(pa, 0x7fffff);
     CHECK_EQ(try_write(big + 0x10000, 8, 1), -1);
     CHECK_EQ(rd64(pde) & (PTE_A | PTE_D), PTE_A | PTE_D);
     wr64(pde, 0x600000 | (1u << 13) | P | RW | PTE_PS);    /* bit 13 reserved in a 2 MiB PDE */
-    paging_invlpg(cpu, big);
+    paging_invlpg(&cpu->mmu, big);
     CHECK_PF(try_read(big + 0x1000, 1, NULL), PF_P | PF_RSVD, big + 0x1000);
 
     /* Reserved physical-address bits (62:40) in a PTE */
     wr64(pte, 0x310000 | (1ull << 45) | P | RW);
-    paging_invlpg(cpu, lin);
+    paging_invlpg(&cpu->mmu, lin);
     CHECK_PF(try_read(lin, 4, NULL), PF_P | PF_RSVD, lin);
 
     /* XD: reserved without EFER.NXE; with it, a fetch fault with I/D. */
     wr64(pte, 0x310000 | PTE_XD | P | RW | US);
-    paging_invlpg(cpu, lin);
+    paging_invlpg(&cpu->mmu, lin);
     CHECK_PF(try_read(lin, 4, NULL), PF_P | PF_RSVD, lin);
-    cpu->efer |= EFER_NXE_;
-    paging_flush(cpu, true);
+    cpu->efer |= EFER_NXE;
+    paging_flush(&cpu->mmu, true);
     CHECK_EQ(try_read(lin, 4, &v), -1);
     CHECK_PF(try_translate(lin, ACC_EXEC, NULL), PF_P | PF_I, lin);
     cpu->cpl = 3;
     CHECK_PF(try_translate(lin, ACC_EXEC, NULL), PF_P | PF_I | PF_U, lin);
     cpu->cpl = 0;
     uint8_t code[16];
-    CHECK_EQ(mem_fetch(cpu, lin, code, 4), 0);           /* fetch reports, never raises */
+    CHECK_EQ(mem_fetch(&cpu->mmu, lin, code, 4), 0);           /* fetch reports, never raises */
     /* XD in the PDE applies to the whole table */
     wr64(pte, 0x310000 | P | RW | US);
     wr64(e[2], (rd64(e[2]) & ~(uint64_t)PTE_A) | PTE_XD);
-    paging_invlpg(cpu, lin);
+    paging_invlpg(&cpu->mmu, lin);
     CHECK_PF(try_translate(lin, ACC_EXEC, NULL), PF_P | PF_I, lin);
     wr64(e[2], rd64(e[2]) & ~PTE_XD);
-    paging_invlpg(cpu, lin);
+    paging_invlpg(&cpu->mmu, lin);
     CHECK_EQ(try_translate(lin, ACC_EXEC, &pa), -1);
     CHECK_EQ(pa, 0x310456);
     /* not present with NXE: I/D set for fetches */
@@ -244,30 +244,30 @@ static void test_pae(void)
     CHECK_PF(try_read(0x00001000, 1, NULL), 0, 0x1000);
 
     /* PDPTEs: reserved bits make paging_load_pdptes fail (MOV CR3 #GP). */
-    CHECK(paging_load_pdptes(cpu));
+    CHECK(paging_load_pdptes(&cpu->mmu));
     uint64_t pdpte2 = pdpt + 2 * 8;
     wr64(pdpte2, PTE_RW | (1ull << 50));
-    CHECK(paging_load_pdptes(cpu));                       /* not present: not checked */
+    CHECK(paging_load_pdptes(&cpu->mmu));                       /* not present: not checked */
     wr64(pdpte2, new_table() | P | PTE_RW);
-    CHECK(!paging_load_pdptes(cpu));
+    CHECK(!paging_load_pdptes(&cpu->mmu));
     wr64(pdpte2, new_table() | P | (1ull << 63));
-    CHECK(!paging_load_pdptes(cpu));
+    CHECK(!paging_load_pdptes(&cpu->mmu));
     wr64(pdpte2, new_table() | P | PTE_PWT | PTE_PCD | (0x7ull << 9));
-    CHECK(paging_load_pdptes(cpu));
+    CHECK(paging_load_pdptes(&cpu->mmu));
     wr64(pdpte2, 0);
     /* The PDPTEs are registers: a change in memory is seen only after a
      * reload (MOV CR3 -> paging_flush). */
     uint64_t pdpte_lin = pdpt + ((lin >> 30) & 3) * 8;
     uint64_t old = rd64(pdpte_lin);
-    paging_flush(cpu, false);
+    paging_flush(&cpu->mmu, false);
     CHECK_EQ(try_read(lin, 4, NULL), -1);
     wr64(pdpte_lin, 0);
-    paging_invlpg(cpu, lin);
+    paging_invlpg(&cpu->mmu, lin);
     CHECK_EQ(try_read(lin, 4, NULL), -1);
-    paging_flush(cpu, false);
+    paging_flush(&cpu->mmu, false);
     CHECK_PF(try_read(lin, 4, NULL), 0, lin);
     wr64(pdpte_lin, old);
-    paging_flush(cpu, false);
+    paging_flush(&cpu->mmu, false);
     CHECK_EQ(try_read(lin, 4, NULL), -1);
 }
 
@@ -277,7 +277,7 @@ static void test_long(void)
 {
     machine_setup();
     uint64_t pml4 = new_table();
-    set_mode(64, pml4, 0, EFER_NXE_, true);
+    set_mode(64, pml4, 0, EFER_NXE, true);
     const uint64_t all[4] = { P | RW | US, P | RW | US, P | RW | US, P | RW | US };
     uint64_t e[4];
     const uint64_t lin = 0xffff800012345678ull;
@@ -297,7 +297,7 @@ static void test_long(void)
     for (int lvl = 0; lvl < 4; lvl++) {
         uint64_t saved = rd64(e[lvl]);
         wr64(e[lvl], saved & ~(uint64_t)P);
-        paging_invlpg(cpu, lin);
+        paging_invlpg(&cpu->mmu, lin);
         CHECK_PF(try_write(lin, 4, 0), PF_W, lin);
         wr64(e[lvl], saved);
     }
@@ -305,7 +305,7 @@ static void test_long(void)
     for (int lvl = 0; lvl < 4; lvl++) {
         uint64_t saved = rd64(e[lvl]);
         wr64(e[lvl], saved | (1ull << (lvl & 1 ? 51 : 40)));
-        paging_invlpg(cpu, lin);
+        paging_invlpg(&cpu->mmu, lin);
         cpu->cpl = 3;
         CHECK_PF(try_read(lin, 4, NULL), PF_P | PF_RSVD | PF_U, lin);
         cpu->cpl = 0;
@@ -313,14 +313,14 @@ static void test_long(void)
     }
     /* Bits 52..62 are ignored */
     wr64(e[3], rd64(e[3]) | (0x7ffull << 52));
-    paging_invlpg(cpu, lin);
+    paging_invlpg(&cpu->mmu, lin);
     CHECK_EQ(try_read(lin, 8, &v), -1);
     CHECK_EQ(v, 42);
     /* PS in a PML4E, and in a PDPTE (no 1 GiB pages): reserved */
     for (int lvl = 0; lvl < 2; lvl++) {
         uint64_t saved = rd64(e[lvl]);
         wr64(e[lvl], saved | PTE_PS);
-        paging_invlpg(cpu, lin);
+        paging_invlpg(&cpu->mmu, lin);
         CHECK_PF(try_read(lin, 4, NULL), PF_P | PF_RSVD, lin);
         wr64(e[lvl], saved);
     }
@@ -328,13 +328,13 @@ static void test_long(void)
     for (int lvl = 0; lvl < 4; lvl++) {
         uint64_t saved = rd64(e[lvl]);
         wr64(e[lvl], saved & ~(uint64_t)US);
-        paging_invlpg(cpu, lin);
+        paging_invlpg(&cpu->mmu, lin);
         cpu->cpl = 3;
         CHECK_PF(try_read(lin, 4, NULL), PF_P | PF_U, lin);
         cpu->cpl = 0;
         CHECK_EQ(try_read(lin, 4, NULL), -1);
         wr64(e[lvl], saved & ~(uint64_t)RW);
-        paging_invlpg(cpu, lin);
+        paging_invlpg(&cpu->mmu, lin);
         CHECK_PF(try_write(lin, 4, 0), PF_P | PF_W, lin);      /* CR0.WP is set */
         CHECK_EQ(try_read(lin, 4, NULL), -1);
         wr64(e[lvl], saved);
@@ -343,12 +343,12 @@ static void test_long(void)
     for (int lvl = 0; lvl < 4; lvl++) {
         uint64_t saved = rd64(e[lvl]);
         wr64(e[lvl], saved | PTE_XD);
-        paging_invlpg(cpu, lin);
+        paging_invlpg(&cpu->mmu, lin);
         CHECK_PF(try_translate(lin, ACC_EXEC, NULL), PF_P | PF_I, lin);
         CHECK_EQ(try_read(lin, 4, NULL), -1);
         wr64(e[lvl], saved);
     }
-    paging_invlpg(cpu, lin);
+    paging_invlpg(&cpu->mmu, lin);
     CHECK_EQ(try_translate(lin, ACC_EXEC, &pa), -1);
     CHECK_EQ(pa, 0x320678);
 
@@ -360,12 +360,12 @@ static void test_long(void)
     CHECK_EQ(pa, 0xa12345);
     CHECK_EQ(rd64(pde) & (PTE_A | PTE_D), PTE_A | PTE_D);
     wr64(pde, rd64(pde) | (1ull << 20));
-    paging_invlpg(cpu, big);
+    paging_invlpg(&cpu->mmu, big);
     CHECK_PF(try_read(big + 0x12345, 4, NULL), PF_P | PF_RSVD, big + 0x12345);
 
     /* An all-ones table (CR3 outside RAM): reserved-bit fault, no crash. */
     cpu->cr3 = 0xff00000000ull;
-    paging_flush(cpu, true);
+    paging_flush(&cpu->mmu, true);
     CHECK_PF(try_read(0x5000, 4, NULL), PF_P | PF_RSVD, 0x5000);
     CHECK_PF(try_translate(0x5000, ACC_EXEC, NULL), PF_P | PF_RSVD | PF_I, 0x5000);
 }

@@ -9,6 +9,7 @@
 #include "codecache/codecache.h"
 #include "cpu/cpu.h"
 #include "softmmu/mem.h"
+#include "softmmu/tlb.h"
 #include "flat32.h"
 
 static int passed, failed;
@@ -28,10 +29,14 @@ static void setup(CPU *cpu)
             printf("mem_init: %s\n", err);
             exit(1);
         }
-        cc = codecache_new(&mem);
+        cc = cpu_codecache_new(&mem);
     }
     memset(mem.ram, 0, 1 << 20);
     codecache_flush(cc);
+    /* The Mem keeps every CPU's TLB and the code cache writes to its owner:
+     * a CPU set up again drops its old one first. */
+    if (cpu->tlb)
+        tlb_detach(&cpu->mmu);
     cpu_init(cpu, &mem);
     cpu->cc = cc;
 }
@@ -44,7 +49,7 @@ static void gate(unsigned vec, uint32_t handler) { flat32_gate(mem.ram, vec, han
 
 static void test_reset(void)
 {
-    CPU cpu;
+    static CPU cpu;  /* static: its TLB stays on the shared Mem's list */
     setup(&cpu);
     cpu.regs[R_AX] = 0x1234;
     cpu_reset(&cpu);
@@ -68,7 +73,7 @@ static void test_reset(void)
 
 static void test_triple_fault(void)
 {
-    CPU cpu;
+    static CPU cpu;  /* static: its TLB stays on the shared Mem's list */
     setup(&cpu);
     flat32(&cpu, 0x1000);
     cpu.idtr.limit = 0;                /* no usable IDT */
@@ -91,7 +96,7 @@ static void test_triple_fault(void)
 
 static void test_nmi(void)
 {
-    CPU cpu;
+    static CPU cpu;  /* static: its TLB stays on the shared Mem's list */
     setup(&cpu);
     flat32(&cpu, 0x1000);
     static const uint8_t loop[] = { 0xeb, 0xfe };                  /* jmp $ */
@@ -129,7 +134,7 @@ static int intr_ack(CPU *cpu) { (void)cpu; pending = 0; return 0x20; }
 
 static void test_sti_shadow_and_hlt(void)
 {
-    CPU cpu;
+    static CPU cpu;  /* static: its TLB stays on the shared Mem's list */
     setup(&cpu);
     flat32(&cpu, 0x1000);
     cpu.intr_pending = intr_pending;

@@ -1,0 +1,25 @@
+# The layers: one folder, one static library (rz_<folder>), and the folders
+# each may depend on.  Dependencies point one way (docs/architecture.md):
+#
+#   vm -> hw -> cpu -> codecache -> softmmu
+#                 \-----------------^        disasm and softmmu: nothing of ours
+#
+# The top-level CMakeLists.txt links the libraries by this table and
+# cmake/check_layers.cmake checks every #include against it, at build time
+# and as the unit test "layers".  Only edges listed here may exist.
+set(RZ_LAYERS softmmu codecache cpu dbt disasm hw vm)
+
+set(RZ_DEPS_softmmu "")
+set(RZ_DEPS_codecache softmmu)
+set(RZ_DEPS_cpu codecache softmmu)
+set(RZ_DEPS_dbt cpu codecache softmmu)   # beside cpu: it calls the handlers
+set(RZ_DEPS_disasm "")
+set(RZ_DEPS_hw cpu softmmu)
+set(RZ_DEPS_vm hw dbt cpu codecache softmmu disasm)
+
+# Back edges that exist today, each "from>to" with the reason.  The check
+# reports them without failing, and fails once one is gone so the entry is
+# removed with it.
+#   hw>vm: devices take a Machine * (vm/machine.h) for the clock, reset and
+#          exit; broken at merge by the lead (hw/board.h is the interface).
+set(RZ_KNOWN_BACK_EDGES "hw>vm")
