@@ -1,9 +1,7 @@
 /* pc.c — the PC board. */
 #include "pc.h"
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 static uint64_t pit_tick(PcBoard *pc)
 {
@@ -120,9 +118,16 @@ static void cf9_wr(void *o, uint64_t a, uint64_t v, unsigned s)
         machine_request_reset(pc->m, "port 0xCF9 reset");
 }
 
-/* POST codes: kept for diagnostics; reads return the last code written. */
+/* POST codes: logged under -d post; reads return the last code written. */
 static uint64_t post_rd(void *o, uint64_t a, unsigned s) { (void)a; (void)s; PcBoard *pc = o; return pc->post_code; }
-static void post_wr(void *o, uint64_t a, uint64_t v, unsigned s) { (void)a; (void)s; PcBoard *pc = o; pc->post_code = (uint8_t)v; }
+static void post_wr(void *o, uint64_t a, uint64_t v, unsigned s)
+{
+    (void)a; (void)s;
+    PcBoard *pc = o;
+    pc->post_code = (uint8_t)v;
+    if (pc->m->log_mask & LOG_POST)
+        fprintf(pc->m->log, "post: %#04x\n", pc->post_code);
+}
 
 static bool intr_pending(CPU *cpu)
 {
@@ -161,56 +166,29 @@ uint64_t pc_update(PcBoard *pc)
     if (r < next)
         next = r;
     uart_poll(&pc->com1);
-    if (pc->com1.in_fd >= 0 && next > now + 10000000ull)
+    if (pc->com1.chr && pc->com1.chr->in_fd >= 0 && next > now + 10000000ull)
         next = now + 10000000ull;  /* poll the terminal at 100 Hz while idle */
     pc->next_deadline_ns = next;
     return next;
 }
 
-static void serial_quit(void *opaque)
-{
-    PcBoard *pc = opaque;
-    fprintf(stderr, "\r\nringzero: quit from the serial console (Ctrl-A x)\r\n");
-    pc->m->exit_status = 0;
-    pc->m->exit_requested = true;
-    pc->m->cpu.stop_request |= 1;
-}
-
 void pc_reset(PcBoard *pc)
 {
-    int bk = pc->com1.backend, fd = pc->com1.in_fd;
-    FILE *out = pc->com1.out;
     pic_init(&pc->pic);
     pit_init(&pc->pit);
-    uart_init(&pc->com1, bk, out, fd, com1_irq, pc);
-    if (bk == CHR_STDIO && fd >= 0)
-        pc->com1.quit = serial_quit;
+    uart_init(&pc->com1, pc->com1.chr, com1_irq, pc);
     i8042_init(&pc->kbc, set_irq_line, set_a20, reset_line, pc);
     pc->port92 = 2;
     pc->port61 = 0;
     mem_set_a20(&pc->m->mem, true);
 }
 
-int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *err, size_t errlen)
+int pc_init(PcBoard *pc, Machine *m, Chardev *serial, char *err, size_t errlen)
 {
     memset(pc, 0, sizeof *pc);
     pc->m = m;
     pc->poll_countdown = 64;
-    FILE *out = NULL;
-    int in_fd = -1;
-    if (serial == CHR_STDIO) {
-        out = m->console;
-        in_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
-        if (in_fd >= 0)
-            uart_stdio_raw();
-    } else if (serial == CHR_FILE) {
-        out = fopen(serial_path, "w");
-        if (!out) {
-            snprintf(err, errlen, "-serial file:%s: %s", serial_path, strerror(errno));
-            return -1;
-        }
-    }
-    uart_init(&pc->com1, serial, out, in_fd, com1_irq, pc);
+    pc->com1.chr = serial;
     rtc_init(&pc->rtc, rtc_irq, pc);
     rtc_set_memory(&pc->rtc, m->mem.ram_size);
     pc_reset(pc);
