@@ -13,7 +13,7 @@
 
 /* The terminal is the process's one stdin, and a signal handler has no
  * other way to find it: its saved modes are process-wide. */
-static struct termios saved_tio;
+static struct termios saved_tio, raw_tio;
 static volatile sig_atomic_t tio_saved;
 static volatile sig_atomic_t pending_signal;
 
@@ -37,6 +37,24 @@ static void on_crash(int sig)
     /* Pending until the handler returns, then taken under the previous
      * action, at the faulting instruction for a real fault. */
     raise(sig);
+}
+
+/* kill -TSTP: the shell gets its terminal back while ringzero is stopped,
+ * and the raw mode returns with SIGCONT (the raise returns then). */
+static void on_tstp(int sig)
+{
+    restore_tty();
+    signal(sig, SIG_DFL);
+    /* Unblocked, so the raise stops now rather than re-entering here on
+     * return (in an orphaned process group the kernel discards it). */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    if (tio_saved)
+        tcsetattr(STDIN_FILENO, TCSANOW, &raw_tio);
+    signal(sig, on_tstp);
 }
 
 static void on_stop_signal(int sig)
@@ -131,6 +149,8 @@ void chr_enable_input(Chardev *c)
         sigemptyset(&sa.sa_mask);
         for (unsigned i = 0; i < sizeof crash_sigs / sizeof crash_sigs[0]; i++)
             sigaction(crash_sigs[i], &sa, &crash_prev[i]);
+        sa.sa_handler = on_tstp;
+        sigaction(SIGTSTP, &sa, NULL);
     }
     /* Keys go to the guest as they are typed: no line editing, no echo, no
      * signals from Ctrl-C/Ctrl-\/Ctrl-Z, no flow control, CR stays CR.
@@ -140,6 +160,7 @@ void chr_enable_input(Chardev *c)
     raw.c_lflag &= (tcflag_t)~(ICANON | ECHO | ISIG | IEXTEN);
     raw.c_cc[VMIN] = 0;
     raw.c_cc[VTIME] = 0;
+    raw_tio = raw;
     if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0)
         c->raw = true;
 }

@@ -3,7 +3,8 @@
  * (Enter as CR, Ctrl-C as the byte 0x03, not a SIGINT), Ctrl-A Ctrl-A
  * sends one Ctrl-A, Ctrl-A x quits with status 0, and the terminal's modes
  * are the same afterwards as before — also when ringzero is ended by
- * SIGTERM, SIGHUP, SIGQUIT or SIGSEGV.
+ * SIGTERM, SIGHUP, SIGQUIT or SIGSEGV, and while it is stopped by SIGTSTP
+ * (raw again after SIGCONT).
  *
  *   pty_console ringzero ARGS...    (the guest: guest/echo.asm) */
 #include <errno.h>
@@ -106,6 +107,56 @@ static void done(Run *r)
     close(r->slave);
 }
 
+/* The SIGTSTP case, run in a child that leads its own session (see main). */
+static int tstp_job(char **argv)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0 || grantpt(master) || unlockpt(master) || setsid() < 0)
+        return 100;
+    const char *name = ptsname(master);
+    int slave = open(name, O_RDWR);              /* our controlling terminal */
+    signal(SIGTTOU, SIG_IGN);
+    Run r = { .master = master, .slave = slave };
+    struct termios before, during, after;
+    tcgetattr(slave, &before);
+    r.pid = fork();
+    if (r.pid == 0) {
+        setpgid(0, 0);
+        signal(SIGTTOU, SIG_DFL);
+        dup2(slave, 0);
+        dup2(slave, 1);
+        dup2(slave, 2);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    setpgid(r.pid, r.pid);
+    tcsetpgrp(slave, r.pid);                     /* the foreground job */
+    CHECK(expect(&r, "READY"), "banner before SIGTSTP");
+    kill(r.pid, SIGTSTP);
+    int st = 0;
+    CHECK(waitpid(r.pid, &st, WUNTRACED) == r.pid && WIFSTOPPED(st), "SIGTSTP stops ringzero (%#x)", st);
+    tcgetattr(slave, &after);
+    CHECK(same_modes(&before, &after), "terminal modes restored while stopped");
+    kill(r.pid, SIGCONT);
+    bool raw_again = false;
+    for (int i = 0; i < 600 && !raw_again; i++) {
+        tcgetattr(slave, &during);
+        raw_again = !(during.c_lflag & (ICANON | ECHO | ISIG));
+        if (!raw_again)
+            nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+    }
+    CHECK(raw_again, "raw mode again after SIGCONT");
+    type(&r, "z", 1);
+    CHECK(expect(&r, "[7a]"), "typing works after SIGCONT");
+    type(&r, "\001x", 2);
+    st = finish(&r);
+    CHECK(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "then Ctrl-A x: status 0 (%#x)", st);
+    tcgetattr(slave, &after);
+    CHECK(same_modes(&before, &after), "terminal modes restored at the end");
+    fflush(stdout);
+    return failed;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -137,6 +188,18 @@ int main(int argc, char **argv)
     CHECK(!memmem(r.out, r.len, "[78]", 4) && !memmem(r.out, r.len, "[01][01]", 8),
           "neither the escape nor the x reached the guest");
     done(&r);
+
+    /* SIGTSTP only stops a process whose group has a parent in its
+     * session (else the kernel discards it): as under a shell, a child
+     * leads a session on the terminal and runs ringzero as its foreground
+     * job.  Its exit status is the number of failed checks. */
+    fflush(stdout);
+    pid_t leader = fork();
+    if (leader == 0)
+        _exit(tstp_job(argv + 1));
+    st = 0;
+    waitpid(leader, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "SIGTSTP/SIGCONT checks (%#x)", st);
 
     static const int sigs[] = { SIGTERM, SIGHUP, SIGQUIT, SIGSEGV };
     for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
