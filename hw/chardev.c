@@ -77,9 +77,13 @@ void chr_catch_signals(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    /* No SA_RESTART: an idle nanosleep returns at once. */
-    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        sigaction(sigs[i], &sa, NULL);
+    /* No SA_RESTART: an idle nanosleep returns at once.  A signal ignored
+     * when we started (nohup, a background job of a script) stays so. */
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old;
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sigs[i], &sa, NULL);
+    }
 }
 
 int chr_signal_pending(void)

@@ -61,7 +61,8 @@ const char *chr_error(const Chardev *c, char *buf, size_t len);
 
 /* SIGINT, SIGTERM, SIGHUP and SIGQUIT end a run through the run loop, so
  * that output is flushed and the terminal restored: chr_catch_signals()
- * installs the handlers (once per process), chr_signal_pending() is the
+ * installs the handlers (once per process; a signal ignored at start stays
+ * ignored, as for nohup), chr_signal_pending() is the
  * signal number caught (0 if none), chr_reraise() ends the process with it
  * after the caller's cleanup.  Process-wide, as signals are. */
 void chr_catch_signals(void);
