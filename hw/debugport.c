@@ -14,9 +14,8 @@ static void debugcon_write(void *opaque, uint64_t addr, uint64_t val, unsigned s
 {
     Machine *m = opaque;
     (void)addr; (void)size;
-    fputc((int)(val & 0xff), m->console);
-    if ((val & 0xff) == '\n')
-        fflush(m->console);
+    uint8_t b = (uint8_t)val;
+    chr_write(&m->console, &b, 1);
 }
 
 static void exit_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)

@@ -1,9 +1,7 @@
 /* pc.c — the PC board. */
 #include "pc.h"
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 /* 1.193182 MHz ticks from nanoseconds, without overflow for centuries. */
 static uint64_t ns_to_tick(uint64_t ns)
@@ -169,24 +167,11 @@ static const DeviceDesc rtc_device = {
 static uint64_t com_rd(void *o, uint64_t a, unsigned s) { (void)s; PcBoard *pc = o; return uart_read(&pc->com1, (int)a); }
 static void com_wr(void *o, uint64_t a, uint64_t v, unsigned s) { (void)s; PcBoard *pc = o; uart_write(&pc->com1, (int)a, (uint8_t)v); }
 
-static void serial_quit(void *opaque)
-{
-    PcBoard *pc = opaque;
-    fprintf(stderr, "\r\nringzero: quit from the serial console (Ctrl-A x)\r\n");
-    pc->m->exit_status = 0;
-    pc->m->exit_requested = true;
-    pc->m->cpu.stop_request |= 1;
-}
-
-/* The registers reset; the backend stays. */
+/* The registers reset; the backend (and its Ctrl-A handling) stays. */
 static void com_reset_hook(void *o)
 {
     PcBoard *pc = o;
-    int bk = pc->com1.backend, fd = pc->com1.in_fd;
-    FILE *out = pc->com1.out;
-    uart_init(&pc->com1, bk, out, fd, com1_irq, pc);
-    if (bk == CHR_STDIO && fd >= 0)
-        pc->com1.quit = serial_quit;
+    uart_init(&pc->com1, pc->com1.chr, com1_irq, pc);
 }
 
 static const DeviceDesc com1_device = {
@@ -252,7 +237,14 @@ static const DeviceDesc cf9_device = {
 /* POST codes: kept for diagnostics, over resets too (a POST card's display
  * does not clear); reads return the last code written. */
 static uint64_t post_rd(void *o, uint64_t a, unsigned s) { (void)a; (void)s; PcBoard *pc = o; return pc->post_code; }
-static void post_wr(void *o, uint64_t a, uint64_t v, unsigned s) { (void)a; (void)s; PcBoard *pc = o; pc->post_code = (uint8_t)v; }
+static void post_wr(void *o, uint64_t a, uint64_t v, unsigned s)
+{
+    (void)a; (void)s;
+    PcBoard *pc = o;
+    pc->post_code = (uint8_t)v;
+    if (pc->m->log_mask & LOG_POST)
+        fprintf(pc->m->log, "post: %#04x\n", pc->post_code);
+}
 
 static const DeviceDesc post_device = {
     .name = "post",
@@ -383,7 +375,7 @@ uint64_t pc_update(PcBoard *pc)
 
 int pc_input_fd(const PcBoard *pc)
 {
-    return pc->com1.in_fd;
+    return pc->com1.chr ? pc->com1.chr->in_fd : -1;
 }
 
 static void apic_reset_hook(void *o)
@@ -423,26 +415,12 @@ int pc_install_acpi(PcBoard *pc, char *err, size_t errlen)
     return acpi_install(&pc->m->mem, pc->acpi_rom, sizeof pc->acpi_rom, ACPI_TABLES_BASE, err, errlen);
 }
 
-int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *err, size_t errlen)
+int pc_init(PcBoard *pc, Machine *m, Chardev *serial, char *err, size_t errlen)
 {
     memset(pc, 0, sizeof *pc);
     pc->m = m;
     pc->poll_countdown = 64;
-    FILE *out = NULL;
-    int in_fd = -1;
-    if (serial == CHR_STDIO) {
-        out = m->console;
-        in_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
-        if (in_fd >= 0)
-            uart_stdio_raw();
-    } else if (serial == CHR_FILE) {
-        out = fopen(serial_path, "w");
-        if (!out) {
-            snprintf(err, errlen, "-serial file:%s: %s", serial_path, strerror(errno));
-            return -1;
-        }
-    }
-    uart_init(&pc->com1, serial, out, in_fd, com1_irq, pc);
+    pc->com1.chr = serial;
     rtc_init(&pc->rtc, rtc_irq, pc);
     Lapic *l = &pc->lapic;
     l->pic_ack = lapic_pic_ack;

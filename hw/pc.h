@@ -39,8 +39,8 @@ typedef struct PcBoard {
     uint8_t acpi_rom[ACPI_TABLES_SIZE];  /* the tables acpi_install maps */
 } PcBoard;
 
-/* serial: CHR_STDIO, CHR_FILE (with path) or CHR_NONE. */
-int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *err, size_t errlen);
+/* serial: COM1's host end (the machine owns it), NULL for none. */
+int pc_init(PcBoard *pc, Machine *m, Chardev *serial, char *err, size_t errlen);
 /* Brings device state up to now (timers, serial input); returns the next
  * time something is due, for a halted CPU to sleep until. */
 uint64_t pc_update(PcBoard *pc);

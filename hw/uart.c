@@ -3,12 +3,7 @@
  * loopback, where the byte lands in the receive FIFO. */
 #include "uart.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 enum { LSR_DR = 1, LSR_OE = 2, LSR_THRE = 0x20, LSR_TEMT = 0x40, LSR_FIFOERR = 0x80 };
 enum { IER_RDA = 1, IER_THRE = 2, IER_RLS = 4, IER_MS = 8 };
@@ -29,13 +24,10 @@ static void update_irq(Uart *u)
     }
 }
 
-void uart_init(Uart *u, int backend, FILE *out, int in_fd,
-               void (*set_irq)(void *, bool), void *irq_opaque)
+void uart_init(Uart *u, Chardev *chr, void (*set_irq)(void *, bool), void *irq_opaque)
 {
     memset(u, 0, sizeof *u);
-    u->backend = backend;
-    u->out = out;
-    u->in_fd = in_fd;
+    u->chr = chr;
     u->set_irq = set_irq;
     u->irq_opaque = irq_opaque;
     u->lsr = LSR_THRE | LSR_TEMT;
@@ -122,10 +114,8 @@ void uart_write(Uart *u, int reg, uint8_t v)
         }
         if (u->mcr & 0x10)
             rx_push(u, v);
-        else if (u->out) {
-            fputc(v, u->out);
-            fflush(u->out);
-        }
+        else if (u->chr)
+            chr_write(u->chr, &v, 1);
         u->thr_empty_pending = true;
         break;
     case 1:
@@ -160,64 +150,13 @@ void uart_write(Uart *u, int reg, uint8_t v)
 
 void uart_poll(Uart *u)
 {
-    if (u->in_fd < 0 || (u->mcr & 0x10))
+    if (!u->chr || (u->mcr & 0x10))
         return;
     unsigned cap = (u->fcr & 1) ? 16 : 1;
-    while (u->rx_count < cap) {
-        uint8_t b;
-        ssize_t n = read(u->in_fd, &b, 1);
-        if (n != 1)
-            break;
-        if (u->quit && (u->escape || b == 0x01)) {
-            if (!u->escape) {
-                u->escape = true;
-                continue;
-            }
-            u->escape = false;
-            if (b == 'x') {
-                u->quit(u->irq_opaque);
-                break;
-            }
-            if (b != 0x01)
-                continue;  /* unknown escape: dropped */
-        }
+    uint8_t b;
+    while (u->rx_count < cap && chr_read(u->chr, &b))
         rx_push(u, b);
-    }
     update_irq(u);
-}
-
-static struct termios saved_tio;
-static volatile sig_atomic_t tio_saved;
-
-static void restore_tty(void)
-{
-    if (tio_saved)
-        tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
-}
-
-static void restore_and_reraise(int sig)
-{
-    restore_tty();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-void uart_stdio_raw(void)
-{
-    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tio))
-        return;
-    tio_saved = 1;
-    atexit(restore_tty);
-    int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGABRT, SIGBUS, SIGFPE };
-    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        signal(sigs[i], restore_and_reraise);
-    struct termios raw = saved_tio;
-    raw.c_iflag &= (tcflag_t)~(ICRNL | IXON);
-    raw.c_lflag &= (tcflag_t)~(ICANON | ECHO | ISIG | IEXTEN);
-    raw.c_cc[VMIN] = 0;
-    raw.c_cc[VTIME] = 0;
-    tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-    fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
 }
 
 const DeviceField uart_state_fields[] = {
@@ -225,5 +164,5 @@ const DeviceField uart_state_fields[] = {
     DEVICE_FIELD(Uart, ier), DEVICE_FIELD(Uart, iir_fifo_bits), DEVICE_FIELD(Uart, lcr),
     DEVICE_FIELD(Uart, mcr), DEVICE_FIELD(Uart, lsr), DEVICE_FIELD(Uart, msr), DEVICE_FIELD(Uart, scr),
     DEVICE_FIELD(Uart, fcr), DEVICE_FIELD(Uart, divisor), DEVICE_FIELD(Uart, thr_empty_pending),
-    DEVICE_FIELD(Uart, irq_level), DEVICE_FIELD(Uart, escape), { 0 },
+    DEVICE_FIELD(Uart, irq_level), { 0 },
 };

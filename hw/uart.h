@@ -1,15 +1,13 @@
 /* uart.h — 16550A UART with FIFOs, interrupts, divisor latch, scratch,
- * loopback and modem status, over a character backend. */
+ * loopback and modem status, over a character device (chardev.h). */
 #ifndef RZ_UART_H
 #define RZ_UART_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
+#include "chardev.h"
 #include "device.h"
-
-enum { CHR_NONE, CHR_STDIO, CHR_FILE };
 
 typedef struct Uart {
     uint8_t rbr_fifo[16], rx_head, rx_count;
@@ -17,26 +15,17 @@ typedef struct Uart {
     uint16_t divisor;
     bool thr_empty_pending; /* THRE interrupt condition (cleared by IIR read / THR write) */
     bool irq_level;
-    int backend;          /* CHR_* */
-    FILE *out;            /* transmit sink (stdout or a file); NULL for none */
-    int in_fd;            /* receive source, -1 for none */
+    Chardev *chr;         /* the host end; NULL: not connected */
     void (*set_irq)(void *opaque, bool level);
     void *irq_opaque;
-    /* Terminal escape, as QEMU's: Ctrl-A x quits, Ctrl-A Ctrl-A sends one
-     * Ctrl-A.  quit is called with irq_opaque; NULL disables the escape. */
-    void (*quit)(void *opaque);
-    bool escape;
 } Uart;
 
-void uart_init(Uart *u, int backend, FILE *out, int in_fd,
-               void (*set_irq)(void *, bool), void *irq_opaque);
+/* The reset state, connected to chr (which the UART does not own). */
+void uart_init(Uart *u, Chardev *chr, void (*set_irq)(void *, bool), void *irq_opaque);
 uint8_t uart_read(Uart *u, int reg);
 void uart_write(Uart *u, int reg, uint8_t v);
 /* Pulls available input from the backend into the receive FIFO. */
 void uart_poll(Uart *u);
-/* Puts the terminal in raw mode for a stdio backend; restored at exit and on
- * fatal signals. */
-void uart_stdio_raw(void);
 
 /* The UART's register state for snapshots (hw/device.h), offsets into
  * Uart; the backend is not state. */

@@ -2,9 +2,11 @@
  * ROM, and -kernel (Multiboot in multiboot.c, plain ELF here). */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "loader.h"
 
@@ -14,36 +16,77 @@
 #define MIB (1024ull * 1024)
 #define GIB (1024ull * MIB)
 
-uint8_t *loader_read_file(const char *path, size_t *len, char *err, size_t errlen)
+int loader_open(const char *path, uint64_t *size, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer before the
+     * fstat below can refuse it. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st)) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
+        if (fd >= 0)
+            close(fd);
+        return -1;
     }
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) { free(buf); buf = NULL; break; }
-            buf = nb;
-            cap *= 2;
-        }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file (%s); an image must be a file of known size",
+                 path, S_ISDIR(st.st_mode) ? "a directory" : S_ISCHR(st.st_mode) ? "a character device"
+                 : S_ISBLK(st.st_mode) ? "a block device" : S_ISFIFO(st.st_mode) ? "a pipe"
+                 : "a socket or special file");
+        close(fd);
+        return -1;
     }
-    bool bad = buf && ferror(f);
-    int e = errno;
-    fclose(f);
+    *size = (uint64_t)st.st_size;
+    return fd;
+}
+
+uint8_t *loader_read_fd(int fd, const char *path, uint64_t size, char *err, size_t errlen)
+{
+    uint8_t *buf = malloc(size ? size : 1);
     if (!buf) {
-        snprintf(err, errlen, "%s: out of memory reading the file", path);
-    } else if (bad) {
-        snprintf(err, errlen, "%s: %s", path, strerror(e));
-        free(buf);
+        snprintf(err, errlen, "%s: out of memory reading its %llu bytes", path,
+                 (unsigned long long)size);
+        close(fd);
         return NULL;
     }
-    *len = n;
+    uint64_t n = 0;
+    while (n < size) {
+        ssize_t got = read(fd, buf + n, size - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            if (got < 0)
+                snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            else
+                snprintf(err, errlen, "%s: %llu bytes read of %llu (the file shrank while loading?)",
+                         path, (unsigned long long)n, (unsigned long long)size);
+            free(buf);
+            close(fd);
+            return NULL;
+        }
+        n += (uint64_t)got;
+    }
+    close(fd);
+    return buf;
+}
+
+uint8_t *loader_read_file(Machine *m, const char *path, size_t *len, char *err, size_t errlen)
+{
+    uint64_t size;
+    int fd = loader_open(path, &size, err, errlen);
+    if (fd < 0)
+        return NULL;
+    /* Nothing larger than guest RAM can be loaded: refuse before reading. */
+    if (size > m->mem.ram_size) {
+        snprintf(err, errlen, "%s: the file is %llu bytes, more than guest RAM (%llu bytes, -m %lluM)",
+                 path, (unsigned long long)size, (unsigned long long)m->mem.ram_size,
+                 (unsigned long long)(m->mem.ram_size >> 20));
+        close(fd);
+        return NULL;
+    }
+    uint8_t *buf = loader_read_fd(fd, path, size, err, errlen);
+    if (buf)
+        *len = (size_t)size;
     return buf;
 }
 
@@ -77,53 +120,101 @@ int loader_place(Machine *m, const char *path, const char *what, uint64_t pa,
     return 0;
 }
 
-#define LOAD_ELF(EHDR, PHDR, BITS)                                                        \
-static int load_elf##BITS(Machine *m, const char *path, const uint8_t *buf, size_t len,  \
-                          uint64_t *entry, uint64_t *end, char *err, size_t errlen)       \
-{                                                                                         \
-    const EHDR *eh = (const EHDR *)buf;                                                   \
-    if (len < sizeof *eh || eh->e_phoff > len ||                                          \
-        (uint64_t)eh->e_phnum * sizeof(PHDR) > len - eh->e_phoff) {                      \
-        snprintf(err, errlen, "%s: truncated ELF file: its headers run past the end (%zu bytes)", \
-                 path, len);                                                              \
-        return -1;                                                                        \
-    }                                                                                     \
-    if (eh->e_phnum && eh->e_phentsize != sizeof(PHDR)) {                                 \
-        snprintf(err, errlen, "%s: ELF program header entries of %u bytes (expected %zu)", \
-                 path, (unsigned)eh->e_phentsize, sizeof(PHDR));                          \
-        return -1;                                                                        \
-    }                                                                                     \
-    const PHDR *ph = (const PHDR *)(buf + eh->e_phoff);                                   \
-    uint64_t top = 0;                                                                     \
-    for (unsigned i = 0; i < eh->e_phnum; i++) {                                          \
-        if (ph[i].p_type != PT_LOAD)                                                      \
-            continue;                                                                     \
-        char what[32];                                                                    \
-        snprintf(what, sizeof what, "segment %u", i);                                     \
-        if (ph[i].p_offset > len || ph[i].p_filesz > len - ph[i].p_offset) {             \
-            snprintf(err, errlen, "%s: truncated ELF file: segment %u needs bytes "       \
-                     "%#llx-%#llx but the file has %zu", path, i,                         \
-                     (unsigned long long)ph[i].p_offset,                                  \
-                     (unsigned long long)ph[i].p_offset + ph[i].p_filesz, len);           \
-            return -1;                                                                    \
-        }                                                                                 \
-        if (ph[i].p_filesz > ph[i].p_memsz) {                                             \
-            snprintf(err, errlen, "%s: ELF segment %u has more file bytes than memory bytes", \
-                     path, i);                                                            \
-            return -1;                                                                    \
-        }                                                                                 \
-        if (loader_place(m, path, what, ph[i].p_paddr, buf + ph[i].p_offset,              \
-                         ph[i].p_filesz, ph[i].p_memsz, err, errlen))                     \
-            return -1;                                                                    \
-        if (ph[i].p_paddr + ph[i].p_memsz > top)                                          \
-            top = ph[i].p_paddr + ph[i].p_memsz;                                          \
-    }                                                                                     \
-    *entry = eh->e_entry;                                                                 \
-    *end = top;                                                                           \
-    return 0;                                                                             \
+/* An ELF file's header fields and program headers are read with memcpy
+ * into the host structures: e_phoff and the file's layout need not be
+ * aligned, and both classes widen to the ELF64 forms. */
+typedef struct ElfInfo {
+    bool is64;
+    uint64_t entry, phoff;
+    unsigned phnum, phentsize;
+} ElfInfo;
+
+static void elf_header(const uint8_t *buf, bool is64, ElfInfo *e)
+{
+    e->is64 = is64;
+    if (is64) {
+        Elf64_Ehdr h;
+        memcpy(&h, buf, sizeof h);
+        e->entry = h.e_entry;
+        e->phoff = h.e_phoff;
+        e->phnum = h.e_phnum;
+        e->phentsize = h.e_phentsize;
+    } else {
+        Elf32_Ehdr h;
+        memcpy(&h, buf, sizeof h);
+        e->entry = h.e_entry;
+        e->phoff = h.e_phoff;
+        e->phnum = h.e_phnum;
+        e->phentsize = h.e_phentsize;
+    }
 }
-LOAD_ELF(Elf32_Ehdr, Elf32_Phdr, 32)
-LOAD_ELF(Elf64_Ehdr, Elf64_Phdr, 64)
+
+static Elf64_Phdr elf_phdr(const uint8_t *buf, const ElfInfo *e, unsigned i)
+{
+    const uint8_t *p = buf + e->phoff + (uint64_t)i * e->phentsize;
+    Elf64_Phdr ph;
+    if (e->is64) {
+        memcpy(&ph, p, sizeof ph);
+    } else {
+        Elf32_Phdr h;
+        memcpy(&h, p, sizeof h);
+        ph = (Elf64_Phdr){ .p_type = h.p_type, .p_flags = h.p_flags, .p_offset = h.p_offset,
+                           .p_vaddr = h.p_vaddr, .p_paddr = h.p_paddr, .p_filesz = h.p_filesz,
+                           .p_memsz = h.p_memsz, .p_align = h.p_align };
+    }
+    return ph;
+}
+
+static int load_elf(Machine *m, const char *path, const uint8_t *buf, size_t len, bool is64,
+                    uint64_t *entry, uint64_t *end, char *err, size_t errlen)
+{
+    size_t ehsize = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+    size_t phsize = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+    ElfInfo e;
+    if (len < ehsize) {
+        snprintf(err, errlen, "%s: truncated ELF file: its headers run past the end (%zu bytes)",
+                 path, len);
+        return -1;
+    }
+    elf_header(buf, is64, &e);
+    if (e.phnum && e.phentsize != phsize) {
+        snprintf(err, errlen, "%s: ELF program header entries of %u bytes (expected %zu)",
+                 path, e.phentsize, phsize);
+        return -1;
+    }
+    if (e.phoff > len || (uint64_t)e.phnum * phsize > len - e.phoff) {
+        snprintf(err, errlen, "%s: truncated ELF file: its headers run past the end (%zu bytes)",
+                 path, len);
+        return -1;
+    }
+    uint64_t top = 0;
+    for (unsigned i = 0; i < e.phnum; i++) {
+        Elf64_Phdr ph = elf_phdr(buf, &e, i);
+        if (ph.p_type != PT_LOAD)
+            continue;
+        char what[32];
+        snprintf(what, sizeof what, "segment %u", i);
+        if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset) {
+            snprintf(err, errlen, "%s: truncated ELF file: segment %u needs bytes %#llx-%#llx "
+                     "but the file has %zu", path, i, (unsigned long long)ph.p_offset,
+                     (unsigned long long)ph.p_offset + ph.p_filesz, len);
+            return -1;
+        }
+        if (ph.p_filesz > ph.p_memsz) {
+            snprintf(err, errlen, "%s: ELF segment %u has more file bytes than memory bytes",
+                     path, i);
+            return -1;
+        }
+        if (loader_place(m, path, what, ph.p_paddr, buf + ph.p_offset, ph.p_filesz, ph.p_memsz,
+                         err, errlen))
+            return -1;
+        if (ph.p_paddr + ph.p_memsz > top)
+            top = ph.p_paddr + ph.p_memsz;
+    }
+    *entry = e.entry;
+    *end = top;
+    return 0;
+}
 
 int loader_elf(Machine *m, const char *path, const uint8_t *buf, size_t len,
                uint64_t *entry, uint64_t *end, int *mode, char *err, size_t errlen)
@@ -140,11 +231,11 @@ int loader_elf(Machine *m, const char *path, const uint8_t *buf, size_t len,
     memcpy(&machine, buf + EI_NIDENT + 2, 2);
     if (buf[EI_CLASS] == ELFCLASS32 && machine == EM_386) {
         *mode = CODE32;
-        return load_elf32(m, path, buf, len, entry, end, err, errlen);
+        return load_elf(m, path, buf, len, false, entry, end, err, errlen);
     }
     if (buf[EI_CLASS] == ELFCLASS64 && machine == EM_X86_64) {
         *mode = CODE64;
-        return load_elf64(m, path, buf, len, entry, end, err, errlen);
+        return load_elf(m, path, buf, len, true, entry, end, err, errlen);
     }
     snprintf(err, errlen, "%s: ELF for an unsupported machine or class (want ELF32 i386 or ELF64 x86-64)", path);
     return -1;
@@ -170,16 +261,29 @@ static void start_flat(Machine *m, int mode, uint64_t entry)
 int machine_load(Machine *m, const char *path, bool is_flat, uint64_t load_addr,
                  int flat_mode, char *err, size_t errlen)
 {
+    if (is_flat && flat_mode == CODE16 && load_addr >= 1 * MIB) {
+        /* CS:IP reaches at most 0x10FFEF, and RAM from 0xA0000 to 1 MiB is
+         * the legacy hole: no real-mode entry exists at or above 1 MiB. */
+        snprintf(err, errlen, "%s: -mode 16 starts in real mode, which cannot start at %#llx "
+                 "(at or above 1 MiB); load the image below 0xA0000 or use -mode 32 or 64",
+                 path, (unsigned long long)load_addr);
+        return -1;
+    }
     size_t len;
-    uint8_t *buf = loader_read_file(path, &len, err, errlen);
+    uint8_t *buf = loader_read_file(m, path, &len, err, errlen);
     if (!buf)
         return -1;
     int rc, mode = flat_mode;
     uint64_t entry = load_addr, end;
-    if (is_flat)
+    if (is_flat && !len) {
+        snprintf(err, errlen, "%s: the file is empty: a flat binary needs at least one instruction",
+                 path);
+        rc = -1;
+    } else if (is_flat) {
         rc = loader_place(m, path, "the image", load_addr, buf, len, len, err, errlen);
-    else
+    } else {
         rc = loader_elf(m, path, buf, len, &entry, &end, &mode, err, errlen);
+    }
     free(buf);
     if (rc)
         return rc;
@@ -195,22 +299,14 @@ int machine_load(Machine *m, const char *path, bool is_flat, uint64_t load_addr,
  * 0xE0000-0xFFFFF finds its copy already in place and read-only. */
 int machine_load_bios(Machine *m, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    struct stat st;
-    if (!f || fstat(fileno(f), &st)) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        if (f)
-            fclose(f);
+    uint64_t size;
+    int fd = loader_open(path, &size, err, errlen);
+    if (fd < 0)
         return -1;
-    }
-    uint64_t size = (uint64_t)st.st_size;
-    if (!S_ISREG(st.st_mode) || size < 64 * KIB || size > 16 * MIB || size % (64 * KIB)) {
-        if (!S_ISREG(st.st_mode))
-            snprintf(err, errlen, "%s: not a regular file; -bios needs a ROM image", path);
-        else
-            snprintf(err, errlen, "%s: ROM image is %llu bytes; -bios needs a multiple of 64 KiB "
-                     "from 64 KiB to 16 MiB", path, (unsigned long long)size);
-        fclose(f);
+    if (size < 64 * KIB || size > 16 * MIB || size % (64 * KIB)) {
+        snprintf(err, errlen, "%s: ROM image is %llu bytes; -bios needs a multiple of 64 KiB "
+                 "from 64 KiB to 16 MiB", path, (unsigned long long)size);
+        close(fd);
         return -1;
     }
     uint64_t base = 4 * GIB - size;
@@ -218,18 +314,12 @@ int machine_load_bios(Machine *m, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: a %llu KiB ROM below 4 GiB overlaps guest RAM (-m %llu MiB); "
                  "use -m %lluM or less", path, (unsigned long long)(size >> 10),
                  (unsigned long long)(m->mem.ram_size >> 20), (unsigned long long)(base >> 20));
-        fclose(f);
+        close(fd);
         return -1;
     }
-    uint8_t *rom = malloc(size);
-    if (!rom || fread(rom, 1, size, f) != size) {
-        snprintf(err, errlen, "%s: %s", path, rom ? "short read (file changed while loading?)"
-                 : "out of memory");
-        free(rom);
-        fclose(f);
+    uint8_t *rom = loader_read_fd(fd, path, size, err, errlen);
+    if (!rom)
         return -1;
-    }
-    fclose(f);
     if (m->bios_rom) {
         snprintf(err, errlen, "%s: a firmware ROM is already loaded", path);
         free(rom);
@@ -263,7 +353,7 @@ int machine_load_kernel(Machine *m, const char *path, const char *cmdline,
                         const char *initrd, char *err, size_t errlen)
 {
     size_t len;
-    uint8_t *buf = loader_read_file(path, &len, err, errlen);
+    uint8_t *buf = loader_read_file(m, path, &len, err, errlen);
     if (!buf)
         return -1;
     int rc;

@@ -5,8 +5,16 @@
 
 #include "machine.h"
 
-/* The whole file; NULL with "<path>: <reason>" in err. */
-uint8_t *loader_read_file(const char *path, size_t *len, char *err, size_t errlen);
+/* Opens a regular file (anything else, /dev/zero or a pipe, is refused
+ * before a byte is read) and gives its size: the descriptor, or -1 with
+ * "<path>: <reason>" in err. */
+int loader_open(const char *path, uint64_t *size, char *err, size_t errlen);
+/* Reads the size bytes of a file from loader_open and closes fd; NULL with
+ * "<path>: <reason>" in err. */
+uint8_t *loader_read_fd(int fd, const char *path, uint64_t size, char *err, size_t errlen);
+/* The whole of a regular file no larger than guest RAM (which nothing
+ * larger could fit in); NULL with "<path>: <reason and sizes>" in err. */
+uint8_t *loader_read_file(Machine *m, const char *path, size_t *len, char *err, size_t errlen);
 /* Whether [pa, pa + len) is guest RAM a loader may fill: inside -m and
  * outside the legacy hole.  On failure, err says "<path>: <what> at ..."
  * and why. */

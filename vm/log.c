@@ -7,6 +7,7 @@
  */
 #include "log.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "../cpu/block.h"
@@ -26,6 +27,7 @@ static const struct {
     { "exec", LOG_EXEC, "one line per block executed" },
     { "cpu", LOG_CPU, "the register state before each block executed" },
     { "tbstats", LOG_TBSTATS, "code cache counters at exit" },
+    { "post", LOG_POST, "POST codes the firmware writes to port 0x80 (not a QEMU item)" },
 };
 
 unsigned log_item(const char *name)
@@ -324,4 +326,12 @@ void log_reset_state(Machine *m, const char *what)
         return;
     fprintf(m->log, "cpu_reset: %s:\n", what);
     log_cpu_state(&m->cpu, m->log);
+}
+
+int log_flush(Machine *m)
+{
+    errno = 0;
+    int rc = fflush(m->log);
+    /* A failed write inside an earlier fprintf leaves only the error flag. */
+    return rc || ferror(m->log) ? -1 : 0;
 }

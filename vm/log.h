@@ -20,6 +20,10 @@ void log_help(FILE *f);
  * cpu_reset() clears them, so the board calls this again after a reset. */
 void log_install(Machine *m);
 
+/* Writes out the buffered log: -1 (errno set when the write just failed)
+ * if a write to it has failed. */
+int log_flush(Machine *m);
+
 /* Register dump: GPRs, RIP, EFLAGS, segment caches, GDTR/IDTR/LDTR/TR,
  * CR0/2/3/4/8, EFER.  Reads no guest memory. */
 void log_cpu_state(CPU *cpu, FILE *f);

@@ -1,6 +1,7 @@
 /* machine.c — machine lifecycle and the run loop's stop reporting. */
 #include "machine.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
@@ -55,8 +56,11 @@ void machine_request_poweroff(Machine *m, const char *why)
 static int machine_init_base(Machine *m, uint64_t ram_size, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
-    m->console = stdout;
     m->log = stderr;
+    m->log_name = "stderr";
+    if (chr_open(&m->console, CHR_STDIO, NULL, err, errlen))
+        return -1;
+    chr_open(&m->serial_file, CHR_NONE, NULL, err, errlen);
     if (mem_init(&m->mem, ram_size, err, errlen))
         return -1;
     m->mem.log_guest_error = log_guest_error;
@@ -97,13 +101,24 @@ int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errl
      * 0xFFFFF expansion and system ROM (vm/loader.c maps -bios there). */
     if (mem_ram_hole(&m->mem, 0xa0000, 0x100000, err, errlen))
         return -1;
-    if (pc_init(m->pc, m, cfg->serial, cfg->serial_path, err, errlen))
+    Chardev *serial = NULL;
+    if (cfg->serial == CHR_STDIO) {
+        serial = &m->console;
+        chr_enable_input(serial);
+    } else if (cfg->serial == CHR_FILE) {
+        if (chr_open(&m->serial_file, CHR_FILE, cfg->serial_path, err, errlen))
+            return -1;
+        serial = &m->serial_file;
+    }
+    if (pc_init(m->pc, m, serial, err, errlen))
         return -1;
     return cfg->bios ? 0 : pc_install_acpi(m->pc, err, errlen);
 }
 
 void machine_free(Machine *m)
 {
+    chr_close(&m->console);
+    chr_close(&m->serial_file);
     free(m->pc);
     m->pc = NULL;
     free(m->bios_rom);
@@ -134,11 +149,13 @@ static void describe_pc(Machine *m, char *out, size_t outlen)
  * nothing can ever wake the CPU (no timer armed and no input). */
 static bool idle_until_interrupt(Machine *m)
 {
+    char err[8];
+    machine_flush(m, err, sizeof err);  /* what the guest wrote before waiting */
     bool input_waiting = false;  /* input the UART did not take (FIFO full) */
     for (;;) {
         uint64_t next = pc_update(m->pc);
         if (m->cpu.intr_pending(&m->cpu) || m->cpu.nmi_pending || m->exit_requested ||
-            m->cpu.stop_request)
+            m->cpu.stop_request || chr_signal_pending() || m->console.quit)
             return true;
         uint64_t now = machine_now_ns(m);
         if (next <= now)
@@ -214,7 +231,37 @@ static bool reset_vector_mapped(Machine *m)
 #define TRIPLE_FAULT_QUICK 100000u
 #define TRIPLE_FAULT_LOOPS 3
 
+int machine_flush(Machine *m, char *err, size_t errlen)
+{
+    int rc = 0;
+    Chardev *devs[] = { &m->console, &m->serial_file };
+    for (unsigned i = 0; i < 2; i++)
+        if (chr_flush(devs[i]) && !rc) {
+            chr_error(devs[i], err, errlen);
+            rc = -1;
+        }
+    if (log_flush(m) && !rc) {
+        snprintf(err, errlen, "%s%s: %s", m->log == stderr ? "" : "-D ", m->log_name,
+                 strerror(errno ? errno : EIO));
+        rc = -1;
+    }
+    return rc;
+}
+
+static int run_loop(Machine *m);
+
 int machine_run(Machine *m)
+{
+    int status = run_loop(m);
+    char err[200];
+    if (status != 4 && machine_flush(m, err, sizeof err)) {
+        fprintf(stderr, "ringzero: output lost: %s\n", err);
+        return 4;
+    }
+    return status;
+}
+
+static int run_loop(Machine *m)
 {
     CPU *cpu = &m->cpu;
     uint64_t reset_icount = cpu->icount;
@@ -229,8 +276,24 @@ int machine_run(Machine *m)
          * Ctrl-A x escape, timers' state. */
         if (m->pc)
             pc_update(m->pc);
+        /* Every chunk: what the guest wrote reaches its file, so a run
+         * killed now loses nothing before this point. */
+        char err[200];
+        if (machine_flush(m, err, sizeof err)) {
+            fprintf(stderr, "ringzero: output lost: %s; stopping\n", err);
+            return 4;
+        }
         if (m->exit_requested)
             return m->exit_status;
+        if (m->console.quit) {
+            fprintf(stderr, "\r\nringzero: quit from the serial console (Ctrl-A x)\r\n");
+            return 0;
+        }
+        if ((m->stop_signal = chr_signal_pending()) != 0) {
+            fprintf(stderr, "%sringzero: stopped by signal %d (%s)\n", m->console.raw ? "\r\n" : "",
+                    m->stop_signal, strsignal(m->stop_signal));
+            return 128 + m->stop_signal;
+        }
         char where[192];
         if (r == RUN_EXCEPTION) {
             describe_pc(m, where, sizeof where);

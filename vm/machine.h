@@ -10,12 +10,13 @@
 #include "../cpu/cpu.h"
 #include "../softmmu/mem.h"
 #include "../codecache/codecache.h"
+#include "../hw/chardev.h"
 
 struct PcBoard;
 
 typedef struct MachineConfig {
     uint64_t ram_size;
-    int serial;             /* CHR_STDIO, CHR_FILE, CHR_NONE (hw/uart.h) */
+    int serial;             /* CHR_STDIO, CHR_FILE, CHR_NONE (hw/chardev.h) */
     const char *serial_path;
     int icount_shift;       /* -1: host time; else 1 instruction = 2^shift ns */
     bool no_reboot;
@@ -27,8 +28,11 @@ typedef struct Machine {
     Mem mem;
     CPU cpu;
     CodeCache *cc;
-    FILE *console;        /* where the debug console (0xE9) and serial go */
+    Chardev console;      /* stdout: the debug console (0xE9), and COM1 with -serial stdio */
+    Chardev serial_file;  /* COM1 with -serial file:PATH */
     FILE *log;            /* -d output (-D FILE), stderr by default */
+    const char *log_name; /* for messages: "stderr" or the -D path */
+    int stop_signal;      /* the signal that ended machine_run, 0 if none */
     unsigned log_mask;    /* LOG_* */
     bool exit_requested;
     int exit_status;      /* from the exit port: (value << 1) | 1 */
@@ -44,7 +48,8 @@ typedef struct Machine {
 } Machine;
 
 enum { LOG_GUEST_ERRORS = 1 << 0, LOG_INT = 1 << 1, LOG_CPU_RESET = 1 << 2,
-       LOG_IN_ASM = 1 << 3, LOG_EXEC = 1 << 4, LOG_CPU = 1 << 5, LOG_TBSTATS = 1 << 6 };
+       LOG_IN_ASM = 1 << 3, LOG_EXEC = 1 << 4, LOG_CPU = 1 << 5, LOG_TBSTATS = 1 << 6,
+       LOG_POST = 1 << 7 };
 
 /* Returns 0, or -1 with a one-line reason in err. */
 int machine_init(Machine *m, uint64_t ram_size, char *err, size_t errlen);
@@ -74,7 +79,14 @@ int machine_load_kernel(Machine *m, const char *path, const char *cmdline,
                         const char *initrd, char *err, size_t errlen);
 
 /* Runs until the guest exits, halts for good or stops on an exception.
- * Returns the process exit status. */
+ * Returns the process exit status.  Output (console, serial file, log) is
+ * flushed at every run chunk and before returning; a write error stops
+ * the run with one line on stderr and status 4.  A signal caught by
+ * chr_catch_signals() stops it too: m->stop_signal says which, for the
+ * caller to re-raise after its cleanup. */
 int machine_run(Machine *m);
+/* Writes out the console, the serial file and the log; -1 after a write
+ * error on any of them, with "<where>: <reason>" in err. */
+int machine_flush(Machine *m, char *err, size_t errlen);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "machine.h"
+#include "options.h"
 #include "../hw/uart.h"
 
 static void usage(FILE *f)
@@ -26,14 +27,14 @@ static void usage(FILE *f)
         "  -no-reboot          exit instead of resetting when the guest resets\n"
         "  -icount SHIFT       deterministic time: one instruction = 2^SHIFT ns\n"
         "  -d LIST             log items, comma separated: guest_errors,int,cpu_reset,in_asm,\n"
-        "                      exec,cpu,tbstats (-d help describes them)\n"
+        "                      exec,cpu,tbstats,post (-d help describes them)\n"
         "  -D FILE             write logs to FILE instead of stderr\n"
         "  -nographic          no display (the only mode there is)\n"
         "  -h, --help          this help\n"
         "Exit status: the guest's via port 0xF4 ((value << 1) | 1); 0 when it powers off\n"
         "(ACPI S5), halts with interrupts off or resets under -no-reboot; 1 for a bad image;\n"
-        "2 for bad options;\n"
-        "3 for a triple fault under -no-reboot (or one that cannot reset).\n"
+        "2 for bad options; 3 for a triple fault under -no-reboot (or one that cannot\n"
+        "reset); 4 when output is lost (a write to stdout, the -D log or a -serial file failed).\n"
         "Serial console on a terminal: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n");
 }
 
@@ -48,23 +49,10 @@ static _Noreturn void bad_usage(const char *fmt, const char *arg)
 
 static uint64_t parse_size(const char *s)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || end == s)
-        bad_usage("-m: '%s' is not a size", s);
-    switch (*end) {
-    case 'k': case 'K': v <<= 10; end++; break;
-    case 'm': case 'M': case '\0': v <<= 20; if (*end) end++; break;
-    case 'g': case 'G': v <<= 30; end++; break;
-    default: break;
-    }
-    if (*end)
-        bad_usage("-m: '%s' is not a size", s);
-    if (v < (1ull << 20))
-        bad_usage("-m: '%s' is too small: at least 1M is needed", s);
-    if (v > (64ull << 30))
-        bad_usage("-m: '%s' is larger than the supported 64G", s);
+    char err[160];
+    uint64_t v;
+    if (parse_ram_size(s, host_memory_bytes(), &v, err, sizeof err))
+        bad_usage("%s", err);
     return v;
 }
 
@@ -88,7 +76,8 @@ static unsigned parse_log(const char *list)
 
 int main(int argc, char **argv)
 {
-    const char *kernel = NULL, *bin = NULL, *logfile = NULL, *bios = NULL;
+    const char *kernel = NULL, *logfile = NULL, *bios = NULL;
+    char *bin = NULL;
     const char *append = "", *initrd = NULL;
     uint64_t ram = 128ull << 20, bin_addr = 0;
     int mode = CODE16;
@@ -126,14 +115,11 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "-append")) append = v;
         else if (!strcmp(a, "-initrd")) initrd = v;
         else if (!strcmp(a, "-bin")) {
-            const char *at = strrchr(v, '@');
-            char *end;
-            if (!at || !at[1])
-                bad_usage("-bin: '%s' should be FILE@ADDR", v);
-            bin_addr = strtoull(at + 1, &end, 0);
-            if (*end)
-                bad_usage("-bin: bad address in '%s'", v);
-            bin = strndup(v, (size_t)(at - v));
+            char why[160];
+            free(bin);
+            bin = NULL;
+            if (parse_bin_spec(v, &bin, &bin_addr, why, sizeof why))
+                bad_usage("%s", why);
         } else if (!strcmp(a, "-mode")) {
             if (!strcmp(v, "16")) mode = CODE16;
             else if (!strcmp(v, "32")) mode = CODE32;
@@ -170,24 +156,32 @@ int main(int argc, char **argv)
     char err[256];
     cfg.ram_size = ram;
     cfg.bios = bios != NULL;
+    int status;
     if (!m || machine_init_pc(m, &cfg, err, sizeof err)) {
         fprintf(stderr, "ringzero: %s\n", m ? err : "out of memory");
-        return 1;
+        status = 1;
+        goto out;
     }
     m->log_mask = log_mask;
-    if (logfile && !(m->log = fopen(logfile, "w"))) {
-        fprintf(stderr, "ringzero: -D %s: %s\n", logfile, strerror(errno));
-        return 2;
+    if (logfile) {
+        if (!(m->log = fopen(logfile, "w"))) {
+            fprintf(stderr, "ringzero: -D %s: %s\n", logfile, strerror(errno));
+            m->log = stderr;
+            status = 2;
+            goto out;
+        }
+        m->log_name = logfile;
     }
     int lr = bios ? machine_load_bios(m, bios, err, sizeof err)
            : kernel ? machine_load_kernel(m, kernel, append, initrd, err, sizeof err)
            : machine_load(m, bin, true, bin_addr, mode, err, sizeof err);
     if (lr) {
         fprintf(stderr, "ringzero: %s\n", err);
-        return 1;
+        status = 1;
+        goto out;
     }
-    int status = machine_run(m);
-    fflush(m->console);
+    chr_catch_signals();
+    status = machine_run(m);
     if (log_mask & LOG_TBSTATS) {
         const CodeCacheStats *s = codecache_stats(m->cc);
         fprintf(m->log, "tbstats: %llu instructions, %llu blocks built, %llu lookups, %.2f%% hits, "
@@ -197,7 +191,21 @@ int main(int argc, char **argv)
                 s->lookups ? 100.0 * (double)s->hits / (double)s->lookups : 0.0,
                 (unsigned long long)s->invalidations, (unsigned long long)s->flushes);
     }
-    machine_free(m);
+    if (machine_flush(m, err, sizeof err) && status != 4) {
+        fprintf(stderr, "ringzero: output lost: %s\n", err);
+        status = 4;
+    }
+out:
+    if (m && m->log && m->log != stderr && fclose(m->log) && status != 4) {
+        fprintf(stderr, "ringzero: output lost: -D %s: %s\n", logfile, strerror(errno));
+        status = 4;
+    }
+    int sig = m ? m->stop_signal : 0;
+    if (m)
+        machine_free(m);
     free(m);
+    free(bin);
+    if (sig)
+        chr_reraise(sig);
     return status;
 }

@@ -2,6 +2,7 @@
  * Specification 0.6.96): the kernel per its header (ELF, or the a.out-kludge
  * address fields), -initrd files as modules, the information structure,
  * and the 32-bit protected-mode entry state the specification defines. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,7 +160,7 @@ static int load_modules(Machine *m, const char *list, Module **out, unsigned *co
         }
         size_t len;
         char why[256];
-        uint8_t *data = loader_read_file(mods[i].name, &len, why, sizeof why);
+        uint8_t *data = loader_read_file(m, mods[i].name, &len, why, sizeof why);
         if (!data) {
             snprintf(err, errlen, "%s (Multiboot module %u)", why, i + 1);
             return -1;
@@ -279,8 +280,18 @@ int multiboot_load(Machine *m, const char *path, const uint8_t *buf, size_t len,
     unsigned nmods;
     int rc = load_modules(m, initrd, &mods, &nmods, &cur, err, errlen);
     uint64_t mbi = 0;
+    /* The kernel's file name, as given, is the command line's first word,
+     * as GRUB and QEMU's -kernel give it: kernels take it for argv[0]. */
+    char *full = NULL;
+    if (!rc && asprintf(&full, "%s%s%s", path, cmdline && *cmdline ? " " : "",
+                        cmdline ? cmdline : "") < 0) {
+        full = NULL;
+        snprintf(err, errlen, "out of memory building the Multiboot command line");
+        rc = -1;
+    }
     if (!rc)
-        rc = build_info(m, path, cur, cmdline ? cmdline : "", mods, nmods, &mbi, err, errlen);
+        rc = build_info(m, path, cur, full, mods, nmods, &mbi, err, errlen);
+    free(full);
     for (unsigned i = 0; i < nmods; i++)
         free(mods[i].name);
     free(mods);

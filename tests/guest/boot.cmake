@@ -48,10 +48,18 @@ function(rz_boot_multiboot name kind)
   endif()
   set(dir ${CMAKE_CURRENT_BINARY_DIR}/${name}.d)
   file(MAKE_DIRECTORY ${dir})
+  # The kernel's path as -kernel gives it: the command line's first word.
+  set(elf ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
+  set(image ${elf})
+  if(kind STREQUAL "AOUT")
+    set(image ${CMAKE_CURRENT_BINARY_DIR}/${name}.bin)
+  endif()
+  file(WRITE ${dir}/kernel_path.h.in "#define MB_KERNEL_PATH \"${image}\"\n")
+  configure_file(${dir}/kernel_path.h.in ${dir}/kernel_path.h COPYONLY)
   set(cflags -m32 -march=i686 -std=gnu11 -O2 -g -Wall -Wextra -ffreestanding -fno-pic -fno-pie
       -fno-stack-protector -fno-asynchronous-unwind-tables -fno-builtin
       -fno-tree-loop-distribute-patterns -fcf-protection=none -mgeneral-regs-only
-      -I${RZ_GUEST_DIR}/rt -I${RZ_BOOT_GEN})
+      -I${RZ_GUEST_DIR}/rt -I${RZ_BOOT_GEN} -I${dir})
   set(nasmdefs "")
   if(kind STREQUAL "AOUT")
     set(nasmdefs -DAOUT_KLUDGE)
@@ -67,20 +75,18 @@ function(rz_boot_multiboot name kind)
     else()
       add_custom_command(OUTPUT ${o}
         COMMAND ${RZ_GUEST_CC} ${cflags} -c ${RZ_GUEST_DIR}/${s} -o ${o}
-        DEPENDS ${RZ_GUEST_DIR}/${s} ${RZ_GUEST_RT_DEPS} ${RZ_BOOT_GEN}/boot_params.h)
+        DEPENDS ${RZ_GUEST_DIR}/${s} ${RZ_GUEST_RT_DEPS} ${RZ_BOOT_GEN}/boot_params.h
+                ${dir}/kernel_path.h)
     endif()
     list(APPEND objs ${o})
   endforeach()
-  set(elf ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
   set(ld ${RZ_GUEST_DIR}/boot/mb_link.ld)
   add_custom_command(OUTPUT ${elf}
     COMMAND ${RZ_GUEST_CC} -m32 -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,norelro
             -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -T ${ld} ${objs} -lgcc -o ${elf}
     DEPENDS ${objs} ${ld}
     COMMENT "Linking Multiboot guest ${name}")
-  set(image ${elf})
   if(kind STREQUAL "AOUT")
-    set(image ${CMAKE_CURRENT_BINARY_DIR}/${name}.bin)
     add_custom_command(OUTPUT ${image}
       COMMAND ${RZ_OBJCOPY} -O binary ${elf} ${image}
       DEPENDS ${elf}

@@ -200,7 +200,7 @@ static void test_pit_late_irq0(void)
 static void test_uart(void)
 {
     Uart u;
-    uart_init(&u, CHR_NONE, NULL, -1, NULL, NULL);
+    uart_init(&u, NULL, NULL, NULL);
     uart_write(&u, 7, 0x5a);
     CHECK(uart_read(&u, 7) == 0x5a, "scratch register");
     uart_write(&u, 3, 0x80);        /* DLAB */
@@ -233,9 +233,6 @@ static void test_uart(void)
     CHECK(uart_read(&u, 5) & 2, "overrun error");
 }
 
-static int quits;
-static void on_quit(void *o) { (void)o; quits++; }
-
 /* The terminal escape: Ctrl-A x quits, Ctrl-A Ctrl-A is one Ctrl-A. */
 static void test_uart_escape(void)
 {
@@ -244,14 +241,15 @@ static void test_uart_escape(void)
         CHECK(0, "pipe");
         return;
     }
+    Chardev chr;
+    chr_open_fd(&chr, -1, fds[0], "pipe");
     Uart u;
-    uart_init(&u, CHR_STDIO, NULL, fds[0], NULL, NULL);
-    u.quit = on_quit;
+    uart_init(&u, &chr, NULL, NULL);
     uart_write(&u, 2, 0x01);  /* FIFO on */
     ssize_t w = write(fds[1], "a\001\001b\001x", 6);
     CHECK(w == 6, "write to pipe");
     uart_poll(&u);
-    CHECK(quits == 1, "Ctrl-A x quits (%d)", quits);
+    CHECK(chr.quit, "Ctrl-A x quits");
     CHECK(uart_read(&u, 0) == 'a' && uart_read(&u, 0) == 0x01 && uart_read(&u, 0) == 'b',
           "Ctrl-A Ctrl-A passes one Ctrl-A through");
     CHECK(!(uart_read(&u, 5) & 1), "nothing else received");

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hw/uart.h"
 #include "vm/machine.h"
+#include "vm/options.h"
 
 static int passed, failed;
 #define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
@@ -359,7 +361,9 @@ static void test_multiboot_elf(void)
           rd32(m, mbi + 4), rd32(m, mbi + 8));
     char s[300];
     uint32_t cl = rd32(m, mbi + 16);
-    CHECK(cl && !strcmp((char *)m->mem.ram + cl, "console=ttyS0 quiet"), "cmdline");
+    char want_cl[300];
+    snprintf(want_cl, sizeof want_cl, "%s console=ttyS0 quiet", p);
+    CHECK(cl && !strcmp((char *)m->mem.ram + cl, want_cl), "cmdline: the kernel's path, then -append");
     CHECK(rd32(m, mbi + 64) && !strcmp((char *)m->mem.ram + rd32(m, mbi + 64), "ringzero"), "loader name");
     CHECK(rd32(m, mbi + 20) == 2, "two modules");
     uint32_t mods = rd32(m, mbi + 24);
@@ -410,6 +414,8 @@ static void test_multiboot_aout(void)
     CHECK(m->cpu.regs[R_BX] == 0x203000, "info right after the bss: %#llx",
           (unsigned long long)m->cpu.regs[R_BX]);
     CHECK(rd32(m, m->cpu.regs[R_BX] + 20) == 0, "no modules");
+    uint32_t cl = rd32(m, m->cpu.regs[R_BX] + 16);
+    CHECK(cl && !strcmp((char *)m->mem.ram + cl, p), "without -append the command line is the path");
     del_pc(m);
 }
 
@@ -444,6 +450,167 @@ static void test_plain_elf(void)
     del_pc(m);
 }
 
+
+/* ELF header fields are read whatever their alignment: program headers at
+ * an odd offset load as well as aligned ones (UBSan's alignment check
+ * caught the old pointer casts). */
+static void test_elf_unaligned(void)
+{
+    Machine *m = new_pc(16 << 20);
+    char err[256] = "";
+    uint8_t file[4096], data[32];
+    for (unsigned i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(0xa0 + i);
+    /* ELF32: phdr at 0x35, segment bytes right after it. */
+    Elf32_Ehdr e32 = { 0 };
+    memcpy(e32.e_ident, ELFMAG, SELFMAG);
+    e32.e_ident[EI_CLASS] = ELFCLASS32;
+    e32.e_machine = EM_386;
+    e32.e_entry = 0x100004;
+    e32.e_phoff = 0x35;
+    e32.e_phentsize = sizeof(Elf32_Phdr);
+    e32.e_phnum = 1;
+    Elf32_Phdr p32 = { .p_type = PT_LOAD, .p_offset = 0x35 + sizeof p32, .p_paddr = 0x100000,
+                       .p_filesz = sizeof data, .p_memsz = sizeof data + 16 };
+    memset(file, 0, sizeof file);
+    memcpy(file, &e32, sizeof e32);
+    memcpy(file + 0x35, &p32, sizeof p32);
+    memcpy(file + 0x35 + sizeof p32, data, sizeof data);
+    const char *p = write_file("odd32.elf", file, 0x35 + sizeof p32 + sizeof data);
+    CHECK(machine_load_kernel(m, p, "", NULL, err, sizeof err) == 0 && m->cpu.rip == 0x100004 &&
+          !memcmp(m->mem.ram + 0x100000, data, sizeof data) && m->mem.ram[0x100000 + sizeof data] == 0,
+          "ELF32 with e_phoff 0x35: %s", err);
+    /* ELF64: phdr at 0x43. */
+    Elf64_Ehdr e64 = { 0 };
+    memcpy(e64.e_ident, ELFMAG, SELFMAG);
+    e64.e_ident[EI_CLASS] = ELFCLASS64;
+    e64.e_machine = EM_X86_64;
+    e64.e_entry = 0x300008;
+    e64.e_phoff = 0x43;
+    e64.e_phentsize = sizeof(Elf64_Phdr);
+    e64.e_phnum = 1;
+    Elf64_Phdr p64 = { .p_type = PT_LOAD, .p_offset = 0x43 + sizeof p64, .p_paddr = 0x300000,
+                       .p_filesz = sizeof data, .p_memsz = sizeof data };
+    memset(file, 0, sizeof file);
+    memcpy(file, &e64, sizeof e64);
+    memcpy(file + 0x43, &p64, sizeof p64);
+    memcpy(file + 0x43 + sizeof p64, data, sizeof data);
+    p = write_file("odd64.elf", file, 0x43 + sizeof p64 + sizeof data);
+    CHECK(machine_load_kernel(m, p, "", NULL, err, sizeof err) == 0 && m->cpu.rip == 0x300008 &&
+          m->cpu.code_mode == CODE64 && !memcmp(m->mem.ram + 0x300000, data, sizeof data),
+          "ELF64 with e_phoff 0x43: %s", err);
+    del_pc(m);
+}
+
+/* Files are checked before they are read: anything but a regular file, or
+ * a file larger than guest RAM, is refused with its name and the sizes. */
+static void test_file_checks(void)
+{
+    Machine *m = new_pc(16 << 20);
+    char err[256] = "";
+    CHECK(one_line_error(machine_load_kernel(m, "/dev/zero", "", NULL, err, sizeof err), err,
+                         "/dev/zero", "not a regular file (a character device)"), "-kernel /dev/zero");
+    CHECK(one_line_error(machine_load_bios(m, "/dev/zero", err, sizeof err), err, "/dev/zero",
+                         "not a regular file"), "-bios /dev/zero");
+    CHECK(one_line_error(machine_load(m, "/dev/zero", true, 0x7c00, CODE16, err, sizeof err), err,
+                         "/dev/zero", "not a regular file"), "-bin /dev/zero");
+    CHECK(one_line_error(machine_load_kernel(m, tmpdir, "", NULL, err, sizeof err), err, tmpdir,
+                         "a directory"), "-kernel DIR");
+    const char *fifo = tpath("fifo");
+    if (mkfifo(fifo, 0600) == 0)   /* opening it must not wait for a writer */
+        CHECK(one_line_error(machine_load_kernel(m, fifo, "", NULL, err, sizeof err), err, fifo,
+                             "a pipe"), "-kernel FIFO");
+    /* 17 MiB (sparse) against 16 MiB of RAM. */
+    const char *big = tpath("big.img");
+    FILE *f = fopen(big, "wb");
+    CHECK(f && ftruncate(fileno(f), 17 << 20) == 0, "make a sparse file");
+    if (f)
+        fclose(f);
+    CHECK(one_line_error(machine_load_kernel(m, big, "", NULL, err, sizeof err), err, big,
+                         "the file is 17825792 bytes, more than guest RAM (16777216 bytes, -m 16M)"),
+          "-kernel larger than RAM");
+    CHECK(one_line_error(machine_load(m, big, true, 0x100000, CODE32, err, sizeof err), err, big,
+                         "more than guest RAM"), "-bin larger than RAM");
+    const char *k = mb_elf("mbk.elf", 0x3, true, 0x100000, 256);
+    CHECK(one_line_error(machine_load_kernel(m, k, "", big, err, sizeof err), err, big,
+                         "more than guest RAM"), "-initrd larger than RAM");
+    CHECK(one_line_error(machine_load_kernel(m, k, "", "/dev/zero", err, sizeof err), err,
+                         "/dev/zero", "not a regular file"), "-initrd /dev/zero");
+    /* -bin: empty files, and real mode at or above 1 MiB. */
+    const char *empty = write_file("empty.bin", "", 0);
+    CHECK(one_line_error(machine_load(m, empty, true, 0x7c00, CODE16, err, sizeof err), err, empty,
+                         "the file is empty"), "empty -bin");
+    const char *one = write_file("hlt.bin", "\xf4", 1);
+    CHECK(one_line_error(machine_load(m, one, true, 0x100000, CODE16, err, sizeof err), err, one,
+                         "-mode 16 starts in real mode, which cannot start at 0x100000"),
+          "-bin @1 MiB in real mode refused");
+    CHECK(one_line_error(machine_load(m, one, true, 0xffff0, CODE16, err, sizeof err), err, one,
+                         "which is not RAM"), "-bin in the legacy hole refused");
+    CHECK(machine_load(m, one, true, 0x9fff0, CODE16, err, sizeof err) == 0 &&
+          m->cpu.seg[S_CS].sel == 0x9fff && m->cpu.rip == 0 && m->mem.ram[0x9fff0] == 0xf4,
+          "-bin at 0x9FFF0 in real mode: CS:IP 9fff:0000: %s", err);
+    CHECK(machine_load(m, one, true, 0x100000, CODE32, err, sizeof err) == 0 &&
+          m->cpu.rip == 0x100000, "-bin at 1 MiB in 32-bit mode: %s", err);
+    del_pc(m);
+}
+
+/* -m and -bin values (vm/options.c). */
+static void test_options(void)
+{
+    static const struct { const char *s; uint64_t host, want; const char *why; } sizes[] = {
+        { "128M", 0, 128ull << 20, NULL },
+        { "64", 0, 64ull << 20, NULL },
+        { "0x10", 0, 16ull << 20, NULL },
+        { "4096K", 0, 4ull << 20, NULL },
+        { "2G", 0, 2ull << 30, NULL },
+        { "64G", 0, 64ull << 30, NULL },
+        { "1M", 1ull << 20, 1ull << 20, NULL },
+        { "17592186044417", 0, 0, "larger than the supported 64G" },   /* wrapped to 1M */
+        { "17179869184G", 0, 0, "larger than the supported 64G" },     /* 2^34 G wraps to 0 */
+        { "18446744073709551617", 0, 0, "not a size (too large)" },
+        { "65537M", 0, 0, "larger than the supported 64G" },
+        { "1T", 0, 0, "larger than the supported 64G" },
+        { "-1", 0, 0, "not a size (negative)" },
+        { "-128M", 0, 0, "not a size (negative)" },
+        { " 12", 0, 0, "not a size" },
+        { "12x", 0, 0, "not a size" },
+        { "", 0, 0, "not a size" },
+        { "4K", 0, 0, "too small" },
+        { "0", 0, 0, "too small" },
+        { "2G", 1ull << 30, 0, "larger than this host's memory (1024 MiB)" },
+    };
+    for (unsigned i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        char err[160] = "";
+        uint64_t v = 0;
+        int rc = parse_ram_size(sizes[i].s, sizes[i].host, &v, err, sizeof err);
+        if (sizes[i].why)
+            CHECK(rc == -1 && strstr(err, sizes[i].why) && strstr(err, sizes[i].s),
+                  "-m '%s' refused: '%s'", sizes[i].s, err);
+        else
+            CHECK(rc == 0 && v == sizes[i].want, "-m '%s' = %llu: %s", sizes[i].s,
+                  (unsigned long long)v, err);
+    }
+    CHECK(host_memory_bytes() >= (64ull << 20), "host memory is known");
+    char err[160] = "", *file = NULL;
+    uint64_t addr = 0;
+    CHECK(parse_bin_spec("a@b.bin@0x7c00", &file, &addr, err, sizeof err) == 0 && file &&
+          !strcmp(file, "a@b.bin") && addr == 0x7c00, "the last '@' separates: %s", err);
+    free(file);
+    static const struct { const char *s, *why; } bad[] = {
+        { "@0x100000", "no file name before the '@'" },
+        { "f.bin", "should be FILE@ADDR" },
+        { "f.bin@", "should be FILE@ADDR" },
+        { "f.bin@0x10z", "bad address" },
+        { "f.bin@-16", "bad address" },
+        { "f.bin@99999999999999999999", "bad address" },
+    };
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        file = NULL;
+        CHECK(parse_bin_spec(bad[i].s, &file, &addr, err, sizeof err) == -1 && !file &&
+              strstr(err, bad[i].why), "-bin '%s' refused: '%s'", bad[i].s, err);
+    }
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/rz_loader_XXXXXX");
@@ -459,6 +626,9 @@ int main(void)
     test_multiboot_elf();
     test_multiboot_aout();
     test_plain_elf();
+    test_elf_unaligned();
+    test_file_checks();
+    test_options();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)

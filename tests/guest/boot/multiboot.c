@@ -1,12 +1,14 @@
 /* boot/multiboot.c — a Multiboot v1 kernel checks what ringzero -kernel
  * handed it: EAX magic, the entry state, the information structure's flags,
  * mem_lower/mem_upper against -m (RZ_RAM_MB, the same number boot.cmake
- * passes as -m), the command line, two modules (contents, strings, page
+ * passes as -m), the command line (the kernel's path, MB_KERNEL_PATH in
+ * kernel_path.h, then the -append string), two modules (contents, strings, page
  * alignment, placement), the memory map and the boot loader name.
  * boot_params.h, written by boot.cmake, has RZ_RAM_MB, MB_CMDLINE (the
  * -append string) and MOD_B_LINE / MOD_B_LINES (how it generated module B),
  * so the test's inputs are stated once. */
 #include "boot_params.h"
+#include "kernel_path.h"
 #include "rt.h"
 
 extern uint32_t mb_eax, mb_ebx, mb_cr0, mb_cr4, mb_eflags;
@@ -75,7 +77,10 @@ int main(void)
 
     const char *cl = (const char *)(uintptr_t)mbi->cmdline;
     rt_printf("cmdline '%s'\n", cl);
-    CHECK(streq(cl, MB_CMDLINE));
+    /* "<kernel path> <-append>": the file name first, as GRUB and QEMU
+     * give it (kernels take it for argv[0]). */
+    size_t kl = strlen(MB_KERNEL_PATH);
+    CHECK(!memcmp(cl, MB_KERNEL_PATH, kl) && cl[kl] == ' ' && streq(cl + kl + 1, MB_CMDLINE));
     const char *name = (const char *)(uintptr_t)mbi->boot_loader_name;
     rt_printf("boot loader '%s'\n", name);
     CHECK(streq(name, "ringzero"));
