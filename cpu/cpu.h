@@ -15,6 +15,7 @@ typedef struct CPU CPU;
 typedef struct Insn Insn;
 typedef struct Mem Mem;
 typedef struct CodeCache CodeCache;
+typedef struct CpuModel CpuModel;
 struct Block;
 
 enum { R_AX, R_CX, R_DX, R_BX, R_SP, R_BP, R_SI, R_DI,
@@ -105,6 +106,7 @@ struct CPU {
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t apic_base, pat;
     uint64_t misc_enable, mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
+    uint64_t mcg_status;  /* IA32_MCG_STATUS (cpu/mce.c) */
 
     /* Event state (cpu/interrupt.c, cpu/exec.c) */
     uint8_t intr_shadow;  /* STI / MOV SS / POP SS: no interrupt before the next insn */
@@ -130,6 +132,8 @@ struct CPU {
     uint32_t exc_error;
     bool exc_has_error;
     jmp_buf *fault_jmp;   /* where cpu_raise() unwinds to */
+    const CpuModel *model; /* vendor, CPUID and quirks (cpu/model.h) */
+    uint64_t features;    /* FEAT_* bits advertised in CPUID (starts as the model's) */
     Mem *mem;             /* guest memory and I/O */
     CodeCache *cc;        /* decoded blocks (tier 0) */
     struct Tlb *tlb;      /* softmmu's translation cache for this CPU */

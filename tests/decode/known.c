@@ -342,10 +342,10 @@ static bool q_sse_prefix(csh h, const Case *c)
     uint8_t v[32];
     Insn in;
     int n = strip_prefixes(c, is_rep, v);   /* F3 66 0F 7D: Capstone's HSUBPD */
-    if (decode(v, n, code_mode_of(c), &in) > 0 && form_info[in.form].pfx != P_ANY)
+    if (decode(v, n, code_mode_of(c), c->q, &in) > 0 && form_info[in.form].pfx != P_ANY)
         return true;
     n = strip_prefixes(c, is_sse_pfx, v);   /* F3 0F 28: Capstone's MOVAPS */
-    return decode(v, n, code_mode_of(c), &in) > 0 && form_info[in.form].pfx != P_ANY;
+    return decode(v, n, code_mode_of(c), c->q, &in) > 0 && form_info[in.form].pfx != P_ANY;
 }
 
 /* CS_FENCE: LFENCE, MFENCE and SFENCE ignore ModRM.rm (SDM Vol. 2 MFENCE:

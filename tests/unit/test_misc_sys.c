@@ -72,7 +72,7 @@ static void test_cpuid(void)
     CHECK(cpu->regs[R_BX] >> 32 == 0 && cpu->regs[R_DX] >> 32 == 0, "upper halves");
 
     uint32_t o[4];
-    cpuid_query(1, 0, o);
+    cpuid_query(cpu, 1, 0, o);
     CHECK(((o[CPUID_EAX] >> 8) & 15) == 6, "family %u", (o[CPUID_EAX] >> 8) & 15);
     /* user features that must be on: FPU TSC CX8 CMOV MMX FXSR SSE SSE2 */
     const uint32_t edx_on = 1u << 0 | 1u << 4 | 1u << 8 | 1u << 15 | 1u << 23 | 1u << 24 |
@@ -88,23 +88,23 @@ static void test_cpuid(void)
     const uint32_t sys_off = 1u << 1 | 1u << 7 | 1u << 9 | 1u << 14;
     CHECK((o[CPUID_EDX] & sys_on) == sys_on && !(o[CPUID_EDX] & sys_off), "system bits %#x",
           o[CPUID_EDX] & (sys_on | sys_off));
-    cpuid_query(7, 0, o);
+    cpuid_query(cpu, 7, 0, o);
     CHECK(o[0] == 0 && o[1] == 0 && o[2] == 0 && o[3] == 0, "leaf 7 advertises %#x %#x %#x",
           o[1], o[2], o[3]);
-    cpuid_query(0x80000001, 0, o);
+    cpuid_query(cpu, 0x80000001, 0, o);
     CHECK(o[CPUID_EDX] == (1u << 11 | 1u << 20 | 1u << 29), "ext edx %#x", o[CPUID_EDX]);
     CHECK(o[CPUID_ECX] == (1u << 0 | 1u << 5), "ext ecx %#x", o[CPUID_ECX]);
     char brand[49] = { 0 };
     for (uint32_t l = 0; l < 3; l++) {
-        cpuid_query(0x80000002 + l, 0, o);
+        cpuid_query(cpu, 0x80000002 + l, 0, o);
         memcpy(brand + 16 * l, o, 16);
     }
     CHECK(strcmp(brand, "ringzero virtual CPU") == 0, "brand '%s'", brand);
-    cpuid_query(0x80000000, 0, o);
+    cpuid_query(cpu, 0x80000000, 0, o);
     CHECK(o[0] == 0x80000008, "max ext leaf %#x", o[0]);
-    cpuid_query(0x80000008, 0, o);
+    cpuid_query(cpu, 0x80000008, 0, o);
     CHECK((o[0] & 0xff) == 40 && ((o[0] >> 8) & 0xff) == 48, "address sizes %#x", o[0]);
-    CHECK(cpuid_has(1, CPUID_ECX, 13) && cpuid_has(1, CPUID_EDX, 6) && !cpuid_has(1, CPUID_EDX, 9), "cpuid_has");
+    CHECK(cpuid_has(cpu, 1, CPUID_ECX, 13) && cpuid_has(cpu, 1, CPUID_EDX, 6) && !cpuid_has(cpu, 1, CPUID_EDX, 9), "cpuid_has");
     /* sub-leaf comes from ECX: leaf 7 sub-leaf 1 is empty */
     cpu->rip = 0x1000;
     cpu->regs[R_AX] = 0x80000008;
