@@ -75,8 +75,8 @@ enum {
     A_SSE  = 1u << 9,   /* SSE/SSE2 (checks CR0.EM/TS, CR4.OSFXSR) */
     A_MMX  = 1u << 10,  /* MMX (checks CR0.EM/TS) */
     A_BRANCH = 1u << 11,/* control transfer (diff tests run it specially) */
-    A_RESNOP = 1u << 12,/* reserved-NOP only on models with Quirks.prefetch_reg_nop, else #UD */
     A_REXW_SENS = 1u << 12, /* mnemonic changes with REX.W (e.g. CMPXCHG16B) */
+    A_RESNOP = 1u << 13,/* reserved-NOP only on models with Quirks.prefetch_reg_nop, else #UD */
 };
 
 #define RZ_EXT_ANY 0xff
