@@ -251,9 +251,11 @@ int decode(const uint8_t *buf, int avail, int code_mode, const Quirks *q, Insn *
     if (best < 0)
         return DEC_UD;
     const FormInfo *fi = &form_info[best];
+    in->form = (uint16_t)best;
+    /* A model-dependent reserved NOP: out->form says which, for callers
+     * that check what was rejected */
     if ((fi->attrs & A_RESNOP) && !q->prefetch_reg_nop)
         return DEC_UD;
-    in->form = (uint16_t)best;
     in->modrm = (uint8_t)modrm;
     if (fi->modrm == M_REGX)
         mod = 3;

@@ -713,6 +713,9 @@ int gen_case(GenCtx *g, int form, uint32_t id, GenCase *out, char *why, size_t w
         if (r == DEC_UD && (out->in.flags & IF_LOCK) && out->in.form == form &&
             out->in.len == out->c.insn_len)
             return GEN_OK;  /* a LOCK this form does not allow: both sides must #UD */
+        if (r == DEC_UD && (form_info[form].attrs & A_RESNOP) && !g->q->prefetch_reg_nop &&
+            out->in.form == form && out->in.len == out->c.insn_len)
+            return GEN_OK;  /* a reserved NOP this model rejects: both sides must #UD */
         if ((r > 0 || (r == DEC_UD && (out->in.flags & IF_LOCK))) &&
             legit_more_specific(&form_info[form], &form_info[out->in.form]))
             continue;  /* this encoding belongs to a more specific form */
