@@ -328,7 +328,7 @@ void log_install(Machine *m)
     cpu->trace_block_built = (mask & LOG_IN_ASM) ? trace_block_built : NULL;
     cpu->trace_block_exec = (mask & (LOG_EXEC | LOG_CPU)) ? trace_block_exec : NULL;
     cpu->trace_event = (mask & (LOG_INT | LOG_GUEST_ERRORS)) ? trace_event : NULL;
-    if (mask & (LOG_CPU | LOG_CPU_RESET)) {
+    if (mask & LOG_CPU) {
         const CpuModel *md = cpu->model;
         fprintf(m->log, "cpu: model %s (%s, family %#x model %#x stepping %u)\n", md->name,
                 md->vendor_id, md->family, md->model, md->stepping);
