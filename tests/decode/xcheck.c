@@ -63,6 +63,12 @@ static void tally_add(Tally *t, const char *key, const char *example)
     }
 }
 
+static void tally_free(Tally *t)
+{
+    free(t->e);
+    t->e = NULL;
+}
+
 static int by_count(const void *a, const void *b)
 {
     const Entry *x = a, *y = b;
@@ -415,6 +421,11 @@ int main(int argc, char **argv)
         report(&x);
         passed += x.st.seqs - x.st.failed;
         failed += x.st.failed;
+        Tally *all[] = { &x.st.len_mismatch, &x.st.rejects_valid, &x.st.accepts_invalid,
+                         &x.st.long_fail, &x.st.short_fail, &x.st.excluded, &x.st.pending,
+                         &x.st.pending_ok, &x.st.quirks };
+        for (unsigned k = 0; k < sizeof all / sizeof all[0]; k++)
+            tally_free(all[k]);
         cs_close(&x.h);
     }
     printf("%ld passed, %ld failed\n", passed, failed);

@@ -37,7 +37,7 @@ static uint64_t rand_val(GenCtx *g)
         uint64_t v = edges[rnd(g, sizeof edges / sizeof edges[0])];
         switch (rnd(g, 4)) {
         case 0: return ~v;
-        case 1: return (uint64_t)(-(int64_t)v);
+        case 1: return 0 - v;  /* two's complement negation, INT64_MIN included */
         default: return v;
         }
     }
