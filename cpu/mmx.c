@@ -78,7 +78,7 @@ uint64_t mm_src(CPU *cpu, const Insn *in)
 }
 
 /* The SDM only promises empty tags; the AMD host also leaves TOP = 0, as
- * after any MMX instruction. */
+ * after any MMX instruction (both models; Intel not measured). */
 void EMMS(CPU *cpu, const Insn *in)
 {
     (void)in;

@@ -19,6 +19,7 @@ typedef struct MachineConfig {
     const char *serial_path;
     int icount_shift;       /* -1: host time; else 1 instruction = 2^shift ns */
     bool no_reboot;
+    const CpuModel *cpu_model; /* NULL: the default (intel) */
 } MachineConfig;
 
 typedef struct Machine {

@@ -206,16 +206,21 @@ int main(int argc, char **argv)
         snprintf(err, sizeof err, "-cpu: unknown model '%s' (-cpu help lists them)", model_name);
         cpu_error(err);
     }
+    /* The feature list is checked before any machine exists, applied after
+     * the board has set its own (e.g. FEAT_APIC). */
+    const char *feats = cpu_opt[mlen] ? cpu_opt + mlen + 1 : "";
+    CPU probe = { .model = model, .features = model->features };
+    if (cpu_parse_features(&probe, feats, err, sizeof err))
+        cpu_error(err);
 
     Machine *m = calloc(1, sizeof *m);
     cfg.ram_size = ram;
+    cfg.cpu_model = model;
     if (!m || machine_init_pc(m, &cfg, err, sizeof err)) {
         fprintf(stderr, "ringzero: %s\n", m ? err : "out of memory");
         return 1;
     }
-    cpu_set_model(&m->cpu, model);
-    if (cpu_opt[mlen] && cpu_parse_features(&m->cpu, cpu_opt + mlen + 1, err, sizeof err))
-        cpu_error(err);
+    cpu_parse_features(&m->cpu, feats, err, sizeof err);
     m->log_mask = log_mask;
     if (logfile && !(m->log = fopen(logfile, "w"))) {
         fprintf(stderr, "ringzero: -D %s: %s\n", logfile, strerror(errno));
