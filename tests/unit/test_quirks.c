@@ -204,6 +204,16 @@ static void fx_pointers(void)
           rd(DATA + 12, 2) == (intel() ? 0 : 0x33u) && rd(DATA + 20, 2) == (intel() ? 0 : 0x2bu),
           "FXSAVE ES=1: FCS %#llx FDS %#llx", (unsigned long long)rd(DATA + 12, 2),
           (unsigned long long)rd(DATA + 20, 2));
+    /* FNSTENV (32-bit, protected mode): FCS/FDS deprecated on Intel too */
+    cpu = FRESH(CODE32, "\xd9\x36");
+    cpu->regs[R_SI] = DATA;
+    cpu->fpu.fip = 0x12345678;
+    cpu->fpu.fcs = 0x33;
+    cpu->fpu.fds = 0x2b;
+    CHECK(step(cpu) == -1 && (rd(DATA + 16, 4) & 0xffff) == (intel() ? 0 : 0x33u) &&
+          (rd(DATA + 24, 4) & 0xffff) == (intel() ? 0 : 0x2bu) && rd(DATA + 12, 4) == 0x12345678u,
+          "FNSTENV: FCS %#llx FDS %#llx", (unsigned long long)(rd(DATA + 16, 4) & 0xffff),
+          (unsigned long long)(rd(DATA + 24, 4) & 0xffff));
     uint32_t o[4];
     cpuid_query(cpu, 7, 0, o);
     CHECK(((o[1] >> 6) & 1) == intel() && ((o[1] >> 13) & 1) == intel(), "CPUID.7.EBX %#x", o[1]);
