@@ -8,6 +8,7 @@
  *
  *   difftest [--mode 64|32|all] [--cases N] [--seed S] [--form NAME[,NAME..]]
  *            [--show K] [--verbose]
+ *   difftest --print-model   the model chosen (tests/host_model.h), and exit
  *   RZ_DIFF_CASES=N   same as --cases (the large sweep uses >= 1000)
  *   RZ_TEST_CPU=intel|amd  the model (default: the host's, tests/host_model.h)
  */
@@ -284,7 +285,9 @@ static void usage(void)
 {
     fprintf(stderr, "usage: difftest [--mode 64|32|all] [--cases N] [--seed S] [--form NAME[,NAME|PREFIX*]]\n"
                     "                [--show K] [--verbose]\n"
-                    "       RZ_DIFF_CASES=N sets the default number of cases per form\n");
+                    "       difftest --print-model   (the CPU model the host-oracle tests use)\n"
+                    "       RZ_DIFF_CASES=N sets the default number of cases per form\n"
+                    "       RZ_TEST_CPU=intel|amd overrides the model (default: the host's)\n");
     exit(2);
 }
 
@@ -309,6 +312,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--form") && v) { o.forms = v; i++; }
         else if (!strcmp(a, "--show") && v) { o.show = (unsigned)strtoul(v, NULL, 0); i++; }
         else if (!strcmp(a, "--verbose")) { o.verbose = true; o.show = ~0u; }
+        else if (!strcmp(a, "--print-model")) { test_host_model(); return 0; }
         else usage();
     }
     if (!o.cases) usage();

@@ -486,11 +486,4 @@ __attribute__((unused)) static void preset_mem(uint64_t off, unsigned size, uint
     T.preset_val = v;
 }
 
-__attribute__((unused)) static bool host_is_amd(void)
-{
-    unsigned a, b, c, d;
-    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0));
-    return b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163;  /* AuthenticAMD */
-}
-
 #endif
