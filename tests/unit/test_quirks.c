@@ -173,15 +173,25 @@ static void mxcsr_mask(void)
 
 /* FXSAVE with FSW.ES clear: AMD stores no FOP/FIP/FDP; Intel stores FIP
  * (FCS as 0), and no FOP/FDP (FDP_EXCPTN_ONLY). */
-static void fx_pointers(void)
+static CPU *fx_case(const char *code, unsigned len, bool es)
 {
-    CPU *cpu = FRESH(CODE32, "\x0f\xae\x06");
+    CPU *cpu = fresh(CODE32, code, len);
     cpu->regs[R_SI] = DATA;
+    if (es) {
+        cpu->fpu.fsw = 0x8081;  /* IE pending, unmasked */
+        cpu->fpu.fcw = 0x037e;
+    }
     cpu->fpu.fop = 0x1d9;
     cpu->fpu.fip = 0x12345678;
     cpu->fpu.fcs = 0x33;
     cpu->fpu.fdp = 0x9abcdef0;
     cpu->fpu.fds = 0x2b;
+    return cpu;
+}
+
+static void fx_pointers(void)
+{
+    CPU *cpu = fx_case("\x0f\xae\x06", 3, false);
     CHECK(step(cpu) == -1, "FXSAVE faulted");
     CHECK(rd(DATA + 8, 4) == (intel() ? 0x12345678u : 0) && rd(DATA + 12, 2) == 0 && rd(DATA + 6, 2) == 0 &&
           rd(DATA + 16, 4) == 0 && rd(DATA + 20, 2) == 0,
@@ -190,26 +200,14 @@ static void fx_pointers(void)
           (unsigned long long)rd(DATA + 6, 2), (unsigned long long)rd(DATA + 16, 4),
           (unsigned long long)rd(DATA + 20, 2));
     /* With ES set both store the pointers; Intel still zeroes FCS/FDS */
-    cpu = FRESH(CODE32, "\x0f\xae\x06");
-    cpu->regs[R_SI] = DATA;
-    cpu->fpu.fsw = 0x8081;
-    cpu->fpu.fcw = 0x037e;
-    cpu->fpu.fop = 0x1d9;
-    cpu->fpu.fip = 0x12345678;
-    cpu->fpu.fcs = 0x33;
-    cpu->fpu.fdp = 0x9abcdef0;
-    cpu->fpu.fds = 0x2b;
+    cpu = fx_case("\x0f\xae\x06", 3, true);
     CHECK(step(cpu) == -1, "FXSAVE faulted");
     CHECK(rd(DATA + 8, 4) == 0x12345678u && rd(DATA + 6, 2) == 0x1d9 && rd(DATA + 16, 4) == 0x9abcdef0u &&
           rd(DATA + 12, 2) == (intel() ? 0 : 0x33u) && rd(DATA + 20, 2) == (intel() ? 0 : 0x2bu),
           "FXSAVE ES=1: FCS %#llx FDS %#llx", (unsigned long long)rd(DATA + 12, 2),
           (unsigned long long)rd(DATA + 20, 2));
     /* FNSTENV (32-bit, protected mode): FCS/FDS deprecated on Intel too */
-    cpu = FRESH(CODE32, "\xd9\x36");
-    cpu->regs[R_SI] = DATA;
-    cpu->fpu.fip = 0x12345678;
-    cpu->fpu.fcs = 0x33;
-    cpu->fpu.fds = 0x2b;
+    cpu = fx_case("\xd9\x36", 2, false);
     CHECK(step(cpu) == -1 && (rd(DATA + 16, 4) & 0xffff) == (intel() ? 0 : 0x33u) &&
           (rd(DATA + 24, 4) & 0xffff) == (intel() ? 0 : 0x2bu) && rd(DATA + 12, 4) == 0x12345678u,
           "FNSTENV: FCS %#llx FDS %#llx", (unsigned long long)(rd(DATA + 16, 4) & 0xffff),
