@@ -339,6 +339,11 @@ static void x87_ia_order(void)
     cpu->regs[R_BX] = DATA;
     read_only(cpu, S_DS);
     CHECK(step(cpu) == EXC_GP && cpu->fpu.fsw == 0, "FIST ro, #IA masked: #GP on both");
+    /* A non-canonical address is the address's fault: #GP first on both */
+    cpu = FRESH(CODE64, "\xdf\x10");  /* FIST word [rax] */
+    cpu->regs[R_AX] = 0x8000000000000000ull;
+    cpu->fpu.fcw = 0x037e;
+    CHECK(step(cpu) == EXC_GP && cpu->fpu.fsw == 0, "FIST non-canonical, #IA unmasked: #GP on both");
 }
 
 /* MMX store that faults: Intel has set TOP = 0 (tags unchanged), AMD has
