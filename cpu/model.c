@@ -63,7 +63,8 @@ const FeatureInfo cpu_feature_info[FEAT_COUNT] = {
  *  call_noncanon_push   true      false     SDM 2A CALL pseudo-code (push before RIP <- tempRIP); [I] callnc.c,
  *                                           [A] nothing stored
  *  x87_ia_before_write  true      false     fault priority, undocumented; [I] p32.c FIST m16 to CS with #IA
- *                                           unmasked: no #GP; [A] #GP
+ *                                           unmasked: no #GP; [A] #GP.  64-bit canonical check first on both
+ *                                           (Intel not measured)
  *  mmx_top_before_store true      false     SDM 1 9.5.1 (transition on any MMX insn); [I] TOP=0 at the #GP, [A] not
  *  syscall_legacy       false     true      SDM 2B SYSCALL "#UD if not in 64-bit mode"; APM 3 SYSCALL (legacy,
  *                                           compatibility mode via STAR/CSTAR); doc, as QEMU
