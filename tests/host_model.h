@@ -38,13 +38,18 @@ static inline uint32_t host_mxcsr_mask(void)
     return m ? m : 0xffbf;
 }
 
-/* The host's CPUID vendor is AuthenticAMD (what the host does where the
- * SDM leaves a result undefined depends on it, whatever the model). */
+/* The host's CPUID vendor is AuthenticAMD or HygonGenuine (Zen-based);
+ * what the host does where the SDM leaves a result undefined depends on
+ * it, whatever the model.  Every other vendor is taken as Intel. */
 static inline bool host_vendor_is_amd(void)
 {
     uint32_t r[4];
+    char v[13] = { 0 };
     host_cpuid(0, 0, r);
-    return r[1] == 0x68747541 && r[3] == 0x69746e65 && r[2] == 0x444d4163;
+    memcpy(v, &r[1], 4);
+    memcpy(v + 4, &r[3], 4);
+    memcpy(v + 8, &r[2], 4);
+    return strcmp(v, "AuthenticAMD") == 0 || strcmp(v, "HygonGenuine") == 0;
 }
 
 static inline const CpuModel *test_host_model_quiet(void)
