@@ -12,8 +12,8 @@
  * match the destination takes the source; otherwise the accumulator takes
  * the destination.  A memory destination is rewritten with its own value
  * on a mismatch; a register destination is left alone then, so with 32-bit
- * operands in 64-bit mode its upper half survives (as on this host, AMD
- * Zen), while the accumulator is zero-extended only when it is written. */
+ * operands in 64-bit mode its upper half survives (AMD Zen and Intel
+ * alike, cpu-vendors note), while the accumulator is zero-extended only when it is written. */
 void CMPXCHG(CPU *cpu, const Insn *in)
 {
     unsigned sz = in->osz;

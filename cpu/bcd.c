@@ -3,7 +3,8 @@
  *
  * Flags the SDM leaves undefined follow AMD Zen, as measured against the
  * host in tests/unit/test_arith_misc.c: DAA/DAS set OF when the adjustment
- * flips AL's sign bit (0 -> 1 for DAA, 1 -> 0 for DAS).
+ * flips AL's sign bit (0 -> 1 for DAA, 1 -> 0 for DAS).  Both models do
+ * this (not modelled per vendor: cpu/model.c).
  */
 #include "operand.h"
 

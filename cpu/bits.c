@@ -1,7 +1,8 @@
 /* bits.c — BT/BTS/BTR/BTC, BSF/BSR, POPCNT, TZCNT, LZCNT.
  *
  * Flags the SDM leaves undefined follow AMD Zen: BTx and BSF/BSR keep every
- * flag they do not define; TZCNT/LZCNT clear SF AF PF and keep OF.
+ * flag they do not define; TZCNT/LZCNT clear SF AF PF and keep OF.  Both
+ * models do this (not modelled per vendor: cpu/model.c).
  */
 #include "operand.h"
 

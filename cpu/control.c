@@ -13,9 +13,23 @@ HOT_HANDLER(JMP_J, 1, 0, 1)
     cpu->next_rip = near_target(cpu, cpu->next_rip + in->imm, osz);
 }
 
+/* A 64-bit CALL to a non-canonical target raises #GP(0) with RSP as it
+ * was.  Intel has already stored the return address below RSP by then (the
+ * SDM's pseudo-code pushes before loading RIP); AMD stores nothing
+ * (model.c: call_noncanon_push). */
+static _Noreturn __attribute__((noinline)) void call_noncanonical(CPU *cpu)
+{
+    if (cpu->model->q.call_noncanon_push)
+        cpu_write(cpu, S_SS, cpu->regs[R_SP] - 8, 8, cpu->next_rip);
+    cpu_gp0(cpu);
+}
+
 HOT_HANDLER(CALL_J, 1, 0, 1)
 {
-    uint64_t t = near_target(cpu, cpu->next_rip + in->imm, osz);
+    uint64_t t = cpu->next_rip + in->imm;
+    if (osz == 8 && !is_canonical(t))
+        call_noncanonical(cpu);
+    t = near_target(cpu, t, osz);
     stack_push(cpu, cpu->next_rip, osz);
     cpu->next_rip = t;
 }
@@ -27,7 +41,10 @@ void JMP_Ev(CPU *cpu, const Insn *in)
 
 void CALL_Ev(CPU *cpu, const Insn *in)
 {
-    uint64_t t = near_target(cpu, rd_E(cpu, in, in->osz), in->osz);
+    uint64_t t = rd_E(cpu, in, in->osz);
+    if (in->osz == 8 && !is_canonical(t))
+        call_noncanonical(cpu);
+    t = near_target(cpu, t, in->osz);
     cpu_push(cpu, cpu->next_rip, in->osz);
     cpu->next_rip = t;
 }

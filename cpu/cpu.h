@@ -18,6 +18,7 @@ typedef struct CPU CPU;
 typedef struct Insn Insn;
 typedef struct Mem Mem;
 typedef struct CodeCache CodeCache;
+typedef struct CpuModel CpuModel;
 struct Block;
 
 /* The local APIC as the CPU sees it (the board installs it; NULL: no APIC,
@@ -121,6 +122,7 @@ struct CPU {
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t apic_base, pat;
     uint64_t misc_enable, mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
+    uint64_t mcg_status;  /* IA32_MCG_STATUS (cpu/mce.c) */
 
     /* Event state (cpu/interrupt.c, cpu/exec.c) */
     uint8_t intr_shadow;  /* STI / MOV SS / POP SS: no interrupt before the next insn */
@@ -146,6 +148,8 @@ struct CPU {
     uint32_t exc_error;
     bool exc_has_error;
     jmp_buf *fault_jmp;   /* where cpu_raise() unwinds to */
+    const CpuModel *model; /* vendor, CPUID and quirks (cpu/model.h) */
+    uint64_t features;    /* FEAT_* bits advertised in CPUID (starts as the model's) */
     CodeCache *cc;        /* decoded blocks (tier 0); mem, tlb and
                              stop_request are in mmu */
     /* Hooks the board installs (issue 3): external interrupt delivery. */

@@ -1,95 +1,48 @@
-/* cpuid.c — the CPU model ringzero advertises.
+/* cpuid.c — CPUID, derived from the CPU's model (cpu/model.h).
  *
- * The vendor is GenuineIntel, family 6: guest kernels take their most
- * generic, best-tested paths for it (QEMU's TCG models do the same).  Every
- * feature bit set anywhere comes from the two tables below.  A bit may only
- * be advertised once the instructions or state it promises are implemented:
- * guests trust CPUID and use what it shows without probing.
+ * Vendor, signature and brand are the model's; the feature bits are the
+ * CPU's feature mask (model.h lists them, each implemented in cpu/); the
+ * bits that describe a quirk follow the quirk table, so what CPUID says and
+ * what the interpreter does cannot disagree.  Nothing that is not
+ * implemented is advertised: guests trust CPUID and use what it shows
+ * without probing.
  */
 #include <string.h>
 
 #include "cpuid.h"
+#include "model.h"
 #include "operand.h"
 
-typedef struct CpuidBit {
-    uint32_t leaf;
-    uint8_t reg;          /* CPUID_EAX.. CPUID_EDX */
-    uint8_t bit;
-    bool on;
-} CpuidBit;
-
-#define L1 0x00000001u
-#define L7 0x00000007u
-#define LX1 0x80000001u
-
-/* User-level features: all implemented in cpu/. */
-static const CpuidBit user_features[] = {
-    { L1, CPUID_EDX, 0, true },    /* FPU: x87 */
-    { L1, CPUID_EDX, 4, true },    /* TSC: RDTSC (CR4.TSD honoured) */
-    { L1, CPUID_EDX, 8, true },    /* CX8: CMPXCHG8B */
-    { L1, CPUID_EDX, 15, true },   /* CMOV: CMOVcc (and FCMOVcc/FCOMI with FPU) */
-    { L1, CPUID_EDX, 23, true },   /* MMX */
-    { L1, CPUID_EDX, 24, true },   /* FXSR: FXSAVE/FXRSTOR, CR4.OSFXSR */
-    { L1, CPUID_EDX, 25, true },   /* SSE */
-    { L1, CPUID_EDX, 26, true },   /* SSE2 */
-    { L1, CPUID_ECX, 0, true },    /* SSE3 */
-    { L1, CPUID_ECX, 9, true },    /* SSSE3 */
-    { L1, CPUID_ECX, 13, true },   /* CX16: CMPXCHG16B */
-    { L1, CPUID_ECX, 23, true },   /* POPCNT */
-    { LX1, CPUID_EDX, 11, true },  /* SYSCALL/SYSRET */
-    { LX1, CPUID_EDX, 20, true },  /* NX: EFER.NXE, XD page bit */
-    { LX1, CPUID_EDX, 29, true },  /* LM: long mode */
-    { LX1, CPUID_ECX, 0, true },   /* LAHF/SAHF in 64-bit mode */
-    { LX1, CPUID_ECX, 5, true },   /* ABM/LZCNT (and TZCNT decodes as such) */
-    /* Deliberately absent: BMI1 (only TZCNT exists, not ANDN/BEXTR/BLS*),
-     * MOVBE, SSE4.x, AVX, RDTSCP, ERMS, hypervisor bit. */
-};
-
-/* System features.  THIS LIST MUST TRACK WHAT IS IMPLEMENTED: switch a
- * bit on in the same change that makes the feature work (paging modes,
- * MSRs, APIC, ...), and off again if it is ever withdrawn. */
-static const CpuidBit system_features[] = {
-    { L1, CPUID_EDX, 1, false },   /* VME: virtual-8086 mode extensions */
-    { L1, CPUID_EDX, 2, true  },   /* DE: debugging extensions (CR4.DE) */
-    { L1, CPUID_EDX, 3, true  },   /* PSE: 4 MiB pages */
-    { L1, CPUID_EDX, 5, true  },   /* MSR: RDMSR/WRMSR */
-    { L1, CPUID_EDX, 6, true  },   /* PAE */
-    { L1, CPUID_EDX, 7, false },   /* MCE: machine-check exception */
-    { L1, CPUID_EDX, 9, false },   /* APIC: on-chip local APIC */
-    { L1, CPUID_EDX, 11, true  },  /* SEP: SYSENTER/SYSEXIT */
-    { L1, CPUID_EDX, 12, true  },  /* MTRR */
-    { L1, CPUID_EDX, 13, true  },  /* PGE: global pages */
-    { L1, CPUID_EDX, 14, false },  /* MCA: machine-check architecture */
-    { L1, CPUID_EDX, 16, true  },  /* PAT */
-    { L1, CPUID_EDX, 17, true  },  /* PSE-36 */
-    { L1, CPUID_EDX, 19, true  },  /* CLFSH: CLFLUSH */
-};
-
-static void set_bits(const CpuidBit *t, size_t n, uint32_t leaf, uint32_t out[4])
-{
-    for (size_t i = 0; i < n; i++)
-        if (t[i].leaf == leaf && t[i].on)
-            out[t[i].reg] |= 1u << t[i].bit;
-}
-
-static void features(uint32_t leaf, uint32_t out[4])
-{
-    set_bits(user_features, sizeof user_features / sizeof user_features[0], leaf, out);
-    set_bits(system_features, sizeof system_features / sizeof system_features[0], leaf, out);
-}
-
 enum {
-    MAX_BASIC_LEAF = 7,
+    INTEL_MAX_BASIC_LEAF = 0x16,  /* up to the TSC/crystal and frequency leaves */
+    AMD_MAX_BASIC_LEAF = 7,
     MAX_EXT_LEAF = 0x80000008,
-    /* Family 6, model 15, stepping 1 (display family/model, no extension) */
-    SIGNATURE = (6 << 8) | (15 << 4) | 1,
     CLFLUSH_LINE_QWORDS = 8,      /* 64-byte lines */
     PHYS_ADDR_BITS = 40,
     VIRT_ADDR_BITS = 48,
+    /* The TSC counts at 1 GHz of the board's clock (cpu.h clock_ns):
+     * leaf 15h says crystal 25 MHz x 40/1, leaf 16h base = max = 1000 MHz. */
+    CRYSTAL_HZ = 25000000, TSC_RATIO_NUM = 40, TSC_RATIO_DEN = 1,
+    TSC_MHZ = 1000, BUS_MHZ = 100,
 };
 
-static const char vendor[12] = "GenuineIntel";
-static const char brand[48] = "ringzero virtual CPU";
+/* Leaf 1 EDX bits AMD repeats in 8000_0001 EDX (APM 3, CPUID Fn8000_0001):
+ * FPU VME DE PSE TSC MSR PAE MCE CX8 APIC MTRR PGE MCA CMOV PAT PSE36 MMX
+ * FXSR.  (Bit 11 there is SYSCALL, not SEP.) */
+#define AMD_EXT_EDX_MIRROR 0x0183f3ffu
+
+uint32_t cpuid_signature(const CpuModel *m)
+{
+    /* Display family = family + extended family when family is 0Fh;
+     * display model = extended model : model for family 6 and 0Fh. */
+    unsigned fam = m->family, model = m->model;
+    uint32_t sig = (model & 15) << 4 | (m->stepping & 15) | (model >> 4) << 16;
+    if (fam >= 15)
+        sig |= 15u << 8 | (fam - 15) << 20;
+    else
+        sig |= fam << 8;
+    return sig;
+}
 
 static uint32_t word_at(const char *s, unsigned i)
 {
@@ -98,38 +51,86 @@ static uint32_t word_at(const char *s, unsigned i)
     return v;
 }
 
-void cpuid_query(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+static void features(const CPU *cpu, uint32_t leaf, uint32_t out[4])
 {
+    for (int f = 0; f < FEAT_COUNT; f++)
+        if (cpu_feature_info[f].leaf == leaf && cpu_feature(cpu, (CpuFeature)f))
+            out[cpu_feature_info[f].reg] |= 1u << cpu_feature_info[f].bit;
+}
+
+void cpuid_query(const CPU *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+    const CpuModel *m = cpu->model;
+    const Quirks *q = &m->q;
+    bool intel = m->vendor == VENDOR_INTEL;
+    uint32_t max_basic = intel ? INTEL_MAX_BASIC_LEAF : AMD_MAX_BASIC_LEAF;
     memset(out, 0, 4 * sizeof out[0]);
-    /* Leaves above the maximum: Intel returns the highest basic leaf's
-     * data; zeros are what guests actually expect to see, and what we
-     * give for every unlisted leaf in range too. */
+    /* Leaves above the maximum read as zeros (Intel would repeat the
+     * highest basic leaf; guests never rely on it), as does every leaf in
+     * range not handled below: no caches, topology, power or XSAVE data. */
+    if (leaf > max_basic && leaf < 0x80000000u)
+        return;
     switch (leaf) {
     case 0:
-        out[CPUID_EAX] = MAX_BASIC_LEAF;
-        out[CPUID_EBX] = word_at(vendor, 0);
-        out[CPUID_EDX] = word_at(vendor, 1);
-        out[CPUID_ECX] = word_at(vendor, 2);
+        out[CPUID_EAX] = max_basic;
+        out[CPUID_EBX] = word_at(m->vendor_id, 0);
+        out[CPUID_EDX] = word_at(m->vendor_id, 1);
+        out[CPUID_ECX] = word_at(m->vendor_id, 2);
         break;
     case 1:
-        out[CPUID_EAX] = SIGNATURE;
+        out[CPUID_EAX] = cpuid_signature(m);
         /* APIC ID 0, one logical processor, CLFLUSH line size */
         out[CPUID_EBX] = CLFLUSH_LINE_QWORDS << 8;
-        features(leaf, out);
+        features(cpu, leaf, out);
+        break;
+    case 2:
+        if (intel)
+            out[CPUID_EAX] = 1;  /* one round, no cache descriptors */
         break;
     case 7:
-        if (subleaf == 0)
-            features(leaf, out);  /* EAX = 0: no further sub-leaves */
+        if (subleaf == 0) {      /* EAX = 0: no further sub-leaves */
+            features(cpu, leaf, out);
+            if (q->fdp_excptn_only)
+                out[CPUID_EBX] |= 1u << 6;
+            if (q->fcs_fds_zero)
+                out[CPUID_EBX] |= 1u << 13;
+        }
+        break;
+    case 0x15:
+        out[CPUID_EAX] = TSC_RATIO_DEN;
+        out[CPUID_EBX] = TSC_RATIO_NUM;
+        out[CPUID_ECX] = CRYSTAL_HZ;
+        break;
+    case 0x16:
+        out[CPUID_EAX] = TSC_MHZ;
+        out[CPUID_EBX] = TSC_MHZ;
+        out[CPUID_ECX] = BUS_MHZ;
         break;
     case 0x80000000:
         out[CPUID_EAX] = MAX_EXT_LEAF;
+        if (!intel) {            /* AMD repeats the vendor here */
+            out[CPUID_EBX] = word_at(m->vendor_id, 0);
+            out[CPUID_EDX] = word_at(m->vendor_id, 1);
+            out[CPUID_ECX] = word_at(m->vendor_id, 2);
+        }
         break;
     case 0x80000001:
-        features(leaf, out);
+        features(cpu, leaf, out);
+        if (!intel) {
+            uint32_t l1[4];
+            cpuid_query(cpu, 1, 0, l1);
+            out[CPUID_EAX] = l1[CPUID_EAX];
+            out[CPUID_EDX] |= l1[CPUID_EDX] & AMD_EXT_EDX_MIRROR;
+        }
+        if (q->mxcsr_mask & (1u << 17))
+            out[CPUID_ECX] |= 1u << 7;  /* MisAlignSse: MXCSR.MM exists */
         break;
     case 0x80000002: case 0x80000003: case 0x80000004:
         for (unsigned i = 0; i < 4; i++)
-            out[i] = word_at(brand, (leaf - 0x80000002) * 4 + i);
+            out[i] = word_at(m->brand, (leaf - 0x80000002) * 4 + i);
+        break;
+    case 0x80000007:
+        features(cpu, leaf, out);
         break;
     case 0x80000008:
         out[CPUID_EAX] = (VIRT_ADDR_BITS << 8) | PHYS_ADDR_BITS;
@@ -139,10 +140,10 @@ void cpuid_query(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
     }
 }
 
-bool cpuid_has(uint32_t leaf, unsigned reg, unsigned bit)
+bool cpuid_has(const CPU *cpu, uint32_t leaf, unsigned reg, unsigned bit)
 {
     uint32_t out[4];
-    cpuid_query(leaf, 0, out);
+    cpuid_query(cpu, leaf, 0, out);
     return reg < 4 && bit < 32 && (out[reg] >> bit) & 1;
 }
 
@@ -150,7 +151,7 @@ void CPUID(CPU *cpu, const Insn *in)
 {
     (void)in;
     uint32_t out[4];
-    cpuid_query((uint32_t)cpu->regs[R_AX], (uint32_t)cpu->regs[R_CX], out);
+    cpuid_query(cpu, (uint32_t)cpu->regs[R_AX], (uint32_t)cpu->regs[R_CX], out);
     set_reg(cpu, R_AX, 4, out[CPUID_EAX]);
     set_reg(cpu, R_BX, 4, out[CPUID_EBX]);
     set_reg(cpu, R_CX, 4, out[CPUID_ECX]);

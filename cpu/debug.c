@@ -7,6 +7,7 @@
  * #DB so the handler may use the debug registers.
  */
 #include "debug.h"
+#include "model.h"
 
 #include "insn.h"
 #include "../softmmu/mem.h"
@@ -199,20 +200,23 @@ void debug_data_access(CPU *cpu, uint64_t lin, unsigned size, int access)
 
 /* Alignment of the operands that go through the block calls (SDM table
  * "Alignment Requirements by Data Type", checked against the host CPU). */
-static unsigned block_align(unsigned size)
+static unsigned block_align(const CPU *cpu, unsigned size)
 {
     switch (size) {
     case 1: return 1;
     case 2: case 14: case 94: return 2;   /* m16; 16-bit FSTENV/FSAVE images */
     case 4: case 28: case 108: return 4;  /* m32; 32-bit FSTENV/FSAVE images */
     case 8: case 10: return 8;            /* m64; m80 (double extended, BCD) */
-    default: return 16;                   /* 16-byte vectors, FXSAVE image */
+    /* 16-byte vectors: "#AC may or may not be generated" (SDM 3A 6.15);
+     * AMD checks them, Intel does not (model.c: ac_vec16). */
+    case 16: return cpu->model->q.ac_vec16 ? 16 : 1;
+    default: return 16;                   /* FXSAVE image */
     }
 }
 
 void debug_block_access(CPU *cpu, uint64_t lin, unsigned size, int access)
 {
-    if ((lin & (block_align(size) - 1)) && ac_armed(cpu, access))
+    if ((lin & (block_align(cpu, size) - 1)) && ac_armed(cpu, access))
         ac_fault(cpu, lin, size, access);
     data_breakpoints(cpu, lin, size, access);
     /* Both pages are translated now, so the pieces cannot fault and will

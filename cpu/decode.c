@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "insn.h"
+#include "model.h"
 
 const FormInfo form_info[FORM_COUNT] = {
 #define FORM(name, map, opc, pfx, ext, rmx, modrm, osz, imm, attrs, handler) \
@@ -151,7 +152,7 @@ static void decode_modrm_mem(Cursor *c, Insn *in, unsigned mod, unsigned rm,
         in->seg = bp_based ? S_SS : S_DS;
 }
 
-int decode(const uint8_t *buf, int avail, int code_mode, Insn *in)
+int decode(const uint8_t *buf, int avail, int code_mode, const Quirks *q, Insn *in)
 {
     pthread_once(&dispatch_once, build_dispatch);
     Cursor c = { buf, avail, 0, false, false };
@@ -251,6 +252,10 @@ int decode(const uint8_t *buf, int avail, int code_mode, Insn *in)
         return DEC_UD;
     const FormInfo *fi = &form_info[best];
     in->form = (uint16_t)best;
+    /* A model-dependent reserved NOP: out->form says which, for callers
+     * that check what was rejected */
+    if ((fi->attrs & A_RESNOP) && !q->prefetch_reg_nop)
+        return DEC_UD;
     in->modrm = (uint8_t)modrm;
     if (fi->modrm == M_REGX)
         mod = 3;
@@ -265,7 +270,7 @@ int decode(const uint8_t *buf, int avail, int code_mode, Insn *in)
     case OS_D: in->osz = 4; break;
     case OS_Q: in->osz = 8; break;
     case OS_D64: in->osz = (uint8_t)(code_mode == CODE64 ? (w || !osz16 ? 8 : 2) : vsize); break;
-    case OS_F64: in->osz = (uint8_t)(code_mode == CODE64 ? 8 : vsize); break;
+    case OS_BR: in->osz = (uint8_t)(code_mode == CODE64 ? (w || !osz16 || !q->branch_o16 ? 8 : 2) : vsize); break;
     case OS_Y: in->osz = (uint8_t)(code_mode == CODE64 && w ? 8 : 4); break;
     default: in->osz = (uint8_t)vsize; break;
     }

@@ -20,6 +20,7 @@
 #include "../softmmu/paging.h"
 #include "../softmmu/tlb.h"
 #include "cpuid.h"
+#include "model.h"
 
 const Handler form_handler[FORM_COUNT] = {
 #define FORM(name, map, opc, pfx, ext, rmx, modrm, osz, imm, attrs, handler) handler,
@@ -31,6 +32,8 @@ void cpu_init(CPU *cpu, Mem *mem)
 {
     memset(cpu, 0, sizeof *cpu);
     cpu->mem = mem;
+    cpu->model = &cpu_model_intel;
+    cpu->features = cpu_model_intel.features;
     cpu_reset(cpu);
     cpu->fpu.fcw = 0x037f;
 }
@@ -91,6 +94,8 @@ void cpu_reset(CPU *cpu)
     cpu->opaque = keep.opaque;
     cpu->icount = keep.icount;
     cpu->tsc_offset = keep.tsc_offset;
+    cpu->model = keep.model;
+    cpu->features = keep.features;
     cpu->exc_vector = -1;
     cpu->eflags = 2;
     cpu->lf.op = LF_NONE;
@@ -110,9 +115,7 @@ void cpu_reset(CPU *cpu)
     cpu->cr0 = 0x60000010;  /* CD, NW, ET */
     cpu->dr[6] = 0xffff0ff0;
     cpu->dr[7] = 0x400;
-    uint32_t id[4];
-    cpuid_query(1, 0, id);
-    cpu->regs[R_DX] = id[CPUID_EAX];  /* family/model/stepping */
+    cpu->regs[R_DX] = cpuid_signature(cpu->model);  /* family/model/stepping */
     cpu->mxcsr = 0x1f80;
     cpu->fpu.fcw = 0x0040;
     cpu->fpu.ftw = 0xffff;
@@ -194,7 +197,7 @@ static __attribute__((noinline)) Block *build_block(CPU *cpu, uint64_t pa, uint6
         uint8_t buf[15];
         int avail = mem_fetch(&cpu->mmu, lin, buf, fetch_max(cpu, off));
         Insn *in = &b->insns[n];
-        int r = decode(buf, avail, cpu->code_mode, in);
+        int r = decode(buf, avail, cpu->code_mode, &cpu->model->q, in);
         if (r < 0) {
             if (n > 0)
                 break;
@@ -440,7 +443,7 @@ int cpu_step(CPU *cpu)
     Insn in;
     uint64_t lin = cpu_code_lin(cpu, cpu->rip);
     int avail = mem_fetch(&cpu->mmu, lin, buf, fetch_max(cpu, cpu->rip));
-    int r = decode(buf, avail, cpu->code_mode, &in);
+    int r = decode(buf, avail, cpu->code_mode, &cpu->model->q, &in);
     if (r < 0)
         fetch_fault(cpu, r, lin, cpu->rip, avail);
     cpu->next_rip = cpu->rip + in.len;

@@ -453,13 +453,30 @@ static void flat_stack(Seg *s, uint16_t sel, unsigned dpl)
     s->attr = (uint16_t)(0x3 | SA_S | SA_P | (dpl << 5) | SA_G | SA_DB);
 }
 
+/* Which modes have SYSCALL/SYSRET and SYSENTER/SYSEXIT is the vendor's
+ * (model.c, as QEMU models it): Intel has SYSCALL/SYSRET in 64-bit mode
+ * only (SDM 2B: #UD otherwise) and SYSENTER/SYSEXIT everywhere in
+ * protected mode; AMD has SYSCALL/SYSRET in legacy and compatibility mode
+ * too (APM 3: STAR's EIP, CSTAR) and SYSENTER/SYSEXIT not in long mode. */
 void SYSCALL(CPU *cpu, const Insn *in)
 {
-    /* Intel (the advertised vendor): 64-bit mode only, CSTAR unused. */
-    if (!(cpu->efer & EFER_SCE) || cpu->code_mode != CODE64)
+    (void)in;
+    const Quirks *q = &cpu->model->q;
+    if (!(cpu->efer & EFER_SCE) || (cpu->code_mode != CODE64 && !q->syscall_legacy))
         cpu_ud(cpu);
     uint16_t sel = (uint16_t)(cpu->star >> 32) & 0xfffc;
-    uint64_t target = cpu->lstar;
+    if (!long_mode(cpu)) {
+        /* Legacy mode: ECX gets the return EIP; no R11, no SFMASK. */
+        set_reg(cpu, R_CX, 4, (uint32_t)cpu->next_rip);
+        cpu->eflags &= ~(uint32_t)(F_VM | F_IF | F_RF);
+        flat_code(&cpu->seg[S_CS], sel, 0, false);
+        flat_stack(&cpu->seg[S_SS], (uint16_t)(sel + 8), 0);
+        cpu->cpl = 0;
+        cpu_update_mode(cpu);
+        cpu->next_rip = (uint32_t)cpu->star;
+        return;
+    }
+    uint64_t target = cpu->code_mode == CODE64 ? cpu->lstar : cpu->cstar;
     if (!is_canonical(target))
         cpu_gp0(cpu);
     uint32_t fl = cpu_get_eflags(cpu);
@@ -471,16 +488,26 @@ void SYSCALL(CPU *cpu, const Insn *in)
     cpu->cpl = 0;
     cpu_update_mode(cpu);
     cpu->next_rip = target;
-    (void)in;
 }
 
 void SYSRET(CPU *cpu, const Insn *in)
 {
-    if (!(cpu->efer & EFER_SCE) || !long_mode(cpu))
+    const Quirks *q = &cpu->model->q;
+    if (!(cpu->efer & EFER_SCE) || (cpu->code_mode != CODE64 && !q->syscall_legacy))
         cpu_ud(cpu);
-    if (cpu->cpl != 0 || cpu->code_mode != CODE64)
+    if (cpu->cpl != 0 || !prot_mode(cpu))
         cpu_gp0(cpu);
     uint16_t base = (uint16_t)(cpu->star >> 48);
+    if (!long_mode(cpu)) {
+        /* Legacy mode: back to 32-bit code at ECX with IF set. */
+        cpu->eflags |= F_IF;
+        flat_code(&cpu->seg[S_CS], (uint16_t)(base | 3), 3, false);
+        flat_stack(&cpu->seg[S_SS], (uint16_t)((base + 8) | 3), 3);
+        cpu->cpl = 3;
+        cpu_update_mode(cpu);
+        cpu->next_rip = (uint32_t)cpu->regs[R_CX];
+        return;
+    }
     bool to64 = in->osz == 8;
     uint64_t target = to64 ? cpu->regs[R_CX] : (uint32_t)cpu->regs[R_CX];
     if (!is_canonical(target))
@@ -498,9 +525,11 @@ void SYSRET(CPU *cpu, const Insn *in)
 void SYSENTER(CPU *cpu, const Insn *in)
 {
     (void)in;
+    bool lm = long_mode(cpu);
+    if (lm && !cpu->model->q.sysenter_long)
+        cpu_ud(cpu);
     if (!(cpu->cr0 & CR0_PE) || (cpu->sysenter_cs & 0xfffc) == 0)
         cpu_gp0(cpu);
-    bool lm = long_mode(cpu);
     uint16_t sel = (uint16_t)cpu->sysenter_cs & 0xfffc;
     cpu->eflags &= ~(uint32_t)(F_VM | F_IF | F_RF);
     flat_code(&cpu->seg[S_CS], sel, 0, lm);
@@ -513,6 +542,8 @@ void SYSENTER(CPU *cpu, const Insn *in)
 
 void SYSEXIT(CPU *cpu, const Insn *in)
 {
+    if (long_mode(cpu) && !cpu->model->q.sysenter_long)
+        cpu_ud(cpu);
     if (!prot_mode(cpu) || cpu->cpl != 0 || (cpu->sysenter_cs & 0xfffc) == 0)
         cpu_gp0(cpu);
     bool to64 = in->osz == 8;

@@ -1,8 +1,10 @@
 /* fxsave.c — FXSAVE/FXRSTOR, LDMXCSR/STMXCSR, CLFLUSH.
  *
- * The 512-byte image follows the SDM; details where implementations differ
- * follow the AMD EPYC host this emulator is checked against:
- *  - FOP, FIP/FCS and FDP/FDS are stored as zero unless FSW.ES is set;
+ * The 512-byte image follows the SDM.  The x87 pointers follow the model
+ * (model.c): AMD stores FOP, FIP/FCS and FDP/FDS as zero unless FSW.ES is
+ * set; Intel stores FIP always, FOP and FDP only while ES (FDP_EXCPTN_ONLY)
+ * and FCS/FDS as zero (deprecated).  Details measured on the AMD EPYC host
+ * only:
  *  - the reserved bytes of the x87 register slots and byte 5 are written
  *    as zero; bytes past the last XMM register (288 in legacy modes, 416
  *    in 64-bit mode) are not written;
@@ -84,16 +86,25 @@ void FXSAVE_M(CPU *cpu, const Insn *in)
     put16(img + 0, f->fcw);
     put16(img + 2, f->fsw);
     img[4] = fx_abridged_tags(f->ftw);
-    if (f->fsw & 0x80) {
+    const Quirks *q = &cpu->model->q;
+    bool es = (f->fsw & 0x80) != 0;
+    bool ip = es || !q->fx_ptrs_es_only;
+    bool dp = es || (!q->fx_ptrs_es_only && !q->fdp_excptn_only);
+    if (dp)
         put16(img + 6, f->fop & 0x7ff);
-        if (in->flags & IF_REXW) {   /* FXSAVE64: 64-bit pointers */
+    if (in->flags & IF_REXW) {   /* FXSAVE64: 64-bit pointers */
+        if (ip)
             put64(img + 8, f->fip);
+        if (dp)
             put64(img + 16, f->fdp);
-        } else {
+    } else {
+        if (ip) {
             put32(img + 8, (uint32_t)f->fip);
-            put16(img + 12, f->fcs);
+            put16(img + 12, q->fcs_fds_zero ? 0 : f->fcs);
+        }
+        if (dp) {
             put32(img + 16, (uint32_t)f->fdp);
-            put16(img + 20, f->fds);
+            put16(img + 20, q->fcs_fds_zero ? 0 : f->fds);
         }
     }
     unsigned top = (f->fsw >> 11) & 7;
@@ -105,7 +116,7 @@ void FXSAVE_M(CPU *cpu, const Insn *in)
     unsigned nxmm = fx_nxmm(cpu);
     if (cpu->cr4 & CR4_OSFXSR) {
         put32(img + 24, cpu->mxcsr);
-        put32(img + 28, RZ_MXCSR_MASK);
+        put32(img + 28, mxcsr_mask(cpu));
         memcpy(img + 160, cpu->xmm, 16 * nxmm);
         cpu_write_block(cpu, in->seg, ea, img, 160 + 16 * nxmm);
     } else {
@@ -126,7 +137,7 @@ void FXRSTOR_M(CPU *cpu, const Insn *in)
     cpu_read_block(cpu, in->seg, ea, img, 160 + 16 * nxmm);
     bool sse = (cpu->cr4 & CR4_OSFXSR) != 0;
     uint32_t mx = get32(img + 24);
-    if (sse && (mx & ~RZ_MXCSR_MASK))
+    if (sse && (mx & ~mxcsr_mask(cpu)))
         cpu_gp0(cpu);
 
     X87 *f = &cpu->fpu;
@@ -167,7 +178,7 @@ void LDMXCSR_Md(CPU *cpu, const Insn *in)
 {
     sse_enter(cpu);
     uint32_t v = (uint32_t)cpu_read(cpu, in->seg, insn_ea(cpu, in), 4);
-    if (v & ~RZ_MXCSR_MASK)
+    if (v & ~mxcsr_mask(cpu))
         cpu_gp0(cpu);
     cpu->mxcsr = v;
 }

@@ -39,7 +39,8 @@ enum {
     OS_Q,     /* always 64 */
     OS_V,     /* 16/32, 64 with REX.W */
     OS_D64,   /* like V, but 64 by default in 64-bit mode (66 gives 16) */
-    OS_F64,   /* 64 in 64-bit mode whatever the prefixes, else like V */
+    OS_BR,    /* near branch: like D64, but whether 66 gives 16 in 64-bit mode
+                 is the model's (Quirks.branch_o16; Intel ignores it) */
     OS_Y,     /* 32, or 64 with REX.W in 64-bit mode (SSE<->GPR moves) */
     OS_X,     /* not a GPR size (x87/SSE): decoder sets osz from 66/REX.W
                  as for OS_V for handlers that care */
@@ -75,6 +76,7 @@ enum {
     A_MMX  = 1u << 10,  /* MMX (checks CR0.EM/TS) */
     A_BRANCH = 1u << 11,/* control transfer (diff tests run it specially) */
     A_REXW_SENS = 1u << 12, /* mnemonic changes with REX.W (e.g. CMPXCHG16B) */
+    A_RESNOP = 1u << 13,/* reserved-NOP only on models with Quirks.prefetch_reg_nop, else #UD */
 };
 
 #define RZ_EXT_ANY 0xff
@@ -140,7 +142,8 @@ extern const Handler form_handler[FORM_COUNT];
  * instruction runs past them (the caller raises the fetch fault).  On
  * DEC_UD/DEC_GP, out->len is still the length decoded so far. */
 enum { DEC_UD = -1, DEC_GP = -2, DEC_SHORT = -3 };
-int decode(const uint8_t *buf, int avail, int code_mode, Insn *out);
+struct Quirks;
+int decode(const uint8_t *buf, int avail, int code_mode, const struct Quirks *q, Insn *out);
 
 /* The memory operand's effective address (offset within in->seg). */
 uint64_t insn_ea(CPU *cpu, const Insn *in);

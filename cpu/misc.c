@@ -11,10 +11,11 @@ void LOOP_Jb(CPU *cpu, const Insn *in)
     uint64_t count = (get_areg(cpu, R_CX, in->asz) - 1) & size_mask(in->asz);
     bool take = count != 0;
     if (take && in->opc != 0xe2) {
-        /* A REP prefix here is reserved (SDM, APM), but the AMD host lets the
-         * last F3/F2 replace the opcode's condition: F3 E0 runs as LOOPE,
-         * F2 E1 as LOOPNE (checked natively in both modes; LOOP ignores it). */
-        bool zf_wanted = (in->flags & IF_REP) ? true : (in->flags & IF_REPNE) ? false : in->opc == 0xe1;
+        /* A REP prefix here is reserved (SDM, APM).  Intel ignores it; AMD
+         * lets the last F3/F2 replace the opcode's condition: F3 E0 runs as
+         * LOOPE, F2 E1 as LOOPNE (model.c: loopcc_rep_cond). */
+        unsigned rep = cpu->model->q.loopcc_rep_cond ? in->flags : 0;
+        bool zf_wanted = (rep & IF_REP) ? true : (rep & IF_REPNE) ? false : in->opc == 0xe1;
         take = cpu_cond(cpu, 4) == zf_wanted;  /* cc 4 is ZF set */
     }
     uint64_t t = take ? near_target(cpu, cpu->next_rip + in->imm, in->osz) : 0;

@@ -78,7 +78,7 @@ uint64_t mm_src(CPU *cpu, const Insn *in)
 }
 
 /* The SDM only promises empty tags; the AMD host also leaves TOP = 0, as
- * after any MMX instruction. */
+ * after any MMX instruction (both models; Intel not measured). */
 void EMMS(CPU *cpu, const Insn *in)
 {
     (void)in;
@@ -100,6 +100,7 @@ void MOVD_PqEy(CPU *cpu, const Insn *in)
 void MOVD_EyPq(CPU *cpu, const Insn *in)
 {
     mmx_enter(cpu);
+    mmx_before_store(cpu);
     wr_E(cpu, in, in->osz, mm_get(cpu, in->reg));
     mmx_touch(cpu);
 }
@@ -117,6 +118,7 @@ void MOVQ_QqPq(CPU *cpu, const Insn *in)
 {
     mmx_enter(cpu);
     uint64_t v = mm_get(cpu, in->reg);
+    mmx_before_store(cpu);
     if (in->flags & IF_MEM)
         cpu_write(cpu, in->seg, insn_ea(cpu, in), 8, v);
     mmx_touch(cpu);

@@ -25,8 +25,9 @@ void MOVSXD(CPU *cpu, const Insn *in)
         wr_G(cpu, in, in->osz, rd_E(cpu, in, in->osz));
 }
 
-/* BSWAP of a 16-bit register is undefined in the SDM; this host (AMD
- * Zen) clears the low word and keeps the rest, so that is what it does. */
+/* BSWAP of a 16-bit register is undefined in the SDM; the AMD Zen host
+ * clears the low word and keeps the rest, so both models do that (not
+ * modelled per vendor: cpu/model.c). */
 void BSWAP(CPU *cpu, const Insn *in)
 {
     uint64_t v = get_reg(cpu, in->rm, in->osz);

@@ -84,7 +84,7 @@ static bool msr_read(CPU *cpu, uint32_t msr, uint64_t *v)
     case MSR_GS_BASE: *v = cpu->seg[S_GS].base; return true;
     case MSR_KERNEL_GS_BASE: *v = cpu->kernel_gs_base; return true;
     case MSR_TSC_AUX: *v = cpu->tsc_aux; return true;
-    default: return false;
+    default: return mce_msr_read(cpu, msr, v);
     }
 }
 
@@ -171,7 +171,7 @@ static bool msr_write(CPU *cpu, uint32_t msr, uint64_t v)
         cpu->tsc_aux = v;
         return true;
     default:
-        return false;
+        return mce_msr_write(cpu, msr, v);
     }
 }
 

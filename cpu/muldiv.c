@@ -3,7 +3,8 @@
  *
  * MUL/IMUL define only CF and OF; DIV/IDIV define no flags.  For the
  * undefined ones this follows AMD Zen: MUL/IMUL keep SF ZF AF PF, DIV/IDIV
- * clear SF ZF PF, set AF and keep CF OF.
+ * clear SF ZF PF, set AF and keep CF OF, in both models (not modelled per
+ * vendor: cpu/model.c).
  */
 #include "operand.h"
 

@@ -9,6 +9,7 @@
 
 #include "cpu.h"
 #include "insn.h"
+#include "model.h"
 #include "../softmmu/tlb.h"
 
 /* The pieces of the hot handlers' templates (spec.h): always inlined, so

@@ -248,11 +248,20 @@ static int sreg_of_opcode(const Insn *in)
     }
 }
 
-/* The selector is pushed zero-extended to the operand size (AMD, and one of
- * the two behaviours Intel documents). */
+/* The selector is pushed zero-extended to the operand size (AMD), or, with
+ * a 32-bit operand on Intel, written as a word into the 4-byte slot (SDM
+ * PUSH: "a 16-bit move"; model.c: push_sreg_word). */
 void PUSH_Sw(CPU *cpu, const Insn *in)
 {
-    cpu_push(cpu, cpu->seg[sreg_of_opcode(in)].sel, in->osz);
+    uint16_t sel = cpu->seg[sreg_of_opcode(in)].sel;
+    if (in->osz == 4 && cpu->model->q.push_sreg_word) {
+        unsigned ss = cpu_stack_size(cpu);
+        uint64_t sp = (cpu->regs[R_SP] - 4) & size_mask(ss);
+        cpu_write(cpu, S_SS, sp, 2, sel);
+        set_reg(cpu, R_SP, ss, sp);
+        return;
+    }
+    cpu_push(cpu, sel, in->osz);
 }
 
 void POP_Sw(CPU *cpu, const Insn *in)

@@ -4,6 +4,7 @@
  * AF after shifts, SHLD/SHRD of a 16-bit operand by more than 16), the code
  * reproduces what AMD Zen parts do; tests/unit/test_arith_shift.c compares
  * against the host CPU and counts any remaining undefined-flag differences.
+ * Both models do this (not modelled per vendor: cpu/model.c).
  */
 #include "operand.h"
 

@@ -18,10 +18,10 @@ enum {
     MX_DAZ = 1 << 6, MX_MASKS = 0x3f << 7, MX_RC = 3 << 13, MX_FTZ = 1 << 15,
     MX_MM = 1 << 17,  /* AMD misaligned-SSE mode */
 };
-/* Writable MXCSR bits, as the AMD EPYC host's FXSAVE reports them
- * (MXCSR_MASK).  Bit 17 (MM) is AMD's misaligned SSE mode: the CPUID
- * MisAlignSse bit (8000_0001h ECX[7]) goes with it. */
-#define RZ_MXCSR_MASK 0x0002ffffu
+/* Writable MXCSR bits (FXSAVE's MXCSR_MASK) are the model's: bit 17 (MM),
+ * AMD's misaligned SSE mode, exists only where CPUID MisAlignSse
+ * (8000_0001h ECX[7]) says so, and cpuid.c derives that bit from this. */
+static inline uint32_t mxcsr_mask(const CPU *cpu) { return cpu->model->q.mxcsr_mask; }
 
 
 /* Entry checks (raise #UD/#NM/#MF). */
@@ -33,6 +33,14 @@ static inline void mmx_touch(CPU *cpu)
 {
     cpu->fpu.fsw &= (uint16_t)~0x3800;
     cpu->fpu.ftw = 0;
+}
+/* Before an MMX store (MOVD/MOVQ/MOVNTQ m, mm): Intel has set TOP = 0
+ * already when the store faults (tags not yet valid); AMD makes the whole
+ * transition after it (model.c: mmx_top_before_store). */
+static inline void mmx_before_store(CPU *cpu)
+{
+    if (cpu->model->q.mmx_top_before_store)
+        cpu->fpu.fsw &= (uint16_t)~0x3800;
 }
 static inline uint64_t mm_get(CPU *cpu, unsigned r) { return cpu->fpu.st[r & 7].mant; }
 /* A written MMX register reads as a NaN-like value to the x87. */

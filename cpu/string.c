@@ -33,6 +33,21 @@ static void advance(CPU *cpu, unsigned r, unsigned asz, uint64_t delta)
  * when a REPE/REPNE termination condition ends the loop. */
 typedef bool (*StringBody)(CPU *cpu, const Insn *in);
 
+/* REP with a 32-bit address size in 64-bit mode and ECX = 0: Intel still
+ * writes the 32-bit registers the instruction would have advanced, which
+ * clears their upper halves — RCX always, RDI for the stores (MOVS, STOS;
+ * INS like STOS), RSI for MOVS.  AMD leaves all three (model.c:
+ * rep_a32_zero_clears). */
+static void rep_zero_count(CPU *cpu, const Insn *in)
+{
+    cpu->regs[R_CX] = (uint32_t)cpu->regs[R_CX];
+    unsigned op = in->opc & 0xfe;
+    if (op == 0xa4 || op == 0xaa || op == 0x6c)
+        cpu->regs[R_DI] = (uint32_t)cpu->regs[R_DI];
+    if (op == 0xa4)
+        cpu->regs[R_SI] = (uint32_t)cpu->regs[R_SI];
+}
+
 static void string_loop(CPU *cpu, const Insn *in, StringBody body)
 {
     if (!has_rep(in)) {
@@ -40,6 +55,11 @@ static void string_loop(CPU *cpu, const Insn *in, StringBody body)
         return;
     }
     unsigned asz = in->asz;
+    if (asz == 4 && cpu->code_mode == CODE64 && (uint32_t)cpu->regs[R_CX] == 0 &&
+        cpu->model->q.rep_a32_zero_clears) {
+        rep_zero_count(cpu, in);
+        return;
+    }
     /* Single-step and data-breakpoint traps come after each iteration. */
     const unsigned chunk = (cpu->debug_active & DBG_STEP) ? 1 : STRING_CHUNK;
     for (unsigned n = 0; n < chunk; n++) {

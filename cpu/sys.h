@@ -101,4 +101,9 @@ void set_efer(CPU *cpu, uint64_t v);
 void deliver_event(CPU *cpu, int vector, uint64_t return_rip, bool software, bool has_error,
                    uint32_t error);
 
+/* The machine-check MSRs (mce.c): false when msr is not one of them or
+ * the access is invalid (#GP at the caller). */
+bool mce_msr_read(CPU *cpu, uint32_t msr, uint64_t *v);
+bool mce_msr_write(CPU *cpu, uint32_t msr, uint64_t v);
+
 #endif

@@ -121,10 +121,17 @@ void x87_exec(CPU *cpu, const Insn *in, unsigned spec)
         h.modrm = in->modrm & 0x38;  /* [rax] on the host */
         if (spec & XS_MIN)
             cpu_read_block(cpu, in->seg, ea, h.mem, XS_SIZE(spec));
-        /* The destination is checked even when an unmasked exception or a
-         * stack fault will end up storing nothing (as on the host). */
-        if (spec & XS_MOUT)
+        /* AMD checks the destination even when an unmasked exception or a
+         * stack fault will end up storing nothing; Intel decides the
+         * exception first, and an unmasked one raises no #GP for a segment
+         * that cannot be written (measured) — the 64-bit canonical check is
+         * the address's and comes first on both (model.c:
+         * x87_ia_before_write).  Either way the store itself comes before
+         * any register changes. */
+        if ((spec & XS_MOUT) && !cpu->model->q.x87_ia_before_write)
             cpu_check_write(cpu, in->seg, ea, XS_SIZE(spec));
+        else if ((spec & XS_MOUT) && cpu->code_mode == CODE64)
+            cpu_lin(cpu, in->seg, ea, XS_SIZE(spec), ACC_WRITE);
     } else if (spec & (XS_RI | XS_DI)) {
         h.modrm = (uint8_t)((in->modrm & 0xf8) | (i != 0));
     } else {

@@ -30,6 +30,11 @@ static void env_store(CPU *cpu, const Insn *in, uint8_t *b)
     uint16_t tw = x87_full_tags(f);
     bool real = real_layout(cpu);
     uint32_t ip = (uint32_t)f->fip, dp = (uint32_t)f->fdp;
+    /* With FCS/FDS deprecated (CPUID.7.EBX[13], model.c: fcs_fds_zero)
+     * the protected-mode images hold 0 there. */
+    uint16_t fcs = f->fcs, fds = f->fds;
+    if (cpu->model->q.fcs_fds_zero)
+        fcs = fds = 0;
     if (real) {
         ip += (uint32_t)f->fcs << 4;
         dp += (uint32_t)f->fds << 4;
@@ -45,9 +50,9 @@ static void env_store(CPU *cpu, const Insn *in, uint8_t *b)
             put16(b + 12, ((dp >> 16) & 0xf) << 12);
         } else {
             put16(b + 6, ip);
-            put16(b + 8, f->fcs);
+            put16(b + 8, fcs);
             put16(b + 10, dp);
-            put16(b + 12, f->fds);
+            put16(b + 12, fds);
         }
         return;
     }
@@ -61,9 +66,9 @@ static void env_store(CPU *cpu, const Insn *in, uint8_t *b)
         put32(b + 24, (dp >> 16) << 12);
     } else {
         put32(b + 12, ip);
-        put32(b + 16, f->fcs | (uint32_t)(f->fop & 0x7ff) << 16);
+        put32(b + 16, fcs | (uint32_t)(f->fop & 0x7ff) << 16);
         put32(b + 20, dp);
-        put32(b + 24, 0xffff0000u | f->fds);
+        put32(b + 24, 0xffff0000u | fds);
     }
 }
 

@@ -6,6 +6,7 @@
  * instead of faulting.
  */
 #include "log.h"
+#include "../cpu/model.h"
 
 #include <errno.h>
 #include <string.h>
@@ -318,6 +319,11 @@ void log_install(Machine *m)
     cpu->trace_block_built = (mask & LOG_IN_ASM) ? trace_block_built : NULL;
     cpu->trace_block_exec = (mask & (LOG_EXEC | LOG_CPU)) ? trace_block_exec : NULL;
     cpu->trace_event = (mask & (LOG_INT | LOG_GUEST_ERRORS)) ? trace_event : NULL;
+    if (mask & LOG_CPU) {
+        const CpuModel *md = cpu->model;
+        fprintf(m->log, "cpu: model %s (%s, family %#x model %#x stepping %u)\n", md->name,
+                md->vendor_id, md->family, md->model, md->stepping);
+    }
 }
 
 void log_reset_state(Machine *m, const char *what)

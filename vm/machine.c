@@ -1,5 +1,6 @@
 /* machine.c — machine lifecycle and the run loop's stop reporting. */
 #include "machine.h"
+#include "../cpu/model.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -90,6 +91,9 @@ int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errl
 {
     if (machine_init_base(m, cfg->ram_size, err, errlen))
         return -1;
+    /* Before the board, which may switch features on (e.g. FEAT_APIC). */
+    if (cfg->cpu_model)
+        cpu_set_model(&m->cpu, cfg->cpu_model);
     m->icount_shift = cfg->icount_shift;
     m->no_reboot = cfg->no_reboot;
     m->pc = calloc(1, sizeof *m->pc);

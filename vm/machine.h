@@ -22,6 +22,7 @@ typedef struct MachineConfig {
     bool no_reboot;
     bool bios;              /* -bios: firmware owns 0xE0000-0xFFFFF, so
                              * ringzero installs no ACPI tables there */
+    const CpuModel *cpu_model; /* NULL: the default (intel) */
 } MachineConfig;
 
 typedef struct Machine {

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "machine.h"
 #include "options.h"
+#include "../cpu/model.h"
 #include "../hw/uart.h"
 
 static void usage(FILE *f)
@@ -23,6 +24,8 @@ static void usage(FILE *f)
         "  -mode 16|32|64      CPU mode for -bin (default 16: real mode)\n"
         "  -m SIZE             guest RAM, e.g. 128M or 1G (default 128M)\n"
         "  -accel interp       execution tier (the interpreter)\n"
+        "  -cpu MODEL[,+F,-F]  CPU model (intel, the default, or amd) and features;\n"
+        "                      -cpu help lists them\n"
         "  -serial DEV         COM1 backend: stdio (default), file:PATH, none\n"
         "  -no-reboot          exit instead of resetting when the guest resets\n"
         "  -icount SHIFT       deterministic time: one instruction = 2^SHIFT ns\n"
@@ -44,6 +47,27 @@ static _Noreturn void bad_usage(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n");
     usage(stderr);
+    exit(2);
+}
+
+/* -cpu help: the models, then the features a model may switch. */
+static void cpu_help(void)
+{
+    printf("Available CPU models:\n");
+    for (const CpuModel *const *m = cpu_models; *m; m++)
+        printf("  %-8s %s%s\n", (*m)->name, (*m)->desc, m == cpu_models ? " (default)" : "");
+    printf("Features (+F / -F after the model; * = on in both models):\n ");
+    for (int f = 0; f < FEAT_COUNT; f++) {
+        const FeatureInfo *fi = &cpu_feature_info[f];
+        bool on = (cpu_model_intel.features & cpu_model_amd.features & FEAT_BIT(f)) != 0;
+        printf(" %s%s%s", fi->name, on ? "*" : "", fi->implemented ? "" : "(not implemented)");
+    }
+    printf("\n");
+}
+
+static _Noreturn void cpu_error(const char *msg)
+{
+    fprintf(stderr, "ringzero: %s\n", msg);
     exit(2);
 }
 
@@ -82,6 +106,7 @@ int main(int argc, char **argv)
     uint64_t ram = 128ull << 20, bin_addr = 0;
     int mode = CODE16;
     unsigned log_mask = 0;
+    const char *cpu_opt = "intel";
     MachineConfig cfg = { .serial = CHR_STDIO, .icount_shift = -1 };
 
     for (int i = 1; i < argc; i++) {
@@ -99,7 +124,7 @@ int main(int argc, char **argv)
             continue;
         }
         static const char *const with_arg[] = {
-            "-kernel", "-bios", "-append", "-initrd", "-bin", "-mode", "-m", "-accel",
+            "-kernel", "-bios", "-append", "-initrd", "-bin", "-mode", "-m", "-accel", "-cpu",
             "-serial", "-icount", "-d", "-D",
         };
         bool known = false;
@@ -126,6 +151,13 @@ int main(int argc, char **argv)
             else if (!strcmp(v, "64")) mode = CODE64;
             else bad_usage("-mode: '%s' is not 16, 32 or 64", v);
         } else if (!strcmp(a, "-m")) ram = parse_size(v);
+        else if (!strcmp(a, "-cpu")) {
+            if (!strcmp(v, "help") || !strcmp(v, "?")) {
+                cpu_help();
+                return 0;
+            }
+            cpu_opt = v;
+        }
         else if (!strcmp(a, "-accel")) {
             if (strcmp(v, "interp"))
                 bad_usage("-accel: '%s' is not available (interp is)", v);
@@ -152,16 +184,33 @@ int main(int argc, char **argv)
     if ((initrd || *append) && !kernel)
         bad_usage("%s", "-initrd and -append go with -kernel");
 
-    Machine *m = calloc(1, sizeof *m);
     char err[256];
+    char model_name[32];
+    size_t mlen = strcspn(cpu_opt, ",");
+    snprintf(model_name, sizeof model_name, "%.*s", (int)mlen, cpu_opt);
+    const CpuModel *model = cpu_model_find(model_name);
+    if (!model) {
+        snprintf(err, sizeof err, "-cpu: unknown model '%s' (-cpu help lists them)", model_name);
+        cpu_error(err);
+    }
+    /* The feature list is checked before any machine exists, applied after
+     * the board has set its own (e.g. FEAT_APIC). */
+    const char *feats = cpu_opt[mlen] ? cpu_opt + mlen + 1 : "";
+    CPU probe = { .model = model, .features = model->features };
+    if (cpu_parse_features(&probe, feats, err, sizeof err))
+        cpu_error(err);
+
+    Machine *m = calloc(1, sizeof *m);
     cfg.ram_size = ram;
     cfg.bios = bios != NULL;
     int status;
+    cfg.cpu_model = model;
     if (!m || machine_init_pc(m, &cfg, err, sizeof err)) {
         fprintf(stderr, "ringzero: %s\n", m ? err : "out of memory");
         status = 1;
         goto out;
     }
+    cpu_parse_features(&m->cpu, feats, err, sizeof err);
     m->log_mask = log_mask;
     if (logfile) {
         if (!(m->log = fopen(logfile, "w"))) {

@@ -2,7 +2,8 @@
 # stderr matches ERR: bad input must give a one-line reason and the
 # documented status, never a crash.  With OUT_FILE, stdout goes there
 # (e.g. /dev/full) instead of being captured; with IN_FILE, stdin comes
-# from it (else /dev/null); with OUT, stdout must match that too.
+# from it (else /dev/null); with OUT, stdout must match that too;
+# ONE_LINE=1 requires stderr to be exactly one line.
 set(args ${ARGS})
 if(NOT DEFINED IN_FILE OR IN_FILE STREQUAL "")
   set(IN_FILE /dev/null)
@@ -22,5 +23,8 @@ if(NOT rc STREQUAL "${EXPECT_RC}")
 endif()
 if(NOT err MATCHES "${ERR}")
   message(FATAL_ERROR "ringzero ${ARGS}: stderr does not match '${ERR}':\n${err}")
+endif()
+if(ONE_LINE AND NOT err MATCHES "^[^\n]*\n$")
+  message(FATAL_ERROR "ringzero ${ARGS}: stderr is not one line:\n${err}")
 endif()
 message("ok: ringzero ${ARGS} -> ${rc}")

@@ -237,12 +237,22 @@ static bool q_hintnop(csh h, const Case *c)
 /* CS_PREFETCH: 0F 0D with a memory operand is PREFETCH (/0), PREFETCHW
  * (/1) and, per the AMD APM, /2../7 are aliases of PREFETCH; Capstone 4
  * only knows /1.  Host: 0F 0D 00, 0F 0D 11, F3 0F 0D 00 execute; 0F 0D C0
- * (register form) is #UD, as in ringzero. */
+ * (register form) is #UD on the AMD host, as in the amd model. */
 static bool q_prefetch(csh h, const Case *c)
 {
     (void)h;
     return !c->cs && c->rz > 0 && c->map == MAP_0F && c->opc == 0x0d &&
            c->opc_off + 2 < c->n && (c->b[c->opc_off + 2] >> 6) != 3;
+}
+
+/* CS_PREFETCH_REG (intel model): 0F 0D with a register operand is a
+ * reserved NOP on Intel (SDM Vol. 2 NOP; measured on an Intel Xeon: 0F 0D
+ * C3..FB execute), #UD on AMD; Capstone 4 rejects it. */
+static bool q_prefetch_reg(csh h, const Case *c)
+{
+    (void)h;
+    return c->q->prefetch_reg_nop && !c->cs && c->rz > 0 && c->map == MAP_0F && c->opc == 0x0d &&
+           c->opc_off + 2 < c->n && (c->b[c->opc_off + 2] >> 6) == 3;
 }
 
 /* CS_UD01: UD0 (0F FF) and UD1 (0F B9) take a ModRM byte (SDM Vol. 2 UD:
@@ -272,6 +282,24 @@ static bool q_64_opsize(csh h, const Case *c)
               (c->map == MAP_0F && c->opc >= 0x80 && c->opc <= 0x8f);
     return c->cs && c->rz > 0 && (int)c->cs->size != c->rz && op && (c->p66 || c->p67) &&
            c->opc_off >= 2;
+}
+
+/* CS_BRANCH_O16 (intel model): in 64-bit mode Capstone 4 gives a 66
+ * prefix on a near branch a 16-bit operand, as AMD does (66 E8 rel16, 4
+ * bytes); Intel ignores it (SDM Vol. 2 2.2.1.3, measured on an Intel Xeon:
+ * rel32, 64-bit push).  Matched when the amd model's decode of the same
+ * bytes agrees with Capstone, or is itself a CS_OPSIZE_MIX case. */
+static bool q_branch_o16(csh h, const Case *c)
+{
+    if (c->bits != 64 || c->q->branch_o16 || !c->cs || c->rz <= 0 || !c->p66 ||
+        form_info[c->in->form].osz != OS_BR)
+        return false;
+    Insn t;
+    Case a = *c;
+    a.q = &cpu_model_amd.q;
+    a.rz = decode(c->b, c->n, CODE64, a.q, &t);
+    a.in = &t;
+    return a.rz == (int)c->cs->size || q_64_opsize(h, &a);
 }
 
 /* CS_REP_IGNORED: F2/F3 in front of a one-byte-map instruction that is not
@@ -342,10 +370,10 @@ static bool q_sse_prefix(csh h, const Case *c)
     uint8_t v[32];
     Insn in;
     int n = strip_prefixes(c, is_rep, v);   /* F3 66 0F 7D: Capstone's HSUBPD */
-    if (decode(v, n, code_mode_of(c), &in) > 0 && form_info[in.form].pfx != P_ANY)
+    if (decode(v, n, code_mode_of(c), c->q, &in) > 0 && form_info[in.form].pfx != P_ANY)
         return true;
     n = strip_prefixes(c, is_sse_pfx, v);   /* F3 0F 28: Capstone's MOVAPS */
-    return decode(v, n, code_mode_of(c), &in) > 0 && form_info[in.form].pfx != P_ANY;
+    return decode(v, n, code_mode_of(c), c->q, &in) > 0 && form_info[in.form].pfx != P_ANY;
 }
 
 /* CS_FENCE: LFENCE, MFENCE and SFENCE ignore ModRM.rm (SDM Vol. 2 MFENCE:
@@ -434,6 +462,8 @@ static const Quirk quirks[] = {
     { "CS_LOCK", "Capstone accepts LOCK on a non-lockable instruction (SDM: #UD)", q_lock },
     { "CS_HINTNOP", "Capstone rejects hint NOPs 0F 18..1F in some ModRM forms (SDM/host: NOP)", q_hintnop },
     { "CS_PREFETCH", "Capstone rejects 0F 0D /0,/2-7 memory prefetches (AMD APM/host: valid)", q_prefetch },
+    { "CS_PREFETCH_REG", "Capstone rejects 0F 0D with a register operand (Intel/intel model: NOP)", q_prefetch_reg },
+    { "CS_BRANCH_O16", "Capstone applies 66 to 64-bit near branches as AMD does (Intel/intel model: ignored)", q_branch_o16 },
     { "CS_UD01", "Capstone decodes UD0/UD1 without ModRM (SDM: ModRM; always #UD)", q_ud01 },
     { "CS_OPSIZE_MIX", "Capstone mis-sizes Jz/Iz/Iw when 66/67 mix with other prefixes (host: ringzero's length)", q_64_opsize },
     { "CS_REP_IGNORED", "Capstone rejects an ignored F2/F3 on a one-byte-map instruction (host: valid)", q_rep_ignored },

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cpu/insn.h"
+#include "cpu/model.h"
 
 /* One decoded sequence as both decoders saw it. */
 typedef struct Case {
@@ -24,6 +25,7 @@ typedef struct Case {
     bool lock, rep, repne, p66, p67;
     uint8_t rex;             /* REX byte immediately before the opcode, or 0 */
     bool any_rex;            /* some REX byte among the prefixes, even a cancelled one */
+    const Quirks *q;         /* the model decode() was given */
 } Case;
 
 /* Capstone's mnemonic without the prefix words it prepends ("lock add",

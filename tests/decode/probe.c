@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cpu/insn.h"
+#include "cpu/model.h"
 
 enum { PAGE = 4096, USER32_CS = 0x23 };
 
@@ -146,12 +147,15 @@ int main(int argc, char **argv)
         } else {
             printf("  capstone: invalid\n");
         }
-        Insn in;
-        int r = decode(b, n, bits == 16 ? CODE16 : bits == 32 ? CODE32 : CODE64, &in);
-        if (r > 0)
-            printf("  ringzero: %s, %d bytes\n", form_info[in.form].name, r);
-        else
-            printf("  ringzero: %s (len %d)\n", r == DEC_UD ? "#UD" : r == DEC_GP ? "#GP" : "short", in.len);
+        for (const CpuModel *const *m = cpu_models; *m; m++) {
+            Insn in;
+            int r = decode(b, n, bits == 16 ? CODE16 : bits == 32 ? CODE32 : CODE64, &(*m)->q, &in);
+            if (r > 0)
+                printf("  ringzero (%s): %s, %d bytes\n", (*m)->name, form_info[in.form].name, r);
+            else
+                printf("  ringzero (%s): %s (len %d)\n", (*m)->name,
+                       r == DEC_UD ? "#UD" : r == DEC_GP ? "#GP" : "short", in.len);
+        }
         if (bits != 16)
             host_probe(b, n, bits);
     }

@@ -63,6 +63,12 @@ static void tally_add(Tally *t, const char *key, const char *example)
     }
 }
 
+static void tally_free(Tally *t)
+{
+    free(t->e);
+    t->e = NULL;
+}
+
 static int by_count(const void *a, const void *b)
 {
     const Entry *x = a, *y = b;
@@ -193,6 +199,7 @@ typedef struct Ctx {
     csh h;
     int bits;
     bool verbose;
+    const Quirks *q;         /* the model whose decoder is checked */
     Stats st;
 } Ctx;
 
@@ -209,8 +216,8 @@ static bool check(Ctx *x, const uint8_t *b, int n, bool over15)
     cs_insn *ci = NULL;
     size_t got = cs_disasm(x->h, b, (size_t)n, 0x1000, 1, &ci);
     Insn in;
-    int rz = decode(b, n, x->bits == 16 ? CODE16 : x->bits == 32 ? CODE32 : CODE64, &in);
-    Case c = { .bits = x->bits, .b = b, .n = n, .cs = got ? ci : NULL, .rz = rz, .in = &in };
+    int rz = decode(b, n, x->bits == 16 ? CODE16 : x->bits == 32 ? CODE32 : CODE64, x->q, &in);
+    Case c = { .bits = x->bits, .b = b, .n = n, .cs = got ? ci : NULL, .rz = rz, .in = &in, .q = x->q };
     scan(&c);
     char hb[3 * BUFLEN], txt[160], t2[96];
     bool ok = true;
@@ -235,7 +242,7 @@ static bool check(Ctx *x, const uint8_t *b, int n, bool over15)
              * exactly enough bytes must decode to the same length. */
             Insn t;
             int cm = x->bits == 16 ? CODE16 : x->bits == 32 ? CODE32 : CODE64;
-            int r1 = decode(b, rz - 1, cm, &t), r2 = decode(b, rz, cm, &t);
+            int r1 = decode(b, rz - 1, cm, x->q, &t), r2 = decode(b, rz, cm, x->q, &t);
             if (r1 != DEC_SHORT || r2 != rz) {
                 hex(hb, sizeof hb, b, rz);
                 snprintf(txt, sizeof txt, "avail %d -> %d, avail %d -> %d", rz - 1, r1, rz, r2);
@@ -303,7 +310,7 @@ static bool check_long(Ctx *x, Rng *r, uint64_t k)
     /* Only a core ringzero decodes has a known length to pad: for one it
      * rejects, #UD and #GP are both a rejection (checked as usual). */
     Insn in;
-    if (decode(core, BUFLEN, x->bits == 16 ? CODE16 : x->bits == 32 ? CODE32 : CODE64, &in) != len)
+    if (decode(core, BUFLEN, x->bits == 16 ? CODE16 : x->bits == 32 ? CODE32 : CODE64, x->q, &in) != len)
         return check(x, core, BUFLEN, false);
     int target = 15 + (int)rndn(r, 3);
     int pad = target - len;
@@ -354,6 +361,7 @@ int main(int argc, char **argv)
     long count = 200000;
     uint64_t seed = 1;
     bool verbose = false;
+    const CpuModel *model = &cpu_model_intel;
     if (getenv("RZ_DECODE_COUNT")) count = atol(getenv("RZ_DECODE_COUNT"));
     if (getenv("RZ_DECODE_SEED")) seed = strtoull(getenv("RZ_DECODE_SEED"), NULL, 0);
     for (int i = 1; i < argc; i++) {
@@ -364,20 +372,26 @@ int main(int argc, char **argv)
             count = atol(argv[++i]);
         } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
             seed = strtoull(argv[++i], NULL, 0);
+        } else if (!strcmp(argv[i], "--cpu") && i + 1 < argc) {
+            model = cpu_model_find(argv[++i]);
+            if (!model) {
+                fprintf(stderr, "unknown model %s\n", argv[i]);
+                return 2;
+            }
         } else if (!strcmp(argv[i], "--verbose")) {
             verbose = true;
         } else if (!strcmp(argv[i], "--quirks")) {
             known_print_quirks();
             return 0;
         } else {
-            fprintf(stderr, "usage: %s [--mode 16|32|64] [--count N] [--seed S] [--verbose] [--quirks]\n",
+            fprintf(stderr, "usage: %s [--mode 16|32|64] [--cpu intel|amd] [--count N] [--seed S] [--verbose] [--quirks]\n",
                     argv[0]);
             return 2;
         }
     }
     long passed = 0, failed = 0;
     for (int m = 0; m < nmodes; m++) {
-        Ctx x = { .bits = modes[m], .verbose = verbose };
+        Ctx x = { .bits = modes[m], .verbose = verbose, .q = &model->q };
         if (x.bits != 16 && x.bits != 32 && x.bits != 64) {
             fprintf(stderr, "bad mode %d\n", x.bits);
             return 2;
@@ -389,7 +403,7 @@ int main(int argc, char **argv)
         }
         cs_option(x.h, CS_OPT_DETAIL, CS_OPT_ON);
         Rng r = { seed * 0x100000001b3ull + (uint64_t)x.bits };
-        printf("decode_xcheck: %d-bit, %ld sequences, seed %" PRIu64 "\n", x.bits, count, seed);
+        printf("decode_xcheck: %d-bit, model %s, %ld sequences, seed %" PRIu64 "\n", x.bits, model->name, count, seed);
         uint64_t sk = 0;
         for (long i = 0; i < count; i++) {
             uint8_t b[BUFLEN];
@@ -407,6 +421,11 @@ int main(int argc, char **argv)
         report(&x);
         passed += x.st.seqs - x.st.failed;
         failed += x.st.failed;
+        Tally *all[] = { &x.st.len_mismatch, &x.st.rejects_valid, &x.st.accepts_invalid,
+                         &x.st.long_fail, &x.st.short_fail, &x.st.excluded, &x.st.pending,
+                         &x.st.pending_ok, &x.st.quirks };
+        for (unsigned k = 0; k < sizeof all / sizeof all[0]; k++)
+            tally_free(all[k]);
         cs_close(&x.h);
     }
     printf("%ld passed, %ld failed\n", passed, failed);

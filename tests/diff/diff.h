@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "gen.h"
+#include "cpu/model.h"
 
 /* One side's result of a case. */
 typedef struct Outcome {
@@ -23,7 +24,8 @@ typedef struct Outcome {
 /* ---- interp.c ---- */
 typedef struct Interp Interp;
 /* sel: the native runner's selectors (ES CS SS DS FS GS), given to the guest */
-Interp *interp_new(bool have_low, const uint16_t sel[6], char *err, size_t errlen);
+Interp *interp_new(bool have_low, const uint16_t sel[6], const CpuModel *model, char *err,
+                   size_t errlen);
 void interp_free(Interp *it);
 /* Runs gc in ringzero (one cpu_step) from the case's initial state.
  * *e_value is the ModRM r/m operand's value before execution (osz bytes),

@@ -37,7 +37,7 @@ static uint64_t rand_val(GenCtx *g)
         uint64_t v = edges[rnd(g, sizeof edges / sizeof edges[0])];
         switch (rnd(g, 4)) {
         case 0: return ~v;
-        case 1: return (uint64_t)(-(int64_t)v);
+        case 1: return 0 - v;  /* two's complement negation, INT64_MIN included */
         default: return v;
         }
     }
@@ -350,17 +350,19 @@ static int build_once(GenCtx *g, int form, const Shape *sh, GenCase *gc)
     memset(&pl, 0, sizeof pl);
 
     /* Prefix choices */
-    bool vsize = fi->osz == OS_V || fi->osz == OS_D64 || fi->osz == OS_F64;
+    bool vsize = fi->osz == OS_V || fi->osz == OS_D64 || fi->osz == OS_BR;
     bool branch = (fi->attrs & A_BRANCH) != 0;
+    /* 66 on 64-bit near branches too: the model matches the host, which
+     * gives a 16-bit operand (AMD) or ignores it (Intel). */
     if (vsize && (fi->pfx == P_ANY || fi->pfx == P_F3 || fi->pfx == P_F2) && chance(g, 4))
-        pl.p66 = !(branch && m64);  /* AMD honours 66 on 64-bit near branches, Intel ignores it */
+        pl.p66 = true;
     if (fi->osz == OS_B && fi->pfx == P_ANY && chance(g, 16))
         pl.p66 = true;
     /* x87 and other fixed-size forms: 66 is ignored, except by FNSTENV/
      * FLDENV/FNSAVE/FRSTOR, which then use the 16-bit image layout. */
     if (fi->osz == OS_X && fi->pfx == P_ANY && chance(g, 4))
         pl.p66 = true;
-    if (m64 && (fi->osz == OS_V || fi->osz == OS_Y || fi->osz == OS_D64) && chance(g, 2))
+    if (m64 && (fi->osz == OS_V || fi->osz == OS_Y || fi->osz == OS_D64 || fi->osz == OS_BR) && chance(g, 2))
         pl.rexw = true;
     if (m64 && fi->osz == OS_X && chance(g, (fi->attrs & A_REXW_SENS) ? 2 : 8))
         pl.rexw = true;
@@ -581,8 +583,9 @@ static int build_once(GenCtx *g, int form, const Shape *sh, GenCase *gc)
     if (!osz_guess) {  /* the decoder's rule, needed for immediate lengths */
         bool osz16 = pl.p66 && fi->pfx != P_66;
         unsigned v = pl.rexw ? 8 : osz16 ? 2 : 4;
-        osz_guess = fi->osz == OS_D64 ? (m64 ? (pl.rexw || !osz16 ? 8 : 2) : v) :
-                    fi->osz == OS_F64 ? (m64 ? 8 : v) : v;
+        bool o16_64 = fi->osz == OS_D64 || (fi->osz == OS_BR && g->q->branch_o16);
+        osz_guess = fi->osz == OS_D64 || fi->osz == OS_BR ?
+                    (m64 ? (pl.rexw || !osz16 || !o16_64 ? 8 : 2) : v) : v;
     }
     int imm_pos = e.n;
     switch (fi->imm) {
@@ -704,12 +707,15 @@ int gen_case(GenCtx *g, int form, uint32_t id, GenCase *out, char *why, size_t w
         uint8_t buf[16];
         memset(buf, FILL_BYTE, sizeof buf);
         memcpy(buf, out->c.insn, out->c.insn_len);
-        int r = decode(buf, 15, g->mode, &out->in);
+        int r = decode(buf, 15, g->mode, g->q, &out->in);
         if (r == out->c.insn_len && out->in.form == form)
             return GEN_OK;
         if (r == DEC_UD && (out->in.flags & IF_LOCK) && out->in.form == form &&
             out->in.len == out->c.insn_len)
             return GEN_OK;  /* a LOCK this form does not allow: both sides must #UD */
+        if (r == DEC_UD && (form_info[form].attrs & A_RESNOP) && !g->q->prefetch_reg_nop &&
+            out->in.form == form && out->in.len == out->c.insn_len)
+            return GEN_OK;  /* a reserved NOP this model rejects: both sides must #UD */
         if ((r > 0 || (r == DEC_UD && (out->in.flags & IF_LOCK))) &&
             legit_more_specific(&form_info[form], &form_info[out->in.form]))
             continue;  /* this encoding belongs to a more specific form */

@@ -6,12 +6,14 @@
 #include <stdint.h>
 
 #include "cpu/insn.h"
+#include "cpu/model.h"
 #include "difftest.h"
 
 typedef struct GenCtx {
     uint64_t rng;
     int mode;          /* CODE32 or CODE64 */
     bool have_low;     /* the runner mapped WIN_LO (16-bit addressing possible) */
+    const struct Quirks *q; /* the model's decoder quirks (cpu/model.h) */
 } GenCtx;
 
 typedef struct GenCase {

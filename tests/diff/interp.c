@@ -19,7 +19,8 @@ struct Interp {
     DiffWin hi, lo;
 };
 
-Interp *interp_new(bool have_low, const uint16_t sel[6], char *err, size_t errlen)
+Interp *interp_new(bool have_low, const uint16_t sel[6], const CpuModel *model, char *err,
+                   size_t errlen)
 {
     Interp *it = calloc(1, sizeof *it);
     if (!it) {
@@ -30,6 +31,7 @@ Interp *interp_new(bool have_low, const uint16_t sel[6], char *err, size_t errle
         free(it);
         return NULL;
     }
+    cpu_set_model(&it->m.cpu, model);
     it->have_low = have_low;
     memcpy(it->sel, sel, sizeof it->sel);
     diffwin_init(&it->hi, it->m.mem.ram + WIN_HI, WIN_HI, it->pristine[0], it->initial[0]);

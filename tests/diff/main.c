@@ -8,7 +8,9 @@
  *
  *   difftest [--mode 64|32|all] [--cases N] [--seed S] [--form NAME[,NAME..]]
  *            [--show K] [--verbose]
+ *   difftest --print-model   the model chosen (tests/host_model.h), and exit
  *   RZ_DIFF_CASES=N   same as --cases (the large sweep uses >= 1000)
+ *   RZ_TEST_CPU=intel|amd  the model (default: the host's, tests/host_model.h)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "diff.h"
+#include "tests/host_model.h"
 
 #define BATCH 64
 #define RUNNER_TIMEOUT_MS 20000
@@ -174,13 +177,14 @@ static void vectors_text(uint32_t mask, char *buf, size_t n)
         snprintf(buf, n, "-");
 }
 
-static int run_mode(const Options *o, int mode, const char *runner_path, Totals *t)
+static int run_mode(const Options *o, const CpuModel *model, int mode, const char *runner_path,
+                    Totals *t)
 {
     Runner r = { .pid = -1, .path = runner_path };
     if (runner_start(&r))
         return -1;
     char err[256];
-    Interp *it = interp_new(r.hello.have_low != 0, r.hello.sel, err, sizeof err);
+    Interp *it = interp_new(r.hello.have_low != 0, r.hello.sel, model, err, sizeof err);
     if (!it) {
         fprintf(stderr, "difftest: %s\n", err);
         runner_stop(&r);
@@ -199,7 +203,7 @@ static int run_mode(const Options *o, int mode, const char *runner_path, Totals 
         if (!gen_form_in_scope(f, mode) || !form_selected(o, form_info[f].name))
             continue;
         GenCtx g = { .rng = (o->seed ^ (uint64_t)(f + 1) * 0x9e3779b97f4a7c15ull ^ (uint64_t)mode << 56) | 1,
-                     .mode = mode, .have_low = r.hello.have_low != 0 };
+                     .mode = mode, .have_low = r.hello.have_low != 0, .q = &model->q };
         unsigned cases = 0, fails = 0, shown = 0, excs = 0, genfail = 0;
         uint32_t vecs = 0;
         char why[160] = "";
@@ -281,7 +285,9 @@ static void usage(void)
 {
     fprintf(stderr, "usage: difftest [--mode 64|32|all] [--cases N] [--seed S] [--form NAME[,NAME|PREFIX*]]\n"
                     "                [--show K] [--verbose]\n"
-                    "       RZ_DIFF_CASES=N sets the default number of cases per form\n");
+                    "       difftest --print-model   (the CPU model the host-oracle tests use)\n"
+                    "       RZ_DIFF_CASES=N sets the default number of cases per form\n"
+                    "       RZ_TEST_CPU=intel|amd overrides the model (default: the host's)\n");
     exit(2);
 }
 
@@ -306,17 +312,22 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--form") && v) { o.forms = v; i++; }
         else if (!strcmp(a, "--show") && v) { o.show = (unsigned)strtoul(v, NULL, 0); i++; }
         else if (!strcmp(a, "--verbose")) { o.verbose = true; o.show = ~0u; }
+        else if (!strcmp(a, "--print-model")) { test_host_model(); return 0; }
         else usage();
     }
     if (!o.cases) usage();
     signal(SIGPIPE, SIG_IGN);
 
+    /* The interpreter runs the model of the host's vendor: where the
+     * vendors differ, the host is the oracle of that model only
+     * (tests/unit/test_quirks.c pins both). */
+    const CpuModel *model = test_host_model();
     Totals t = { 0 };
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int m = 0; m < o.nmodes; m++) {
         const char *path = o.modes[m] == CODE64 ? DIFF_RUNNER64 : DIFF_RUNNER32;
-        if (run_mode(&o, o.modes[m], path, &t)) {
+        if (run_mode(&o, model, o.modes[m], path, &t)) {
             fprintf(stderr, "difftest: %d-bit run could not be set up\n", o.modes[m] == CODE64 ? 64 : 32);
             return 2;
         }

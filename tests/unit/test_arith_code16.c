@@ -120,7 +120,7 @@ static void one(unsigned family, unsigned size, bool amd)
 int main(void)
 {
     oracle_init();
-    bool amd = host_is_amd();
+    bool amd = host_vendor_is_amd();
     for (unsigned i = 0; i < 6000; i++)
         one(i % 6, 1u << (rnd() % 3), amd);
     return oracle_finish("test_arith_code16");

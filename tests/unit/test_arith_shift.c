@@ -105,7 +105,7 @@ static void shxd(int mode, unsigned size, bool amd)
 int main(void)
 {
     oracle_init();
-    bool amd = host_is_amd();
+    bool amd = host_vendor_is_amd();
     for (int mode = CODE32; mode <= CODE64; mode++) {
         for (unsigned size = 1; size <= (mode == CODE64 ? 8u : 4u); size *= 2) {
             group2(mode, size);

@@ -26,6 +26,7 @@
 #include <ucontext.h>
 
 #include "vm/machine.h"
+#include "tests/host_model.h"
 
 #define H_WINDOW   0x200000ull          /* compared data window */
 #define H_WSIZE    0x100000ull
@@ -111,6 +112,7 @@ static int h_init(Harness *h)
         fprintf(stderr, "machine_init: %s\n", err);
         return -1;
     }
+    cpu_set_model(&h->m.cpu, test_host_model());  /* the host is the oracle */
     void *p = mmap((void *)H_WINDOW, H_STATE + 0x2000 - H_WINDOW, PROT_READ | PROT_WRITE | PROT_EXEC,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (p != (void *)H_WINDOW) {

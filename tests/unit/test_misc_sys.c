@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cpu/cpuid.h"
+#include "cpu/model.h"
 #include "vm/machine.h"
 
 static int passed, failed;
@@ -54,10 +55,14 @@ static uint64_t rd(Machine *m, uint64_t lin, unsigned size)
 
 /* ---- CPUID ------------------------------------------------------------- */
 
-static void test_cpuid(void)
+/* Both models: vendor, signature and brand are the model's, the feature
+ * bits the CPU's mask, and the quirk bits follow the quirk table. */
+static void test_cpuid(const CpuModel *md)
 {
     Machine *m = new_machine();
     CPU *cpu = &m->cpu;
+    cpu_set_model(cpu, md);
+    bool intel = md->vendor == VENDOR_INTEL;
     const uint8_t code[2] = { 0x0f, 0xa2 };
     char vendor[13] = { 0 };
     cpu_reset_flat(cpu, CODE64, 0x1000);
@@ -67,13 +72,16 @@ static void test_cpuid(void)
     memcpy(vendor, &cpu->regs[R_BX], 4);
     memcpy(vendor + 4, &cpu->regs[R_DX], 4);
     memcpy(vendor + 8, &cpu->regs[R_CX], 4);
-    CHECK(strcmp(vendor, "GenuineIntel") == 0, "vendor %s", vendor);
-    CHECK(cpu->regs[R_AX] == 7, "max leaf %llx (upper half must clear)", (unsigned long long)cpu->regs[R_AX]);
+    CHECK(strcmp(vendor, intel ? "GenuineIntel" : "AuthenticAMD") == 0, "%s: vendor %s", md->name, vendor);
+    /* Intel goes up to the TSC leaves 15h/16h; AMD has none of them */
+    CHECK(cpu->regs[R_AX] == (intel ? 0x16u : 7u), "%s: max leaf %llx (upper half must clear)",
+          md->name, (unsigned long long)cpu->regs[R_AX]);
     CHECK(cpu->regs[R_BX] >> 32 == 0 && cpu->regs[R_DX] >> 32 == 0, "upper halves");
 
     uint32_t o[4];
-    cpuid_query(1, 0, o);
-    CHECK(((o[CPUID_EAX] >> 8) & 15) == 6, "family %u", (o[CPUID_EAX] >> 8) & 15);
+    cpuid_query(cpu, 1, 0, o);
+    /* Intel family 6 model 15; AMD 0Fh + 08h = 17h, model 31h */
+    CHECK(o[CPUID_EAX] == (intel ? 0x6f1u : 0x830f10u), "%s: signature %#x", md->name, o[CPUID_EAX]);
     /* user features that must be on: FPU TSC CX8 CMOV MMX FXSR SSE SSE2 */
     const uint32_t edx_on = 1u << 0 | 1u << 4 | 1u << 8 | 1u << 15 | 1u << 23 | 1u << 24 |
                             1u << 25 | 1u << 26;
@@ -81,36 +89,86 @@ static void test_cpuid(void)
     /* SSE3 SSSE3 CX16 POPCNT on; SSE4.1/4.2, MOVBE, AVX, XSAVE, hypervisor off */
     const uint32_t ecx_on = 1u << 0 | 1u << 9 | 1u << 13 | 1u << 23;
     CHECK(o[CPUID_ECX] == ecx_on, "leaf1 ecx %#x", o[CPUID_ECX]);
-    /* System features implemented: DE PSE MSR PAE SEP MTRR PGE PAT PSE-36
-     * CLFSH; not: VME MCE APIC MCA. */
-    const uint32_t sys_on = 1u << 2 | 1u << 3 | 1u << 5 | 1u << 6 | 1u << 11 | 1u << 12 |
-                            1u << 13 | 1u << 16 | 1u << 17 | 1u << 19;
-    const uint32_t sys_off = 1u << 1 | 1u << 7 | 1u << 9 | 1u << 14;
+    /* System features implemented: DE PSE MSR PAE MCE SEP MTRR PGE MCA PAT
+     * PSE-36 CLFSH; not: VME, APIC (off until the board has one). */
+    const uint32_t sys_on = 1u << 2 | 1u << 3 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 11 |
+                            1u << 12 | 1u << 13 | 1u << 14 | 1u << 16 | 1u << 17 | 1u << 19;
+    const uint32_t sys_off = 1u << 1 | 1u << 9;
     CHECK((o[CPUID_EDX] & sys_on) == sys_on && !(o[CPUID_EDX] & sys_off), "system bits %#x",
           o[CPUID_EDX] & (sys_on | sys_off));
-    cpuid_query(7, 0, o);
-    CHECK(o[0] == 0 && o[1] == 0 && o[2] == 0 && o[3] == 0, "leaf 7 advertises %#x %#x %#x",
-          o[1], o[2], o[3]);
-    cpuid_query(0x80000001, 0, o);
-    CHECK(o[CPUID_EDX] == (1u << 11 | 1u << 20 | 1u << 29), "ext edx %#x", o[CPUID_EDX]);
-    CHECK(o[CPUID_ECX] == (1u << 0 | 1u << 5), "ext ecx %#x", o[CPUID_ECX]);
+    cpuid_query(cpu, 7, 0, o);
+    /* Intel: FDP_EXCPTN_ONLY (6) and FCS/FDS deprecated (13), with the
+     * FXSAVE behaviour they describe */
+    CHECK(o[0] == 0 && o[1] == (intel ? 0x2040u : 0) && o[2] == 0 && o[3] == 0,
+          "%s: leaf 7 advertises %#x %#x %#x", md->name, o[1], o[2], o[3]);
+    cpuid_query(cpu, 0x80000001, 0, o);
+    /* AMD repeats leaf 1's EDX bits (not SEP) there; both have SYSCALL NX LM */
+    uint32_t l1[4];
+    cpuid_query(cpu, 1, 0, l1);
+    uint32_t ext_edx = 1u << 11 | 1u << 20 | 1u << 29;
+    if (!intel)
+        ext_edx |= l1[CPUID_EDX] & 0x0183f3ffu;
+    CHECK(o[CPUID_EDX] == ext_edx, "%s: ext edx %#x want %#x", md->name, o[CPUID_EDX], ext_edx);
+    /* LAHF_LM ABM, and AMD's MisAlignSse (7) with MXCSR.MM */
+    CHECK(o[CPUID_ECX] == (1u << 0 | 1u << 5 | (intel ? 0 : 1u << 7)), "%s: ext ecx %#x", md->name,
+          o[CPUID_ECX]);
+    CHECK(intel ? o[CPUID_EAX] == 0 : o[CPUID_EAX] == l1[CPUID_EAX], "ext signature %#x", o[CPUID_EAX]);
     char brand[49] = { 0 };
     for (uint32_t l = 0; l < 3; l++) {
-        cpuid_query(0x80000002 + l, 0, o);
+        cpuid_query(cpu, 0x80000002 + l, 0, o);
         memcpy(brand + 16 * l, o, 16);
     }
-    CHECK(strcmp(brand, "ringzero virtual CPU") == 0, "brand '%s'", brand);
-    cpuid_query(0x80000000, 0, o);
+    CHECK(strcmp(brand, md->brand) == 0 && strncmp(brand, "ringzero virtual CPU", 20) == 0,
+          "brand '%s'", brand);
+    cpuid_query(cpu, 0x80000000, 0, o);
     CHECK(o[0] == 0x80000008, "max ext leaf %#x", o[0]);
-    cpuid_query(0x80000008, 0, o);
+    cpuid_query(cpu, 0x80000007, 0, o);
+    CHECK(o[CPUID_EDX] == 1u << 8, "%s: invariant TSC %#x", md->name, o[CPUID_EDX]);
+    cpuid_query(cpu, 0x80000008, 0, o);
     CHECK((o[0] & 0xff) == 40 && ((o[0] >> 8) & 0xff) == 48, "address sizes %#x", o[0]);
-    CHECK(cpuid_has(1, CPUID_ECX, 13) && cpuid_has(1, CPUID_EDX, 6) && !cpuid_has(1, CPUID_EDX, 9), "cpuid_has");
+    /* The TSC runs at 1 GHz: crystal Hz x EBX / EAX (leaf 15h), base and
+     * maximum MHz (leaf 16h); AMD reads zeros there (above its maximum). */
+    cpuid_query(cpu, 0x15, 0, o);
+    if (intel)
+        CHECK(o[0] && (uint64_t)o[2] * o[1] / o[0] == 1000000000ull, "leaf 15h %u %u %u", o[0], o[1], o[2]);
+    else
+        CHECK(!o[0] && !o[1] && !o[2] && !o[3], "amd leaf 15h not zero");
+    cpuid_query(cpu, 0x16, 0, o);
+    CHECK(intel ? o[0] == 1000 && o[1] == 1000 : o[0] == 0, "%s: leaf 16h %u %u", md->name, o[0], o[1]);
+    /* Every leaf in range: leaf 2 says "one round, no descriptors"; the
+     * rest describe nothing (no caches, topology or XSAVE state) */
+    cpuid_query(cpu, 0, 0, o);
+    for (uint32_t l = 2; l <= o[0]; l++) {
+        if (l == 7 || l == 0x15 || l == 0x16)
+            continue;
+        uint32_t r[4];
+        cpuid_query(cpu, l, 0, r);
+        CHECK(r[0] == (intel && l == 2 ? 1u : 0) && !r[1] && !r[2] && !r[3], "%s: leaf %#x", md->name, l);
+    }
+    CHECK(cpuid_has(cpu, 1, CPUID_ECX, 13) && cpuid_has(cpu, 1, CPUID_EDX, 6) && !cpuid_has(cpu, 1, CPUID_EDX, 9), "cpuid_has");
+    /* The board switches the APIC bit on once it has a local APIC */
+    cpu_features_set(cpu, FEAT_APIC, true);
+    CHECK(cpuid_has(cpu, 1, CPUID_EDX, 9) && (intel || cpuid_has(cpu, 0x80000001, CPUID_EDX, 9)),
+          "FEAT_APIC on");
+    cpu_features_set(cpu, FEAT_APIC, false);
+    /* -cpu's feature list */
+    char err[128];
+    CHECK(cpu_parse_features(cpu, "-sse3,+popcnt,mmx=off", err, sizeof err) == 0 &&
+          !cpuid_has(cpu, 1, CPUID_ECX, 0) && cpuid_has(cpu, 1, CPUID_ECX, 23) &&
+          !cpuid_has(cpu, 1, CPUID_EDX, 23), "cpu_parse_features");
+    CHECK(cpu_parse_features(cpu, "+apic", err, sizeof err) == -1 && !cpuid_has(cpu, 1, CPUID_EDX, 9),
+          "+apic accepted");
+    cpu_set_model(cpu, md);
     /* sub-leaf comes from ECX: leaf 7 sub-leaf 1 is empty */
     cpu->rip = 0x1000;
     cpu->regs[R_AX] = 0x80000008;
     cpu->regs[R_CX] = 5;
     run(m, code, 2);
     CHECK(cpu->regs[R_AX] == 0x3028, "cpuid 80000008 via insn: %llx", (unsigned long long)cpu->regs[R_AX]);
+    /* EDX after RESET is the signature */
+    cpu_reset(cpu);
+    CHECK((uint32_t)cpu->regs[R_DX] == (intel ? 0x6f1u : 0x830f10u), "reset EDX %#llx",
+          (unsigned long long)cpu->regs[R_DX]);
     machine_free(m);
     free(m);
 }
@@ -543,7 +601,8 @@ static void test_popf_rules(void)
 
 int main(void)
 {
-    test_cpuid();
+    test_cpuid(&cpu_model_intel);
+    test_cpuid(&cpu_model_amd);
     test_rdtsc();
     test_int_real();
     test_ins_outs();

@@ -21,6 +21,7 @@
 
 #include "cpu/insn.h"
 #include "vm/machine.h"
+#include "tests/host_model.h"
 
 #if defined(__x86_64__) && defined(__linux__)
 
@@ -607,6 +608,7 @@ int main(int argc, char **argv)
         printf("machine_init: %s\n", err);
         return 1;
     }
+    cpu_set_model(&T.m.cpu, test_host_model());  /* the host is the oracle */
     T.stub = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (T.stub == MAP_FAILED) {
         printf("mmap failed\n");
