@@ -31,6 +31,11 @@ typedef struct CpuApicOps {
     void (*set_cr8)(void *opaque, uint8_t v);
 } CpuApicOps;
 
+/* The TSC's constant rate: one tick per ns of the board's clock.  CPUID
+ * leaves 15h/16h advertise it, and the local APIC's timer input (hw/lapic.h)
+ * is the same clock, as Linux assumes of the leaf-15h crystal. */
+#define CPU_TSC_HZ 1000000000u
+
 enum { R_AX, R_CX, R_DX, R_BX, R_SP, R_BP, R_SI, R_DI,
        R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
 
@@ -157,7 +162,8 @@ struct CPU {
     int (*intr_ack)(CPU *cpu);
     const CpuApicOps *apic_ops;
     void *apic_opaque;
-    /* The board's clock in ns (host time or -icount); the TSC runs at 1 GHz
+    /* The board's clock in ns (host time or -icount); the TSC runs at
+     * CPU_TSC_HZ (1 GHz)
      * from it.  NULL: the TSC counts instructions. */
     uint64_t (*clock_ns)(CPU *cpu);
     /* Tracing hooks for -d (vm/log.c installs them; NULL when off, so the

@@ -20,10 +20,12 @@ enum {
     CLFLUSH_LINE_QWORDS = 8,      /* 64-byte lines */
     PHYS_ADDR_BITS = 40,
     VIRT_ADDR_BITS = 48,
-    /* The TSC counts at 1 GHz of the board's clock (cpu.h clock_ns):
-     * leaf 15h says crystal 25 MHz x 40/1, leaf 16h base = max = 1000 MHz. */
-    CRYSTAL_HZ = 25000000, TSC_RATIO_NUM = 40, TSC_RATIO_DEN = 1,
-    TSC_MHZ = 1000, BUS_MHZ = 100,
+    /* The TSC counts at CPU_TSC_HZ of the board's clock (cpu.h): leaf 15h
+     * says crystal = TSC (ratio 1/1), since Linux takes the crystal as the
+     * local APIC timer's rate and that timer runs from the same 1 GHz;
+     * leaf 16h base = max = bus = 1000 MHz. */
+    TSC_RATIO_NUM = 1, TSC_RATIO_DEN = 1,
+    TSC_MHZ = CPU_TSC_HZ / 1000000, BUS_MHZ = TSC_MHZ,
 };
 
 /* Leaf 1 EDX bits AMD repeats in 8000_0001 EDX (APM 3, CPUID Fn8000_0001):
@@ -87,6 +89,9 @@ void cpuid_query(const CPU *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4
         if (intel)
             out[CPUID_EAX] = 1;  /* one round, no cache descriptors */
         break;
+    case 6:
+        features(cpu, leaf, out);  /* ARAT */
+        break;
     case 7:
         if (subleaf == 0) {      /* EAX = 0: no further sub-leaves */
             features(cpu, leaf, out);
@@ -99,7 +104,7 @@ void cpuid_query(const CPU *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4
     case 0x15:
         out[CPUID_EAX] = TSC_RATIO_DEN;
         out[CPUID_EBX] = TSC_RATIO_NUM;
-        out[CPUID_ECX] = CRYSTAL_HZ;
+        out[CPUID_ECX] = CPU_TSC_HZ;
         break;
     case 0x16:
         out[CPUID_EAX] = TSC_MHZ;

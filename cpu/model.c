@@ -19,8 +19,10 @@ const FeatureInfo cpu_feature_info[FEAT_COUNT] = {
 #undef X
 };
 
-/* Everything implemented except what a model leaves out.  APIC is not in
- * it: the board switches it on (cpu_features_set) once it has a local APIC. */
+/* Everything implemented except what a model leaves out.  APIC, and the
+ * TSC-deadline timer and always-running APIC timer (ARAT) that go with it,
+ * are not in it: the board switches them on (cpu_features_set) when it has
+ * a local APIC. */
 #define BASE_FEATURES ( \
     FEAT_BIT(FEAT_FPU) | FEAT_BIT(FEAT_DE) | FEAT_BIT(FEAT_PSE) | FEAT_BIT(FEAT_TSC) | \
     FEAT_BIT(FEAT_MSR) | FEAT_BIT(FEAT_PAE) | FEAT_BIT(FEAT_MCE) | FEAT_BIT(FEAT_CX8) | \

@@ -26,7 +26,7 @@ typedef struct CPU CPU;
     X(PAE,     "pae",     0x1u, 3, 6, true)  \
     X(MCE,     "mce",     0x1u, 3, 7, true)  \
     X(CX8,     "cx8",     0x1u, 3, 8, true)  \
-    X(APIC,    "apic",    0x1u, 3, 9, false) \
+    X(APIC,    "apic",    0x1u, 3, 9, true)  \
     X(SEP,     "sep",     0x1u, 3, 11, true) \
     X(MTRR,    "mtrr",    0x1u, 3, 12, true) \
     X(PGE,     "pge",     0x1u, 3, 13, true) \
@@ -43,6 +43,9 @@ typedef struct CPU CPU;
     X(SSSE3,   "ssse3",   0x1u, 2, 9, true)  \
     X(CX16,    "cx16",    0x1u, 2, 13, true) \
     X(POPCNT,  "popcnt",  0x1u, 2, 23, true) \
+    X(X2APIC,  "x2apic",  0x1u, 2, 21, false) \
+    X(TSC_DEADLINE, "tsc-deadline", 0x1u, 2, 24, true) \
+    X(ARAT,    "arat",    0x6u, 0, 2, true)  \
     X(SYSCALL, "syscall", 0x80000001u, 3, 11, true) \
     X(NX,      "nx",      0x80000001u, 3, 20, true) \
     X(LM,      "lm",      0x80000001u, 3, 29, true) \

@@ -13,9 +13,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../cpu/cpu.h"
+
 /* The timer's input clock before the divide configuration: the TSC's
  * 1 GHz, which CPUID leaf 0x15 advertises as the crystal clock. */
-#define LAPIC_TIMER_HZ 1000000000ull
+#define LAPIC_TIMER_HZ ((uint64_t)CPU_TSC_HZ)
 #define LAPIC_DEFAULT_BASE 0xfee00000ull
 #define LAPIC_SIZE 0x1000u
 /* Version 0x14 (an integrated xAPIC), max LVT entry 5: timer, thermal,

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "../cpu/model.h"
+
 /* 1.193182 MHz ticks from nanoseconds, without overflow for centuries. */
 static uint64_t ns_to_tick(uint64_t ns)
 {
@@ -457,6 +459,11 @@ int pc_init(PcBoard *pc, Machine *m, Chardev *serial, char *err, size_t errlen)
     lapic_virtual_wire(&pc->lapic);
     m->cpu.apic_ops = &cpu_apic_ops;
     m->cpu.apic_opaque = pc;
+    if (pc->apic_mmio) {
+        cpu_features_set(&m->cpu, FEAT_APIC, true);
+        cpu_features_set(&m->cpu, FEAT_TSC_DEADLINE, true);
+        cpu_features_set(&m->cpu, FEAT_ARAT, true);
+    }
     m->cpu.intr_pending = intr_pending;
     m->cpu.intr_ack = intr_ack;
     return 0;

@@ -4,11 +4,15 @@
  * masking, software disable, the timer in its three modes and its divider,
  * ESR, self-IPIs, and the IO-APIC's edge/level entries with remote IRR. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cpu/cpuid.h"
+#include "cpu/model.h"
 #include "hw/ioapic.h"
 #include "hw/lapic.h"
 #include "softmmu/mem.h"
+#include "vm/machine.h"
 
 static int passed, failed;
 #define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
@@ -432,8 +436,29 @@ static void test_move_region(void)
     mem_free(&m);
 }
 
+/* The PC board has a local APIC, so CPUID says so (both models): APIC,
+ * the TSC-deadline timer and ARAT, and never x2APIC. */
+static void test_cpuid_bits(void)
+{
+    const char *models[] = { "intel", "amd" };
+    for (unsigned i = 0; i < 2; i++) {
+        Machine *m = calloc(1, sizeof *m);
+        char err[200];
+        MachineConfig cfg = { .ram_size = 16 << 20, .serial = CHR_NONE, .icount_shift = -1,
+                              .cpu_model = cpu_model_find(models[i]) };
+        CHECK(m && machine_init_pc(m, &cfg, err, sizeof err) == 0, "machine_init_pc: %s", err);
+        CPU *cpu = &m->cpu;
+        CHECK(cpuid_has(cpu, 1, CPUID_EDX, 9) && cpuid_has(cpu, 1, CPUID_ECX, 24) &&
+              cpuid_has(cpu, 6, CPUID_EAX, 2) && !cpuid_has(cpu, 1, CPUID_ECX, 21),
+              "%s: APIC, TSC-deadline, ARAT advertised, x2APIC not", models[i]);
+        machine_free(m);
+        free(m);
+    }
+}
+
 int main(void)
 {
+    test_cpuid_bits();
     test_reset();
     test_priority();
     test_disable_and_extint();

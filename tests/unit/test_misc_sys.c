@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/lapic.h"
 #include "cpu/cpuid.h"
 #include "cpu/model.h"
 #include "vm/machine.h"
@@ -130,7 +131,9 @@ static void test_cpuid(const CpuModel *md)
      * maximum MHz (leaf 16h); AMD reads zeros there (above its maximum). */
     cpuid_query(cpu, 0x15, 0, o);
     if (intel)
-        CHECK(o[0] && (uint64_t)o[2] * o[1] / o[0] == 1000000000ull, "leaf 15h %u %u %u", o[0], o[1], o[2]);
+        CHECK(o[0] && (uint64_t)o[2] * o[1] / o[0] == 1000000000ull &&
+              o[2] == LAPIC_TIMER_HZ,  /* Linux runs the APIC timer at the crystal's rate */
+              "leaf 15h %u %u %u", o[0], o[1], o[2]);
     else
         CHECK(!o[0] && !o[1] && !o[2] && !o[3], "amd leaf 15h not zero");
     cpuid_query(cpu, 0x16, 0, o);
@@ -156,8 +159,8 @@ static void test_cpuid(const CpuModel *md)
     CHECK(cpu_parse_features(cpu, "-sse3,+popcnt,mmx=off", err, sizeof err) == 0 &&
           !cpuid_has(cpu, 1, CPUID_ECX, 0) && cpuid_has(cpu, 1, CPUID_ECX, 23) &&
           !cpuid_has(cpu, 1, CPUID_EDX, 23), "cpu_parse_features");
-    CHECK(cpu_parse_features(cpu, "+apic", err, sizeof err) == -1 && !cpuid_has(cpu, 1, CPUID_EDX, 9),
-          "+apic accepted");
+    CHECK(cpu_parse_features(cpu, "+x2apic", err, sizeof err) == -1 && !cpuid_has(cpu, 1, CPUID_ECX, 21),
+          "+x2apic (not implemented) accepted");
     cpu_set_model(cpu, md);
     /* sub-leaf comes from ECX: leaf 7 sub-leaf 1 is empty */
     cpu->rip = 0x1000;
