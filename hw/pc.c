@@ -2,6 +2,7 @@
 #include "pc.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -124,6 +125,62 @@ static void cf9_wr(void *o, uint64_t a, uint64_t v, unsigned s)
 static uint64_t post_rd(void *o, uint64_t a, unsigned s) { (void)a; (void)s; PcBoard *pc = o; return pc->post_code; }
 static void post_wr(void *o, uint64_t a, uint64_t v, unsigned s) { (void)a; (void)s; PcBoard *pc = o; pc->post_code = (uint8_t)v; }
 
+/* fw_cfg: a 16-bit write to 0x510 selects an item; byte reads of either
+ * port return its next byte; byte writes (the old write interface) are
+ * ignored, as QEMU does. */
+static uint64_t fw_cfg_rd(void *o, uint64_t a, unsigned s)
+{
+    (void)a;
+    PcBoard *pc = o;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < s; i++)
+        v |= (uint64_t)fw_cfg_read(pc->fw_cfg) << (8 * i);
+    return v;
+}
+static void fw_cfg_wr(void *o, uint64_t a, uint64_t v, unsigned s)
+{
+    PcBoard *pc = o;
+    if (a == 0 && s >= 2)
+        fw_cfg_select(pc->fw_cfg, (uint16_t)v);
+}
+
+/* What firmware asks fw_cfg first: the machine's RAM, CPUs and map. */
+static int fw_cfg_setup(PcBoard *pc, Machine *m, char *err, size_t errlen)
+{
+    pc->fw_cfg = malloc(sizeof *pc->fw_cfg);
+    if (!pc->fw_cfg) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    FwCfg *f = pc->fw_cfg;
+    fw_cfg_init(f);
+    E820Entry map[MACHINE_E820_MAX];
+    int n = machine_e820(m, map);
+    uint8_t e820[MACHINE_E820_MAX * 20];
+    for (int i = 0; i < n; i++)
+        for (unsigned b = 0; b < 20; b++)
+            e820[20 * i + b] = (uint8_t)(b < 8 ? map[i].addr >> (8 * b)
+                                         : b < 16 ? map[i].size >> (8 * (b - 8))
+                                         : map[i].type >> (8 * (b - 16)));
+    if (fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, m->mem.ram_size) ||
+        fw_cfg_add_i16(f, FW_CFG_NB_CPUS, 1) || fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, 1) ||
+        fw_cfg_add_i16(f, FW_CFG_NOGRAPHIC, 1) ||
+        fw_cfg_add_file(f, "etc/e820", e820, 20 * (size_t)n) < 0) {
+        snprintf(err, errlen, "out of memory building fw_cfg");
+        return -1;
+    }
+    return 0;
+}
+
+void pc_free(PcBoard *pc)
+{
+    if (pc->fw_cfg) {
+        fw_cfg_free(pc->fw_cfg);
+        free(pc->fw_cfg);
+        pc->fw_cfg = NULL;
+    }
+}
+
 static bool intr_pending(CPU *cpu)
 {
     PcBoard *pc = ((Machine *)cpu->opaque)->pc;
@@ -212,8 +269,10 @@ int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *
     }
     uart_init(&pc->com1, serial, out, in_fd, com1_irq, pc);
     rtc_init(&pc->rtc, rtc_irq, pc);
-    rtc_set_memory(&pc->rtc, m->mem.ram_size);
+    rtc_set_memory(&pc->rtc, m->mem.ram_below_4g, m->mem.ram_above_4g);
     pc_reset(pc);
+    if (fw_cfg_setup(pc, m, err, errlen))
+        return -1;
 
     Mem *mem = &m->mem;
     const struct { const char *name; uint16_t start, count; IoRead rd; IoWrite wr; } ports[] = {
@@ -229,6 +288,7 @@ int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *
         { "port92", 0x92, 1, p92_rd, p92_wr },
         { "reset-cf9", 0xcf9, 1, cf9_rd, cf9_wr },
         { "post", 0x80, 1, post_rd, post_wr },
+        { "fw_cfg", FW_CFG_PORT_SEL, 2, fw_cfg_rd, fw_cfg_wr },
     };
     for (unsigned i = 0; i < sizeof ports / sizeof ports[0]; i++) {
         if (mem_add_ports(mem, ports[i].name, ports[i].start, ports[i].count, ports[i].rd, ports[i].wr, pc, err, errlen))

@@ -5,6 +5,7 @@
 #define RZ_PC_H
 
 #include "hw.h"
+#include "fw_cfg.h"
 #include "i8042.h"
 #include "pic.h"
 #include "pit.h"
@@ -18,6 +19,7 @@ typedef struct PcBoard {
     Rtc rtc;
     Uart com1;
     I8042 kbc;
+    FwCfg *fw_cfg;        /* ports 0x510/0x511; the Linux loader adds its items */
     uint8_t port92;
     uint8_t post_code;
     uint8_t port61;       /* speaker / gate-2 bits the guest wrote */
@@ -31,5 +33,6 @@ int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *
  * time something is due, for a halted CPU to sleep until. */
 uint64_t pc_update(PcBoard *pc);
 void pc_reset(PcBoard *pc);
+void pc_free(PcBoard *pc);
 
 #endif

@@ -37,20 +37,26 @@ void rtc_init(Rtc *r, void (*set_irq)(void *, bool), void *irq_opaque)
     r->ram[0x32] = 0x20;             /* century, BCD */
 }
 
-void rtc_set_memory(Rtc *r, uint64_t ram)
+/* The memory-size bytes SeaBIOS and QEMU's firmware read: 0x15/0x16 base
+ * memory (KiB), 0x17/0x18 and 0x30/0x31 memory above 1 MiB (KiB, at most
+ * 0xFC00: the 64 MiB the 16-bit field has always meant), 0x34/0x35 RAM between 16 MiB and the 32-bit hole (64 KiB units),
+ * 0x5B-0x5D RAM above 4 GiB (64 KiB units). */
+void rtc_set_memory(Rtc *r, uint64_t below_4g, uint64_t above_4g)
 {
-    uint64_t kb = ram >> 10;
-    r->ram[0x15] = 640 & 0xff;       /* base memory in KiB */
-    r->ram[0x16] = 640 >> 8;
-    uint64_t ext = kb > 1024 ? kb - 1024 : 0;  /* above 1 MiB, KiB, capped */
-    if (ext > 0xfc00) ext = 0xfc00;
+    uint64_t base = below_4g >> 10 < 640 ? below_4g >> 10 : 640;
+    r->ram[0x15] = (uint8_t)base;
+    r->ram[0x16] = (uint8_t)(base >> 8);
+    uint64_t ext = below_4g > (1ull << 20) ? (below_4g - (1ull << 20)) >> 10 : 0;
+    if (ext > 0xfc00)
+        ext = 0xfc00;
     r->ram[0x17] = r->ram[0x30] = (uint8_t)ext;
     r->ram[0x18] = r->ram[0x31] = (uint8_t)(ext >> 8);
-    uint64_t below4g = ram < (0xe0000000ull) ? ram : 0xe0000000ull;
-    uint64_t hi = below4g > (16ull << 20) ? (below4g - (16ull << 20)) >> 16 : 0;  /* 64 KiB units */
+    uint64_t hi = below_4g > (16ull << 20) ? (below_4g - (16ull << 20)) >> 16 : 0;
+    if (hi > 0xffff)
+        hi = 0xffff;
     r->ram[0x34] = (uint8_t)hi;
     r->ram[0x35] = (uint8_t)(hi >> 8);
-    uint64_t above = ram > 0xe0000000ull ? (ram - 0xe0000000ull) >> 16 : 0;
+    uint64_t above = above_4g >> 16;
     r->ram[0x5b] = (uint8_t)above;
     r->ram[0x5c] = (uint8_t)(above >> 8);
     r->ram[0x5d] = (uint8_t)(above >> 16);

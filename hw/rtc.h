@@ -20,7 +20,7 @@ typedef struct Rtc {
 
 void rtc_init(Rtc *r, void (*set_irq)(void *, bool), void *irq_opaque);
 /* Memory-size bytes a BIOS reads (base/extended/above-16M/above-4G). */
-void rtc_set_memory(Rtc *r, uint64_t ram_size);
+void rtc_set_memory(Rtc *r, uint64_t below_4g, uint64_t above_4g);
 uint8_t rtc_read(Rtc *r, int port, uint64_t now_ns);
 void rtc_write(Rtc *r, int port, uint8_t v, uint64_t now_ns);
 /* Advances periodic/alarm/update interrupts to now; returns the next time

@@ -48,12 +48,15 @@ void machine_request_reset(Machine *m, const char *why)
     m->cpu.stop_request = 1;
 }
 
-static int machine_init_base(Machine *m, uint64_t ram_size, char *err, size_t errlen)
+/* pc_layout: RAM beyond PC_RAM_BELOW_4G_MAX goes above 4 GiB; otherwise
+ * (the minimal machine) all of it from physical 0. */
+static int machine_init_base(Machine *m, uint64_t ram_size, bool pc_layout, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
     m->console = stdout;
     m->log = stderr;
-    if (mem_init(&m->mem, ram_size, err, errlen))
+    uint64_t below = pc_layout && ram_size > PC_RAM_BELOW_4G_MAX ? PC_RAM_BELOW_4G_MAX : ram_size;
+    if (mem_init_split(&m->mem, below, ram_size - below, err, errlen))
         return -1;
     m->mem.log_guest_error = log_guest_error;
     m->mem.log_opaque = m;
@@ -73,14 +76,14 @@ static int machine_init_base(Machine *m, uint64_t ram_size, char *err, size_t er
 
 int machine_init(Machine *m, uint64_t ram_size, char *err, size_t errlen)
 {
-    if (machine_init_base(m, ram_size, err, errlen))
+    if (machine_init_base(m, ram_size, false, err, errlen))
         return -1;
     return uart_tx_init(m, err, errlen);
 }
 
 int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errlen)
 {
-    if (machine_init_base(m, cfg->ram_size, err, errlen))
+    if (machine_init_base(m, cfg->ram_size, true, err, errlen))
         return -1;
     m->icount_shift = cfg->icount_shift;
     m->no_reboot = cfg->no_reboot;
@@ -96,8 +99,34 @@ int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errl
     return pc_init(m->pc, m, cfg->serial, cfg->serial_path, err, errlen);
 }
 
+/* Conventional memory up to an EBDA-sized reserve below 640 KiB, the
+ * legacy area reserved (VGA window, option and system ROM, where the ACPI
+ * tables live), RAM from 1 MiB to the 32-bit hole and above 4 GiB.  A
+ * machine without the legacy hole (the minimal one) is one RAM block. */
+int machine_e820(const Machine *m, E820Entry *e)
+{
+    const Mem *mem = &m->mem;
+    int n = 0;
+    if (!mem->ram_hole_end) {
+        e[n++] = (E820Entry){ 0, mem->ram_below_4g, E820_RAM };
+    } else {
+        uint64_t conv = mem->ram_hole_start < 0x9fc00 ? mem->ram_hole_start : 0x9fc00;
+        e[n++] = (E820Entry){ 0, conv, E820_RAM };
+        if (conv < 0xa0000)
+            e[n++] = (E820Entry){ conv, 0xa0000 - conv, E820_RESERVED };
+        e[n++] = (E820Entry){ 0xa0000, 0x100000 - 0xa0000, E820_RESERVED };
+        if (mem->ram_below_4g > 0x100000)
+            e[n++] = (E820Entry){ 0x100000, mem->ram_below_4g - 0x100000, E820_RAM };
+    }
+    if (mem->ram_above_4g)
+        e[n++] = (E820Entry){ MEM_4G, mem->ram_above_4g, E820_RAM };
+    return n;
+}
+
 void machine_free(Machine *m)
 {
+    if (m->pc)
+        pc_free(m->pc);
     free(m->pc);
     m->pc = NULL;
     free(m->bios_rom);

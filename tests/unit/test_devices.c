@@ -200,7 +200,7 @@ static void test_rtc(void)
 {
     Rtc r;
     rtc_init(&r, rtc_irq, NULL);
-    rtc_set_memory(&r, 256ull << 20);
+    rtc_set_memory(&r, 256ull << 20, 0);
     rtc_write(&r, 0, 0x17, 0);
     unsigned ext = rtc_read(&r, 1, 0);
     rtc_write(&r, 0, 0x18, 0);
@@ -211,6 +211,15 @@ static void test_rtc(void)
     rtc_write(&r, 0, 0x35, 0);
     hi |= (unsigned)rtc_read(&r, 1, 0) << 8;
     CHECK(hi == (256 - 16) * 16, "memory above 16 MiB in 64 KiB units: %u", hi);
+    /* -m 5G on the PC: 3 GiB below the hole, 2 GiB above 4 GiB. */
+    rtc_set_memory(&r, 3ull << 30, 2ull << 30);
+    unsigned b[5];
+    for (unsigned i = 0; i < 5; i++) {
+        rtc_write(&r, 0, (uint8_t)(i < 2 ? 0x34 + i : 0x5b + i - 2), 0);
+        b[i] = rtc_read(&r, 1, 0);
+    }
+    CHECK((b[0] | b[1] << 8) == ((3u << 30) - (16u << 20)) >> 16, "0x34/0x35 with 3 GiB low");
+    CHECK((b[2] | b[3] << 8 | b[4] << 16) == (2u << 30) >> 16, "0x5b-0x5d: 2 GiB above 4 GiB");
     /* Binary vs BCD: minutes in both encodings agree. */
     time_t t = time(NULL);
     struct tm tm;
