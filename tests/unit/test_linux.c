@@ -219,6 +219,21 @@ static void test_large_memory(void)
           rdp(m, ZP + 0x2e0 + 80, 4) == 1, "RAM to 3 GiB and 2 GiB above 4 GiB");
     CHECK(rdp(m, ZP + 0x218, 4) == 0x80000000u - sizeof rd_data, "initrd below initrd_addr_max");
     CHECK(rdp(m, ZP + 0x70, 8) == 0, "no acpi_rsdp_addr before protocol 2.14");
+    /* Code in RAM above 4 GiB that patches its next instruction: the page
+     * tables gain 4-5 GiB (PDPT[4]), and the code-page map and the code
+     * cache must see the store.  mov byte [rip+1], 2; mov al, 1; hlt */
+    static const uint8_t smc[] = { 0xc6, 0x05, 0x01, 0x00, 0x00, 0x00, 0x02, 0xb0, 0x01, 0xf4 };
+    const uint64_t code = (1ull << 32) + 0x1000, pd = 0x40000;
+    for (unsigned j = 0; j < 512; j++)
+        mem_phys_write(&m->mem, pd + 8 * j, ((1ull << 32) | (uint64_t)j << 21) | 0x83, 8);
+    mem_phys_write(&m->mem, 0x31000 + 8 * 4, pd | 3, 8);  /* LINUX_PAGE_TABLES PDPT */
+    memcpy(m->mem.ram + code, smc, sizeof smc);
+    m->cpu.rip = code;
+    for (int i = 0; i < 3 && !m->cpu.halted; i++)
+        cpu_step(&m->cpu);
+    CHECK((m->cpu.regs[R_AX] & 0xff) == 2 && m->mem.code_pages[code >> 12],
+          "self-modifying code above 4 GiB runs the new bytes (al %#llx)",
+          (unsigned long long)(m->cpu.regs[R_AX] & 0xff));
     /* The local APIC's page is not RAM any more. */
     mem_phys_write(&m->mem, 0xfee00000u, 0x12345678, 4);
     CHECK(mem_phys_read(&m->mem, 0xfee00000u, 4) != 0x12345678, "0xFEE00000 is not RAM with -m 5G");
