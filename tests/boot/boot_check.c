@@ -210,6 +210,8 @@ int main(int argc, char **argv)
             return 1;
         }
     FILE *log = logpath ? fopen(logpath, "w") : NULL;
+    if (log)
+        setvbuf(log, NULL, _IOLBF, 0);  /* follow a long boot with tail -f */
     Run a, b;
     run(cmd, log, &a);
     check_run(&a, test, sleep_check, want_status);
