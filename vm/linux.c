@@ -252,6 +252,12 @@ int linux_load(Machine *m, const char *path, const uint8_t *buf, size_t len,
      * decompresses); another one at 1 MiB, from where it moves itself. */
     uint64_t load = h.relocatable ? linux_runtime_start(&h, h.pref_address) : 0x100000;
     uint64_t start = linux_runtime_start(&h, load);
+    if (load < 0x100000 || start < 0x100000 || start > UINT32_MAX) {
+        snprintf(err, errlen, "%s: corrupt bzImage setup header: the kernel would run at %#llx "
+                 "(pref_address %#llx, kernel_alignment %#x), not between 1 MiB and 4 GiB", path,
+                 (unsigned long long)start, (unsigned long long)h.pref_address, h.kernel_alignment);
+        return -1;
+    }
     uint64_t kernel_end = load + h.kernel_size;
     if (start + h.init_size > kernel_end)
         kernel_end = start + h.init_size;

@@ -82,6 +82,11 @@ static void test_header_errors(void)
     p = write_file("align.bz", image, sizeof image);
     CHECK(one_line_error(load(m, p, "", NULL, err), err, p, "power of two"), "kernel_alignment");
 
+    make_bzimage("pref.bz", 0x020f, true, sizeof image);
+    memset(image + 0x258, 0xff, 8);             /* pref_address near 2^64 */
+    p = write_file("pref.bz", image, sizeof image);
+    CHECK(one_line_error(load(m, p, "", NULL, err), err, p, "pref_address"), "pref_address wraps");
+
     p = make_bzimage("good.bz", 0x020f, true, sizeof image);
     char longline[300];
     memset(longline, 'x', sizeof longline - 1);
