@@ -269,6 +269,8 @@ int pc_init(PcBoard *pc, Machine *m, int serial, const char *serial_path, char *
     }
     uart_init(&pc->com1, serial, out, in_fd, com1_irq, pc);
     rtc_init(&pc->rtc, rtc_irq, pc);
+    if (m->icount_shift >= 0)
+        rtc_set_base(&pc->rtc, RTC_ICOUNT_BASE);
     rtc_set_memory(&pc->rtc, m->mem.ram_below_4g, m->mem.ram_above_4g);
     pc_reset(pc);
     if (fw_cfg_setup(pc, m, err, errlen))

@@ -12,6 +12,10 @@
 #include "rtc.h"
 #include "uart.h"
 
+/* Under -icount the RTC starts at 2026-01-01 00:00:00 UTC, so that runs
+ * repeat exactly. */
+#define RTC_ICOUNT_BASE 1767225600
+
 typedef struct PcBoard {
     Machine *m;
     PicPair pic;

@@ -232,6 +232,19 @@ static void test_rtc(void)
     rtc_write(&r, 1, 0x06, 0);  /* binary, 24 h */
     rtc_write(&r, 0, 0x09, 0);
     CHECK(rtc_read(&r, 1, 0) == (unsigned)(tm.tm_year % 100), "binary year");
+    /* The clock follows guest time from its base, not the host's clock:
+     * 2026-01-01 00:00:00 UTC, then 61 s of guest time later. */
+    rtc_set_base(&r, 1767225600);
+    rtc_write(&r, 0, 0x00, 0);
+    unsigned s0 = rtc_read(&r, 1, 0);
+    rtc_write(&r, 0, 0x00, 0);
+    unsigned s1 = rtc_read(&r, 1, 61000000000ull);
+    rtc_write(&r, 0, 0x02, 0);
+    unsigned m1 = rtc_read(&r, 1, 61000000000ull);
+    rtc_write(&r, 0, 0x09, 0);
+    unsigned y1 = rtc_read(&r, 1, 61000000000ull);
+    CHECK(s0 == 0 && s1 == 1 && m1 == 1 && y1 == 26, "wall time from guest time: %u s, then %u:%u, "
+          "year %u", s0, m1, s1, y1);
     /* NVRAM */
     rtc_write(&r, 0, 0x40, 0);
     rtc_write(&r, 1, 0xa5, 0);
