@@ -157,11 +157,7 @@ static int fw_cfg_setup(PcBoard *pc, Machine *m, char *err, size_t errlen)
     E820Entry map[MACHINE_E820_MAX];
     int n = machine_e820(m, map);
     uint8_t e820[MACHINE_E820_MAX * 20];
-    for (int i = 0; i < n; i++)
-        for (unsigned b = 0; b < 20; b++)
-            e820[20 * i + b] = (uint8_t)(b < 8 ? map[i].addr >> (8 * b)
-                                         : b < 16 ? map[i].size >> (8 * (b - 8))
-                                         : map[i].type >> (8 * (b - 16)));
+    machine_e820_encode(map, n, e820);
     if (fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, m->mem.ram_size) ||
         fw_cfg_add_i16(f, FW_CFG_NB_CPUS, 1) || fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, 1) ||
         fw_cfg_add_i16(f, FW_CFG_NOGRAPHIC, 1) ||

@@ -29,7 +29,7 @@ enum {
 enum {
     BP_ACPI_RSDP_ADDR = 0x070, BP_EXT_RAMDISK_IMAGE = 0x0c0, BP_EXT_RAMDISK_SIZE = 0x0c4,
     BP_EXT_CMD_LINE_PTR = 0x0c8, BP_ALT_MEM_K = 0x1e0, BP_E820_ENTRIES = 0x1e8,
-    BP_E820_TABLE = 0x2d0, BP_E820_MAX = 128,
+    BP_E820_TABLE = 0x2d0,
 };
 enum { LOADED_HIGH = 1 << 0, CAN_USE_HEAP = 1 << 7 };
 /* boot.rst: type_of_loader 0xFF is "undefined", for loaders without an id. */
@@ -326,12 +326,7 @@ int linux_load(Machine *m, const char *path, const uint8_t *buf, size_t len,
     E820Entry map[MACHINE_E820_MAX];
     int n = machine_e820(m, map);
     zp[BP_E820_ENTRIES] = (uint8_t)n;
-    for (int i = 0; i < n; i++) {
-        uint8_t *e = zp + BP_E820_TABLE + 20 * i;
-        wr64(e, map[i].addr);
-        wr64(e + 8, map[i].size);
-        wr32(e + 16, map[i].type);
-    }
+    machine_e820_encode(map, n, zp + BP_E820_TABLE);
     describe_in_fw_cfg(m, zp, buf, &h, load, rd, rd_len, rd_at, cmdline);
     free(rd);
     start_kernel(m, long_mode, long_mode ? load + 0x200 : load);

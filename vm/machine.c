@@ -123,6 +123,17 @@ int machine_e820(const Machine *m, E820Entry *e)
     return n;
 }
 
+void machine_e820_encode(const E820Entry *e, int n, uint8_t *out)
+{
+    for (int i = 0; i < n; i++, out += 20)
+        for (unsigned b = 0; b < 8; b++) {
+            out[b] = (uint8_t)(e[i].addr >> (8 * b));
+            out[8 + b] = (uint8_t)(e[i].size >> (8 * b));
+            if (b < 4)
+                out[16 + b] = (uint8_t)(e[i].type >> (8 * b));
+        }
+}
+
 void machine_free(Machine *m)
 {
     if (m->pc)

@@ -62,6 +62,10 @@ enum { E820_RAM = 1, E820_RESERVED = 2, E820_ACPI = 3, E820_NVS = 4 };
 /* The machine's memory map, in address order: the entries written to e
  * (at most MACHINE_E820_MAX). */
 int machine_e820(const Machine *m, E820Entry *e);
+/* The entries in the BIOS's 20-byte little-endian form (64-bit address,
+ * 64-bit length, 32-bit type), as boot_params and fw_cfg's etc/e820 hold
+ * them; out has room for 20 * n bytes. */
+void machine_e820_encode(const E820Entry *e, int n, uint8_t *out);
 
 /* Returns 0, or -1 with a one-line reason in err. */
 int machine_init(Machine *m, uint64_t ram_size, char *err, size_t errlen);
