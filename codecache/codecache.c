@@ -24,7 +24,7 @@ CodeCache *codecache_new(Mem *mem, size_t block_size)
     if (!cc)
         return NULL;
     cc->mem = mem;
-    cc->npages = (mem->ram_size + 4095) >> 12;
+    cc->npages = (mem->ram_end + 4095) >> 12;
     cc->page_head = calloc(cc->npages, sizeof *cc->page_head);
     cc->block_size = block_size;
     cc->pool = malloc(block_size * POOL_BLOCKS);

@@ -6,7 +6,7 @@
 #include "../softmmu/paging.h"
 
 enum {
-    MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_BIOS_SIGN_ID = 0x8b, MSR_MTRRCAP = 0xfe,
+    MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_APIC_BASE = 0x1b, MSR_BIOS_SIGN_ID = 0x8b, MSR_MTRRCAP = 0xfe,
     MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176,
     MSR_MISC_ENABLE = 0x1a0, MSR_MTRR_PHYS0 = 0x200, MSR_MTRR_FIX64K = 0x250,
     MSR_MTRR_FIX16K0 = 0x258, MSR_MTRR_FIX16K1 = 0x259, MSR_MTRR_FIX4K0 = 0x268,
@@ -67,6 +67,9 @@ static bool msr_read(CPU *cpu, uint32_t msr, uint64_t *v)
             return false;
         *v = cpu->apic_ops->rdmsr(cpu->apic_opaque, msr);
         return true;
+    /* IA32_PLATFORM_ID (read-only): platform id bits 52:50 = 0.  Linux's
+     * Intel microcode driver reads it without rdmsr_safe on family 6. */
+    case MSR_PLATFORM_ID: *v = 0; return true;
     case MSR_BIOS_SIGN_ID: *v = 0; return true;
     case MSR_MTRRCAP: *v = MTRRCAP_VALUE; return true;
     case MSR_SYSENTER_CS: *v = cpu->sysenter_cs; return true;

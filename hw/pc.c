@@ -1,6 +1,7 @@
 /* pc.c — the PC board. */
 #include "pc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../cpu/model.h"
@@ -254,6 +255,68 @@ static const DeviceDesc post_device = {
     .state = (const DeviceField[]){ DEVICE_FIELD(PcBoard, post_code), { 0 } }, .state_size = sizeof(PcBoard),
 };
 
+
+/* fw_cfg: a 16-bit write to 0x510 selects an item; byte reads of either
+ * port return its next byte; byte writes (the old write interface) are
+ * ignored, as QEMU does. */
+static uint64_t fw_cfg_rd(void *o, uint64_t a, unsigned s)
+{
+    (void)a;
+    PcBoard *pc = o;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < s; i++)
+        v |= (uint64_t)fw_cfg_read(pc->fw_cfg) << (8 * i);
+    return v;
+}
+static void fw_cfg_wr(void *o, uint64_t a, uint64_t v, unsigned s)
+{
+    PcBoard *pc = o;
+    if (a == 0 && s >= 2)
+        fw_cfg_select(pc->fw_cfg, (uint16_t)v);
+}
+
+/* What firmware asks fw_cfg first: the machine's RAM, CPUs and map. */
+static int fw_cfg_setup(PcBoard *pc, Machine *m, char *err, size_t errlen)
+{
+    pc->fw_cfg = malloc(sizeof *pc->fw_cfg);
+    if (!pc->fw_cfg) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    FwCfg *f = pc->fw_cfg;
+    fw_cfg_init(f);
+    E820Entry map[MACHINE_E820_MAX];
+    int n = machine_e820(m, map);
+    uint8_t e820[MACHINE_E820_MAX * 20];
+    machine_e820_encode(map, n, e820);
+    if (fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, m->mem.ram_size) ||
+        fw_cfg_add_i16(f, FW_CFG_NB_CPUS, 1) || fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, 1) ||
+        fw_cfg_add_i16(f, FW_CFG_NOGRAPHIC, 1) ||
+        fw_cfg_add_file(f, "etc/e820", e820, 20 * (size_t)n) < 0) {
+        snprintf(err, errlen, "out of memory building fw_cfg");
+        return -1;
+    }
+    return 0;
+}
+
+/* Byte and word accesses within 0x510-0x511 reach fw_cfg_rd/wr (a word read
+ * is two successive bytes); a wider one is split as on the ISA bus.  No
+ * reset: the items describe the machine, not guest state. */
+static const DeviceDesc fw_cfg_device = {
+    .name = "fw_cfg",
+    .regions = (const DeviceRegion[]){
+        { "fw_cfg", false, FW_CFG_PORT_SEL, 2, 1 | 2, IO_SPLIT, fw_cfg_rd, fw_cfg_wr }, { 0 } },
+};
+
+void pc_free(PcBoard *pc)
+{
+    if (pc->fw_cfg) {
+        fw_cfg_free(pc->fw_cfg);
+        free(pc->fw_cfg);
+        pc->fw_cfg = NULL;
+    }
+}
+
 /* The CPU's INTR and INTA: through the local APIC, or straight from the
  * 8259 while IA32_APIC_BASE.EN is clear (a CPU without an APIC). */
 static bool intr_pending(CPU *cpu)
@@ -434,13 +497,18 @@ int pc_init(PcBoard *pc, Machine *m, Chardev *serial, char *err, size_t errlen)
     pc->ioapic.log = apic_log;
     pc->ioapic.opaque = pc;
     pc->lapic_window = LAPIC_DEFAULT_BASE;
-    rtc_set_memory(&pc->rtc, m->mem.ram_size);
+    if (m->icount_shift >= 0)
+        rtc_set_base(&pc->rtc, RTC_ICOUNT_BASE);
+    rtc_set_memory(&pc->rtc, m->mem.ram_below_4g, m->mem.ram_above_4g);
+    if (fw_cfg_setup(pc, m, err, errlen))
+        return -1;
     acpi_pm_init(&pc->acpi_pm, pm_now, sci_irq, pm_power_off, pm_guest_error, pc);
 
     const struct { const DeviceDesc *d; void *state; } devs[] = {
         { &pic_device, &pc->pic }, { &pit_device, &pc->pit }, { &port61_device, pc },
         { &rtc_device, &pc->rtc }, { &com1_device, &pc->com1 }, { &i8042_device, &pc->kbc },
         { &port92_device, pc }, { &cf9_device, NULL }, { &post_device, pc },
+        { &fw_cfg_device, NULL },
     };
     for (unsigned i = 0; i < sizeof devs / sizeof devs[0]; i++)
         if (device_add(&pc->devices, &m->mem, devs[i].d, pc, devs[i].state, err, errlen))

@@ -10,6 +10,7 @@
 #include "acpi_pm.h"
 #include "device.h"
 #include "hw.h"
+#include "fw_cfg.h"
 #include "i8042.h"
 #include "ioapic.h"
 #include "lapic.h"
@@ -17,6 +18,10 @@
 #include "pit.h"
 #include "rtc.h"
 #include "uart.h"
+
+/* Under -icount the RTC starts at 2026-01-01 00:00:00 UTC, so that runs
+ * repeat exactly. */
+#define RTC_ICOUNT_BASE 1767225600
 
 typedef struct PcBoard {
     Machine *m;
@@ -31,6 +36,7 @@ typedef struct PcBoard {
     I8042 kbc;
     AcpiPm acpi_pm;
     DeviceList devices;
+    FwCfg *fw_cfg;        /* ports 0x510/0x511; the Linux loader adds its items */
     uint8_t port92;
     uint8_t post_code;
     uint8_t port61;       /* speaker / gate-2 bits the guest wrote */
@@ -54,5 +60,6 @@ int pc_install_acpi(PcBoard *pc, char *err, size_t errlen);
 void pc_set_irq(PcBoard *pc, unsigned isa_irq, bool level);
 /* The file descriptor a halted machine waits on for input, or -1. */
 int pc_input_fd(const PcBoard *pc);
+void pc_free(PcBoard *pc);
 
 #endif

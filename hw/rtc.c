@@ -1,5 +1,6 @@
-/* rtc.c — MC146818.  The clock is read from the host on demand (plus the
- * offset a guest's SET writes leave), so nothing ticks between reads. */
+/* rtc.c — MC146818.  The clock is computed on demand from guest time (plus
+ * the wall time at its start and what SET writes leave), so nothing ticks
+ * between reads. */
 #include "rtc.h"
 
 #include <string.h>
@@ -35,22 +36,35 @@ void rtc_init(Rtc *r, void (*set_irq)(void *, bool), void *irq_opaque)
     r->ram[REG_B] = B_24H;           /* BCD, 24-hour: what a PC BIOS leaves */
     r->ram[REG_D] = 0x80;            /* VRT: battery good */
     r->ram[0x32] = 0x20;             /* century, BCD */
+    r->base_s = (int64_t)time(NULL);
 }
 
-void rtc_set_memory(Rtc *r, uint64_t ram)
+void rtc_set_base(Rtc *r, int64_t unix_s)
 {
-    uint64_t kb = ram >> 10;
-    r->ram[0x15] = 640 & 0xff;       /* base memory in KiB */
-    r->ram[0x16] = 640 >> 8;
-    uint64_t ext = kb > 1024 ? kb - 1024 : 0;  /* above 1 MiB, KiB, capped */
-    if (ext > 0xfc00) ext = 0xfc00;
+    r->base_s = unix_s;
+    r->offset_s = 0;
+}
+
+/* The memory-size bytes SeaBIOS and QEMU's firmware read: 0x15/0x16 base
+ * memory (KiB), 0x17/0x18 and 0x30/0x31 memory above 1 MiB (KiB, at most
+ * 0xFC00: the 64 MiB the 16-bit field has always meant), 0x34/0x35 RAM between 16 MiB and the 32-bit hole (64 KiB units),
+ * 0x5B-0x5D RAM above 4 GiB (64 KiB units). */
+void rtc_set_memory(Rtc *r, uint64_t below_4g, uint64_t above_4g)
+{
+    uint64_t base = below_4g >> 10 < 640 ? below_4g >> 10 : 640;
+    r->ram[0x15] = (uint8_t)base;
+    r->ram[0x16] = (uint8_t)(base >> 8);
+    uint64_t ext = below_4g > (1ull << 20) ? (below_4g - (1ull << 20)) >> 10 : 0;
+    if (ext > 0xfc00)
+        ext = 0xfc00;
     r->ram[0x17] = r->ram[0x30] = (uint8_t)ext;
     r->ram[0x18] = r->ram[0x31] = (uint8_t)(ext >> 8);
-    uint64_t below4g = ram < (0xe0000000ull) ? ram : 0xe0000000ull;
-    uint64_t hi = below4g > (16ull << 20) ? (below4g - (16ull << 20)) >> 16 : 0;  /* 64 KiB units */
+    uint64_t hi = below_4g > (16ull << 20) ? (below_4g - (16ull << 20)) >> 16 : 0;
+    if (hi > 0xffff)
+        hi = 0xffff;
     r->ram[0x34] = (uint8_t)hi;
     r->ram[0x35] = (uint8_t)(hi >> 8);
-    uint64_t above = ram > 0xe0000000ull ? (ram - 0xe0000000ull) >> 16 : 0;
+    uint64_t above = above_4g >> 16;
     r->ram[0x5b] = (uint8_t)above;
     r->ram[0x5c] = (uint8_t)(above >> 8);
     r->ram[0x5d] = (uint8_t)(above >> 16);
@@ -74,9 +88,17 @@ static uint8_t hour_reg(const Rtc *r, unsigned h)
     return (uint8_t)(to_reg(r, h12) | (h >= 12 ? 0x80 : 0));
 }
 
-static void fill_time(Rtc *r)
+/* The wall clock follows guest time (now), so that the seconds roll over
+ * when UIP and the update interrupt say they do, and under -icount as
+ * deterministically as everything else. */
+static int64_t wall_s(const Rtc *r, uint64_t now)
 {
-    time_t t = time(NULL) + r->offset_s;
+    return r->base_s + r->offset_s + (int64_t)(now / NS);
+}
+
+static void fill_time(Rtc *r, uint64_t now)
+{
+    time_t t = (time_t)wall_s(r, now);
     struct tm tm;
     gmtime_r(&t, &tm);
     r->ram[0x00] = to_reg(r, (unsigned)tm.tm_sec);
@@ -90,7 +112,7 @@ static void fill_time(Rtc *r)
 }
 
 /* A guest write with SET held: the new wall time becomes an offset. */
-static void commit_time(Rtc *r)
+static void commit_time(Rtc *r, uint64_t now)
 {
     struct tm tm = { 0 };
     tm.tm_sec = (int)from_reg(r, r->ram[0x00]);
@@ -103,7 +125,7 @@ static void commit_time(Rtc *r)
     tm.tm_mday = (int)from_reg(r, r->ram[0x07]);
     tm.tm_mon = (int)from_reg(r, r->ram[0x08]) - 1;
     tm.tm_year = (int)(from_reg(r, r->ram[0x32]) * 100 + from_reg(r, r->ram[0x09])) - 1900;
-    r->offset_s = (int64_t)(timegm(&tm) - time(NULL));
+    r->offset_s += (int64_t)timegm(&tm) - wall_s(r, now);
 }
 
 static uint64_t periodic_ns(const Rtc *r)
@@ -136,7 +158,7 @@ uint64_t rtc_update(Rtc *r, uint64_t now)
         r->last_second = sec;
         uint8_t f = C_UF;
         uint8_t s = r->ram[0x01], m = r->ram[0x03], h = r->ram[0x05];
-        fill_time(r);
+        fill_time(r, now);
         /* Alarm bytes with the two top bits set are "don't care". */
         if (((s & 0xc0) == 0xc0 || s == r->ram[0x00]) && ((m & 0xc0) == 0xc0 || m == r->ram[0x02]) &&
             ((h & 0xc0) == 0xc0 || h == r->ram[0x04]))
@@ -158,7 +180,7 @@ uint8_t rtc_read(Rtc *r, int port, uint64_t now)
     unsigned i = r->index;
     if (i <= 9 || i == 0x32) {
         if (!(r->ram[REG_B] & B_SET))
-            fill_time(r);
+            fill_time(r, now);
         return r->ram[i];
     }
     if (i == REG_A)
@@ -192,10 +214,10 @@ void rtc_write(Rtc *r, int port, uint8_t v, uint64_t now)
     case REG_B:
         if ((r->ram[REG_B] & B_SET) && !(v & B_SET)) {
             r->ram[REG_B] = v;
-            commit_time(r);
+            commit_time(r, now);
         } else {
             if (!(r->ram[REG_B] & B_SET) && (v & B_SET))
-                fill_time(r);
+                fill_time(r, now);
             r->ram[REG_B] = v;
         }
         if (v & B_SET)
@@ -209,7 +231,7 @@ void rtc_write(Rtc *r, int port, uint8_t v, uint64_t now)
         r->ram[i] = v;
         /* Time bytes written outside a SET window take effect at once. */
         if ((i <= 9 || i == 0x32) && !(r->ram[REG_B] & B_SET))
-            commit_time(r);
+            commit_time(r, now);
         break;
     }
 }

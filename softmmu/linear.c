@@ -146,7 +146,7 @@ int mem_fetch(MmuCtx *c, uint64_t lin, uint8_t *buf, int max)
             memcpy(buf + n, (const uint8_t *)(uintptr_t)(a + e->addend), (size_t)chunk);
             /* Code is about to be decoded from this page: writes to it
              * must take the slow path from now on (self-modifying code). */
-            if (pa < m->ram_size && !m->code_pages[pa >> 12])
+            if (pa < m->ram_end && !m->code_pages[pa >> 12])
                 mem_mark_code(m, pa);
         } else {
             for (int i = 0; i < chunk; i++)

@@ -30,21 +30,57 @@ static int add(Region *tab, int *n, const Region *r, const char *space,
 
 int mem_init(Mem *m, uint64_t ram_size, char *err, size_t errlen)
 {
+    return mem_init_split(m, ram_size, 0, err, errlen);
+}
+
+/* One host reservation covers physical [0, ram_end): RAM is reached at
+ * ram + pa wherever it is, so both RAM regions share one code-page map and
+ * the TLB's host pointers need no per-region offset.  The part behind the
+ * 32-bit hole stays PROT_NONE: it costs address space only. */
+int mem_init_split(Mem *m, uint64_t below_4g, uint64_t above_4g, char *err, size_t errlen)
+{
     memset(m, 0, sizeof *m);
     m->a20_mask = ~0ull;
-    /* Reserved, lazily committed: a large -m costs nothing until touched. */
-    void *p = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) {
+    uint64_t ram_size = below_4g + above_4g;
+    uint64_t end = above_4g ? MEM_4G + above_4g : below_4g;
+    if (above_4g && below_4g > MEM_4G) {
+        snprintf(err, errlen, "RAM below 4 GiB (%#llx bytes) overlaps RAM above it",
+                 (unsigned long long)below_4g);
+        return -1;
+    }
+    void *p = mmap(NULL, end, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED ||
+        mprotect(p, below_4g, PROT_READ | PROT_WRITE) ||
+        (above_4g && mprotect((uint8_t *)p + MEM_4G, above_4g, PROT_READ | PROT_WRITE))) {
+        if (p != MAP_FAILED)
+            munmap(p, end);
         snprintf(err, errlen, "cannot allocate %llu MiB of guest RAM",
                  (unsigned long long)(ram_size >> 20));
         return -1;
     }
     m->ram = p;
     m->ram_size = ram_size;
-    m->code_pages = calloc((ram_size + 4095) >> 12, 1);
-    Region r = { .name = "ram", .start = 0, .size = ram_size, .kind = REGION_RAM, .host = m->ram };
-    return mem_add_region(m, &r, err, errlen);
+    m->ram_below_4g = below_4g;
+    m->ram_above_4g = above_4g;
+    m->ram_end = end;
+    m->code_pages = calloc((end + 4095) >> 12, 1);
+    if (!m->code_pages) {
+        snprintf(err, errlen, "cannot allocate the code-page map");
+        return -1;
+    }
+    Region r = { .name = "ram", .start = 0, .size = below_4g, .kind = REGION_RAM, .host = m->ram };
+    Region hi = { .name = "ram-above-4g", .start = MEM_4G, .size = above_4g, .kind = REGION_RAM,
+                  .host = m->ram + MEM_4G };
+    if (mem_add_region(m, &r, err, errlen))
+        return -1;
+    return above_4g ? mem_add_region(m, &hi, err, errlen) : 0;
+}
+
+bool mem_is_ram(const Mem *m, uint64_t pa)
+{
+    if (pa < m->ram_below_4g)
+        return pa < m->ram_hole_start || pa >= m->ram_hole_end;
+    return pa - MEM_4G < m->ram_above_4g;
 }
 
 void mem_free(Mem *m)
@@ -52,7 +88,7 @@ void mem_free(Mem *m)
     while (m->tlbs)
         tlb_detach(m->tlbs->owner);
     if (m->ram)
-        munmap(m->ram, m->ram_size);
+        munmap(m->ram, m->ram_end);
     free(m->code_pages);
     m->ram = NULL;
     m->code_pages = NULL;
@@ -107,8 +143,8 @@ int mem_add_port_region(Mem *m, const Region *r, char *err, size_t errlen)
 
 int mem_ram_hole(Mem *m, uint64_t start, uint64_t end, char *err, size_t errlen)
 {
-    if (end > m->ram_size)
-        end = m->ram_size;
+    if (end > m->ram_below_4g)
+        end = m->ram_below_4g;
     if (m->ram_hole_end) {
         if (start == m->ram_hole_start && end == m->ram_hole_end)
             return 0;
@@ -126,11 +162,11 @@ int mem_ram_hole(Mem *m, uint64_t start, uint64_t end, char *err, size_t errlen)
                  (unsigned long long)start, (unsigned long long)end);
         return -1;
     }
-    Region high = { .name = "ram-high", .start = end, .size = m->ram_size - end,
+    Region high = { .name = "ram-high", .start = end, .size = m->ram_below_4g - end,
                     .kind = REGION_RAM, .host = m->ram + end };
     m->phys[i].size = start;
     if (high.size && mem_add_region(m, &high, err, errlen)) {
-        m->phys[i].size = m->ram_size;
+        m->phys[i].size = m->ram_below_4g;
         return -1;
     }
     m->ram_hole_start = start;
@@ -244,8 +280,10 @@ static void port_again_write(Mem *m, uint64_t a, uint64_t val, unsigned size)
 uint8_t *mem_phys_ptr(Mem *m, uint64_t pa, unsigned size, bool for_write)
 {
     pa &= m->a20_mask;
-    /* pa < ram_size first: pa + size may wrap for addresses near 2^64. */
-    if (pa < m->ram_size && size <= m->ram_size - pa &&
+    /* RAM below 4 GiB first, inline; RAM above 4 GiB is a region like any
+     * other (the TLB caches what this finds).  pa < ram_below_4g first:
+     * pa + size may wrap for addresses near 2^64. */
+    if (pa < m->ram_below_4g && size <= m->ram_below_4g - pa &&
         (pa >= m->ram_hole_end || pa + size <= m->ram_hole_start))
         return m->ram + pa;
     Region *r = find(m->phys, m->nphys, pa);
@@ -258,9 +296,9 @@ uint8_t *mem_phys_ptr(Mem *m, uint64_t pa, unsigned size, bool for_write)
 
 static void note_code_write(Mem *m, uint64_t pa, unsigned size)
 {
-    if (pa < m->ram_size && m->code_write &&
+    if (pa < m->ram_end && m->code_write &&
         (m->code_pages[pa >> 12] ||
-         (pa + size - 1 < m->ram_size && m->code_pages[(pa + size - 1) >> 12])))
+         (pa + size - 1 < m->ram_end && m->code_pages[(pa + size - 1) >> 12])))
         m->code_write(m->code_opaque, pa, size);
 }
 
@@ -341,7 +379,7 @@ void mem_set_a20(Mem *m, bool enabled)
 void mem_mark_code(Mem *m, uint64_t pa)
 {
     pa &= m->a20_mask;
-    if (pa >= m->ram_size || m->code_pages[pa >> 12])
+    if (!mem_is_ram(m, pa) || m->code_pages[pa >> 12])
         return;
     m->code_pages[pa >> 12] = 1;
     for (Tlb *t = m->tlbs; t; t = t->next)

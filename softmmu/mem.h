@@ -58,11 +58,15 @@ struct Mem {
     int nphys;
     Region ports[MEM_MAX_REGIONS];
     int nports;
-    uint8_t *ram;         /* main RAM, [0, ram_size) */
+    /* RAM: ram_below_4g bytes at physical 0 and ram_above_4g bytes at 4 GiB
+     * (mem_init_split); host memory for physical pa is ram + pa, and
+     * [0, ram_end) covers both.  ram_size is the total. */
+    uint8_t *ram;
     uint64_t ram_size;
+    uint64_t ram_below_4g, ram_above_4g, ram_end;
     uint64_t a20_mask;    /* ~0 with A20 enabled, ~(1<<20) with it masked */
-    /* Code-page tracking for self-modifying code: one byte per 4 KiB page of
-     * RAM, non-zero when a decoded block was built from that page. */
+    /* Code-page tracking for self-modifying code: one byte per 4 KiB page
+     * of [0, ram_end), non-zero when a decoded block was built from that page. */
     uint8_t *code_pages;
     void (*code_write)(void *opaque, uint64_t paddr, unsigned size);
     void *code_opaque;
@@ -74,8 +78,16 @@ struct Mem {
     uint64_t ram_hole_start, ram_hole_end;
 };
 
-/* Returns 0, or -1 with a message in err (naming both devices on overlap). */
+#define MEM_4G 0x100000000ull
+
+/* Returns 0, or -1 with a message in err (naming both devices on overlap).
+ * mem_init: ram_size bytes of RAM from physical 0.  mem_init_split: RAM
+ * below 4 GiB and the rest from 4 GiB up (the PC's 32-bit MMIO hole lies
+ * between). */
 int mem_init(Mem *m, uint64_t ram_size, char *err, size_t errlen);
+int mem_init_split(Mem *m, uint64_t below_4g, uint64_t above_4g, char *err, size_t errlen);
+/* Whether physical pa is RAM (not the legacy hole, not the 32-bit hole). */
+bool mem_is_ram(const Mem *m, uint64_t pa);
 void mem_free(Mem *m);
 int mem_add_region(Mem *m, const Region *r, char *err, size_t errlen);
 /* Moves the region called name to start (a relocatable window such as the

@@ -209,7 +209,7 @@ TlbEntry *tlb_fill(MmuCtx *c, uint64_t lin, int access, PageFault *pf)
      * sets D. */
     if (w.writable && w.dirty) {
         uint64_t wflags = wr ? 0 : TLB_MMIO;
-        if (wr && pa < m->ram_size && m->code_pages[pa >> 12])
+        if (wr && pa < m->ram_end && m->code_pages[pa >> 12])
             wflags |= TLB_CODE;
         e->tag[ACC_WRITE] = lin | wflags | watch;
     }

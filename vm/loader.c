@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "linux.h"
 
 #include "../hw/pc.h"
 
@@ -94,10 +95,19 @@ bool loader_ram_ok(Machine *m, const char *path, const char *what, uint64_t pa,
                    uint64_t len, char *err, size_t errlen)
 {
     const Mem *mem = &m->mem;
-    if (pa + len > mem->ram_size || pa + len < pa) {
-        snprintf(err, errlen, "%s: %s at %#llx+%#llx lies outside guest RAM (%llu MiB)",
-                 path, what, (unsigned long long)pa, (unsigned long long)len,
-                 (unsigned long long)(mem->ram_size >> 20));
+    bool low = pa < mem->ram_below_4g && len <= mem->ram_below_4g - pa;
+    bool high = pa >= MEM_4G && pa - MEM_4G < mem->ram_above_4g &&
+                len <= mem->ram_above_4g - (pa - MEM_4G);
+    if (!low && !high && !(len == 0 && pa == mem->ram_below_4g)) {
+        if (mem->ram_above_4g)
+            snprintf(err, errlen, "%s: %s at %#llx+%#llx lies outside guest RAM (%llu MiB: "
+                     "below %#llx and from 4 GiB to %#llx)", path, what, (unsigned long long)pa,
+                     (unsigned long long)len, (unsigned long long)(mem->ram_size >> 20),
+                     (unsigned long long)mem->ram_below_4g, (unsigned long long)mem->ram_end);
+        else
+            snprintf(err, errlen, "%s: %s at %#llx+%#llx lies outside guest RAM (%llu MiB)",
+                     path, what, (unsigned long long)pa, (unsigned long long)len,
+                     (unsigned long long)(mem->ram_size >> 20));
         return false;
     }
     if (len && pa < mem->ram_hole_end && pa + len > mem->ram_hole_start) {
@@ -253,8 +263,7 @@ static void start_flat(Machine *m, int mode, uint64_t entry)
         cpu->rip = entry & 0xf;
         cpu->regs[R_SP] = 0x7c00;
     } else {
-        uint64_t top = m->mem.ram_size < 4 * GIB ? m->mem.ram_size : 4 * GIB;
-        cpu->regs[R_SP] = top - 16;
+        cpu->regs[R_SP] = m->mem.ram_below_4g - 16;
     }
 }
 
@@ -309,14 +318,9 @@ int machine_load_bios(Machine *m, const char *path, char *err, size_t errlen)
         close(fd);
         return -1;
     }
+    /* No overlap with RAM to check: RAM below 4 GiB ends at
+     * PC_RAM_BELOW_4G_MAX, under the lowest ROM base (4 GiB - 16 MiB). */
     uint64_t base = 4 * GIB - size;
-    if (m->mem.ram_size > base) {
-        snprintf(err, errlen, "%s: a %llu KiB ROM below 4 GiB overlaps guest RAM (-m %llu MiB); "
-                 "use -m %lluM or less", path, (unsigned long long)(size >> 10),
-                 (unsigned long long)(m->mem.ram_size >> 20), (unsigned long long)(base >> 20));
-        close(fd);
-        return -1;
-    }
     uint8_t *rom = loader_read_fd(fd, path, size, err, errlen);
     if (!rom)
         return -1;
@@ -357,14 +361,17 @@ int machine_load_kernel(Machine *m, const char *path, const char *cmdline,
     if (!buf)
         return -1;
     int rc;
-    long hdr = multiboot_find(path, buf, len, err, errlen);
-    if (hdr >= 0) {
+    long hdr = linux_is_bzimage(buf, len) ? -1 : multiboot_find(path, buf, len, err, errlen);
+    if (linux_is_bzimage(buf, len)) {
+        rc = linux_load(m, path, buf, len, cmdline, initrd, err, errlen);
+    } else if (hdr >= 0) {
         rc = multiboot_load(m, path, buf, len, (size_t)hdr, cmdline, initrd, err, errlen);
     } else if (hdr == -2) {
         rc = -1;
     } else if ((cmdline && *cmdline) || initrd) {
-        snprintf(err, errlen, "%s: -append and -initrd need a Multiboot kernel, and this image "
-                 "has no Multiboot header in its first 8 KiB", path);
+        snprintf(err, errlen, "%s: -append and -initrd need a Linux bzImage or a Multiboot "
+                 "kernel, and this image is neither (no \"HdrS\" at 0x202, no Multiboot header "
+                 "in its first 8 KiB)", path);
         rc = -1;
     } else {
         int mode;

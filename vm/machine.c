@@ -54,7 +54,9 @@ void machine_request_poweroff(Machine *m, const char *why)
     m->cpu.stop_request = 1;
 }
 
-static int machine_init_base(Machine *m, uint64_t ram_size, char *err, size_t errlen)
+/* pc_layout: RAM beyond PC_RAM_BELOW_4G_MAX goes above 4 GiB; otherwise
+ * (the minimal machine) all of it from physical 0. */
+static int machine_init_base(Machine *m, uint64_t ram_size, bool pc_layout, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
     m->log = stderr;
@@ -62,7 +64,8 @@ static int machine_init_base(Machine *m, uint64_t ram_size, char *err, size_t er
     if (chr_open(&m->console, CHR_STDIO, NULL, err, errlen))
         return -1;
     chr_open(&m->serial_file, CHR_NONE, NULL, err, errlen);
-    if (mem_init(&m->mem, ram_size, err, errlen))
+    uint64_t below = pc_layout && ram_size > PC_RAM_BELOW_4G_MAX ? PC_RAM_BELOW_4G_MAX : ram_size;
+    if (mem_init_split(&m->mem, below, ram_size - below, err, errlen))
         return -1;
     m->mem.log_guest_error = log_guest_error;
     m->mem.log_opaque = m;
@@ -82,14 +85,14 @@ static int machine_init_base(Machine *m, uint64_t ram_size, char *err, size_t er
 
 int machine_init(Machine *m, uint64_t ram_size, char *err, size_t errlen)
 {
-    if (machine_init_base(m, ram_size, err, errlen))
+    if (machine_init_base(m, ram_size, false, err, errlen))
         return -1;
     return uart_tx_init(m, err, errlen);
 }
 
 int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errlen)
 {
-    if (machine_init_base(m, cfg->ram_size, err, errlen))
+    if (machine_init_base(m, cfg->ram_size, true, err, errlen))
         return -1;
     /* Before the board, which may switch features on (e.g. FEAT_APIC). */
     if (cfg->cpu_model)
@@ -116,11 +119,53 @@ int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errl
     }
     if (pc_init(m->pc, m, serial, err, errlen))
         return -1;
-    return cfg->bios ? 0 : pc_install_acpi(m->pc, err, errlen);
+    if (cfg->bios)
+        return 0;  /* firmware owns 0xE0000-0xFFFFF */
+    if (pc_install_acpi(m->pc, err, errlen))
+        return -1;
+    m->acpi_rsdp = ACPI_TABLES_BASE;  /* the RSDP heads the tables (boot_params.acpi_rsdp_addr) */
+    return 0;
+}
+
+/* Conventional memory up to an EBDA-sized reserve below 640 KiB, the
+ * legacy area reserved (VGA window, option and system ROM, where the ACPI
+ * tables live), RAM from 1 MiB to the 32-bit hole and above 4 GiB.  A
+ * machine without the legacy hole (the minimal one) is one RAM block. */
+int machine_e820(const Machine *m, E820Entry *e)
+{
+    const Mem *mem = &m->mem;
+    int n = 0;
+    if (!mem->ram_hole_end) {
+        e[n++] = (E820Entry){ 0, mem->ram_below_4g, E820_RAM };
+    } else {
+        uint64_t conv = mem->ram_hole_start < 0x9fc00 ? mem->ram_hole_start : 0x9fc00;
+        e[n++] = (E820Entry){ 0, conv, E820_RAM };
+        if (conv < 0xa0000)
+            e[n++] = (E820Entry){ conv, 0xa0000 - conv, E820_RESERVED };
+        e[n++] = (E820Entry){ 0xa0000, 0x100000 - 0xa0000, E820_RESERVED };
+        if (mem->ram_below_4g > 0x100000)
+            e[n++] = (E820Entry){ 0x100000, mem->ram_below_4g - 0x100000, E820_RAM };
+    }
+    if (mem->ram_above_4g)
+        e[n++] = (E820Entry){ MEM_4G, mem->ram_above_4g, E820_RAM };
+    return n;
+}
+
+void machine_e820_encode(const E820Entry *e, int n, uint8_t *out)
+{
+    for (int i = 0; i < n; i++, out += 20)
+        for (unsigned b = 0; b < 8; b++) {
+            out[b] = (uint8_t)(e[i].addr >> (8 * b));
+            out[8 + b] = (uint8_t)(e[i].size >> (8 * b));
+            if (b < 4)
+                out[16 + b] = (uint8_t)(e[i].type >> (8 * b));
+        }
 }
 
 void machine_free(Machine *m)
 {
+    if (m->pc)
+        pc_free(m->pc);
     chr_close(&m->console);
     chr_close(&m->serial_file);
     free(m->pc);

@@ -46,11 +46,35 @@ typedef struct Machine {
     const char *reset_reason;
     const char *poweroff_reason;  /* set by machine_request_poweroff */
     uint8_t *bios_rom;    /* the -bios image behind its ROM regions (owned) */
+    /* Physical address of the ACPI RSDP when the board has ACPI tables,
+     * 0 otherwise; the Linux loader passes it in boot_params. */
+    uint64_t acpi_rsdp;
 } Machine;
 
 enum { LOG_GUEST_ERRORS = 1 << 0, LOG_INT = 1 << 1, LOG_CPU_RESET = 1 << 2,
        LOG_IN_ASM = 1 << 3, LOG_EXEC = 1 << 4, LOG_CPU = 1 << 5, LOG_TBSTATS = 1 << 6,
        LOG_POST = 1 << 7 };
+
+/* The PC's memory map (docs/machine.md): RAM up to PC_RAM_BELOW_4G_MAX at
+ * physical 0, the rest from 4 GiB; [3 GiB, 4 GiB) is the 32-bit hole for
+ * the APIC, IO-APIC, firmware and other MMIO. */
+#define PC_RAM_BELOW_4G_MAX 0xc0000000ull
+
+/* A BIOS-style (INT 15h E820) memory map entry, as boot_params, Multiboot
+ * and fw_cfg's etc/e820 describe RAM. */
+typedef struct E820Entry {
+    uint64_t addr, size;
+    uint32_t type;
+} E820Entry;
+enum { E820_RAM = 1, E820_RESERVED = 2, E820_ACPI = 3, E820_NVS = 4 };
+#define MACHINE_E820_MAX 8
+/* The machine's memory map, in address order: the entries written to e
+ * (at most MACHINE_E820_MAX). */
+int machine_e820(const Machine *m, E820Entry *e);
+/* The entries in the BIOS's 20-byte little-endian form (64-bit address,
+ * 64-bit length, 32-bit type), as boot_params and fw_cfg's etc/e820 hold
+ * them; out has room for 20 * n bytes. */
+void machine_e820_encode(const E820Entry *e, int n, uint8_t *out);
 
 /* Returns 0, or -1 with a one-line reason in err. */
 int machine_init(Machine *m, uint64_t ram_size, char *err, size_t errlen);
@@ -73,8 +97,9 @@ int machine_load(Machine *m, const char *path, bool is_flat, uint64_t load_addr,
  * or all of a smaller one) and just below 4 GiB; the CPU starts at its reset
  * vector.  Sizes: a multiple of 64 KiB from 64 KiB to 16 MiB. */
 int machine_load_bios(Machine *m, const char *path, char *err, size_t errlen);
-/* -kernel with its options: a Multiboot v1 image (header in the first 8 KiB)
- * gets cmdline, modules (comma-separated initrd list) and a memory map;
+/* -kernel with its options: a Linux bzImage ("HdrS" at 0x202, vm/linux.c)
+ * gets the boot protocol; a Multiboot v1 image (header in the first 8 KiB)
+ * cmdline, modules (comma-separated initrd list) and a memory map;
  * otherwise as machine_load for ELF. */
 int machine_load_kernel(Machine *m, const char *path, const char *cmdline,
                         const char *initrd, char *err, size_t errlen);

@@ -182,14 +182,8 @@ static int build_info(Machine *m, const char *path, uint64_t at, const char *cmd
                       const Module *mods, unsigned nmods, uint64_t *mbi, char *err, size_t errlen)
 {
     static const char loader_name[] = "ringzero";
-    const uint64_t ram = m->mem.ram_size;
-    const struct { uint64_t base, len; uint32_t type; } map[] = {
-        { 0, 0x9fc00, 1 },                 /* conventional memory */
-        { 0x9fc00, 0x400, 2 },             /* where a BIOS keeps its EBDA */
-        { 0xf0000, 0x10000, 2 },           /* system ROM */
-        { 0x100000, ram - 0x100000, 1 },
-    };
-    unsigned nmap = ram > 0x100000 ? 4 : 3;
+    E820Entry map[MACHINE_E820_MAX];
+    unsigned nmap = (unsigned)machine_e820(m, map);
     uint64_t mods_at = at + MBI_SIZE;
     uint64_t mmap_at = mods_at + (uint64_t)nmods * MOD_ENTRY;
     uint64_t str = mmap_at + (uint64_t)nmap * MMAP_ENTRY;
@@ -206,7 +200,8 @@ static int build_info(Machine *m, const char *path, uint64_t at, const char *cmd
     memset(m->mem.ram + at, 0, size);
     put32(m, at + 0, MBI_MEM | MBI_CMDLINE | MBI_MODS | MBI_MMAP | MBI_LOADER_NAME);
     put32(m, at + 4, 0x9fc00 >> 10);
-    uint64_t upper = (ram - 0x100000) >> 10;
+    uint64_t below = m->mem.ram_below_4g;
+    uint64_t upper = below > 0x100000 ? (below - 0x100000) >> 10 : 0;
     put32(m, at + 8, upper > 0xffffffffull ? 0xffffffffu : (uint32_t)upper);
     put32(m, at + 16, (uint32_t)put_str(m, &str, cmdline));
     put32(m, at + 20, nmods);
@@ -222,8 +217,8 @@ static int build_info(Machine *m, const char *path, uint64_t at, const char *cmd
     for (unsigned i = 0; i < nmap; i++) {
         uint64_t e = mmap_at + (uint64_t)i * MMAP_ENTRY;
         put32(m, e + 0, MMAP_ENTRY - 4);
-        put64(m, e + 4, map[i].base);
-        put64(m, e + 12, map[i].len);
+        put64(m, e + 4, map[i].addr);
+        put64(m, e + 12, map[i].size);
         put32(m, e + 20, map[i].type);
     }
     put32(m, at + 64, (uint32_t)put_str(m, &str, loader_name));

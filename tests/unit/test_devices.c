@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hw/fw_cfg.h"
 #include "hw/i8042.h"
 #include "hw/pic.h"
 #include "hw/pit.h"
@@ -264,7 +265,7 @@ static void test_rtc(void)
 {
     Rtc r;
     rtc_init(&r, rtc_irq, NULL);
-    rtc_set_memory(&r, 256ull << 20);
+    rtc_set_memory(&r, 256ull << 20, 0);
     rtc_write(&r, 0, 0x17, 0);
     unsigned ext = rtc_read(&r, 1, 0);
     rtc_write(&r, 0, 0x18, 0);
@@ -275,6 +276,15 @@ static void test_rtc(void)
     rtc_write(&r, 0, 0x35, 0);
     hi |= (unsigned)rtc_read(&r, 1, 0) << 8;
     CHECK(hi == (256 - 16) * 16, "memory above 16 MiB in 64 KiB units: %u", hi);
+    /* -m 5G on the PC: 3 GiB below the hole, 2 GiB above 4 GiB. */
+    rtc_set_memory(&r, 3ull << 30, 2ull << 30);
+    unsigned b[5];
+    for (unsigned i = 0; i < 5; i++) {
+        rtc_write(&r, 0, (uint8_t)(i < 2 ? 0x34 + i : 0x5b + i - 2), 0);
+        b[i] = rtc_read(&r, 1, 0);
+    }
+    CHECK((b[0] | b[1] << 8) == ((3u << 30) - (16u << 20)) >> 16, "0x34/0x35 with 3 GiB low");
+    CHECK((b[2] | b[3] << 8 | b[4] << 16) == (2u << 30) >> 16, "0x5b-0x5d: 2 GiB above 4 GiB");
     /* Binary vs BCD: minutes in both encodings agree. */
     time_t t = time(NULL);
     struct tm tm;
@@ -286,6 +296,19 @@ static void test_rtc(void)
     rtc_write(&r, 1, 0x06, 0);  /* binary, 24 h */
     rtc_write(&r, 0, 0x09, 0);
     CHECK(rtc_read(&r, 1, 0) == (unsigned)(tm.tm_year % 100), "binary year");
+    /* The clock follows guest time from its base, not the host's clock:
+     * 2026-01-01 00:00:00 UTC, then 61 s of guest time later. */
+    rtc_set_base(&r, 1767225600);
+    rtc_write(&r, 0, 0x00, 0);
+    unsigned s0 = rtc_read(&r, 1, 0);
+    rtc_write(&r, 0, 0x00, 0);
+    unsigned s1 = rtc_read(&r, 1, 61000000000ull);
+    rtc_write(&r, 0, 0x02, 0);
+    unsigned m1 = rtc_read(&r, 1, 61000000000ull);
+    rtc_write(&r, 0, 0x09, 0);
+    unsigned y1 = rtc_read(&r, 1, 61000000000ull);
+    CHECK(s0 == 0 && s1 == 1 && m1 == 1 && y1 == 26, "wall time from guest time: %u s, then %u:%u, "
+          "year %u", s0, m1, s1, y1);
     /* NVRAM */
     rtc_write(&r, 0, 0x40, 0);
     rtc_write(&r, 1, 0xa5, 0);
@@ -337,6 +360,56 @@ static void test_i8042(void)
     CHECK(resets == 1, "pulse 0xFE resets");
 }
 
+/* fw_cfg's item semantics (QEMU docs/specs/fw_cfg.rst): selecting
+ * restarts an item, reads past its end and absent or arch-local keys give
+ * 0, files get keys from 0x20 in order and the directory follows. */
+static void test_fw_cfg(void)
+{
+    FwCfg f;
+    fw_cfg_init(&f);
+    char sig[5] = { 0 };
+    fw_cfg_select(&f, FW_CFG_SIGNATURE);
+    for (int i = 0; i < 4; i++)
+        sig[i] = (char)fw_cfg_read(&f);
+    CHECK(!strcmp(sig, "QEMU") && fw_cfg_read(&f) == 0, "signature then 0: '%s'", sig);
+    fw_cfg_select(&f, FW_CFG_SIGNATURE);
+    CHECK(fw_cfg_read(&f) == 'Q', "select restarts the item");
+    fw_cfg_select(&f, FW_CFG_ID);
+    CHECK(fw_cfg_read(&f) == 1 && fw_cfg_read(&f) == 0, "ID: traditional interface, no DMA");
+    fw_cfg_select(&f, FW_CFG_UUID);
+    CHECK(fw_cfg_read(&f) == 0, "absent item reads 0");
+    fw_cfg_add_i16(&f, 0x8000 | FW_CFG_NB_CPUS, 1);
+    fw_cfg_add_i16(&f, FW_CFG_NB_CPUS, 0x0201);
+    fw_cfg_select(&f, 0x8000 | FW_CFG_NB_CPUS);
+    CHECK(fw_cfg_read(&f) == 0, "arch-local keys are not the generic ones");
+    fw_cfg_select(&f, FW_CFG_NB_CPUS);
+    CHECK(fw_cfg_read(&f) == 1 && fw_cfg_read(&f) == 2, "16-bit items little-endian");
+    fw_cfg_select(&f, FW_CFG_FILE_DIR);
+    CHECK(fw_cfg_read(&f) == 0 && fw_cfg_read(&f) == 0 && fw_cfg_read(&f) == 0 && fw_cfg_read(&f) == 0,
+          "empty directory: count 0");
+    CHECK(fw_cfg_add_file(&f, "etc/a", (const uint8_t *)"xy", 2) == 0x20 &&
+          fw_cfg_add_file(&f, "etc/b", (const uint8_t *)"z", 1) == 0x21 &&
+          fw_cfg_add_file(&f, "etc/a", (const uint8_t *)"new", 3) == 0x20, "file keys");
+    uint8_t dir[4 + 128];
+    fw_cfg_select(&f, FW_CFG_FILE_DIR);
+    for (unsigned i = 0; i < sizeof dir; i++)
+        dir[i] = fw_cfg_read(&f);
+    CHECK(dir[3] == 2 && dir[7] == 3 && dir[9] == 0x20 && !strcmp((char *)dir + 12, "etc/a") &&
+          dir[64 + 7] == 1 && dir[64 + 9] == 0x21 && !strcmp((char *)dir + 64 + 12, "etc/b"),
+          "directory: big-endian count, sizes, keys, names");
+    char name[80];
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = 0;
+    CHECK(fw_cfg_add_file(&f, name, NULL, 0) == -1, "a name over 55 characters is refused");
+    int last = 0;
+    for (int i = 0; i < FW_CFG_MAX_FILES; i++) {
+        snprintf(name, sizeof name, "f%d", i);
+        last = fw_cfg_add_file(&f, name, (const uint8_t *)"1", 1);
+    }
+    CHECK(last == -1, "more than %d files are refused", FW_CFG_MAX_FILES);
+    fw_cfg_free(&f);
+}
+
 int main(void)
 {
     test_pic();
@@ -346,6 +419,7 @@ int main(void)
     test_uart_escape();
     test_rtc();
     test_i8042();
+    test_fw_cfg();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

@@ -107,10 +107,10 @@ int main(void)
         bad += memcmp((char *)(uintptr_t)mods[1].start + i * line, MOD_B_LINE, line) != 0;
     CHECK_EQ(bad, 0);
 
-    /* A BIOS-like e820 map: conventional memory, the EBDA, the system ROM,
+    /* A BIOS-like e820 map: conventional memory, the EBDA, the legacy area,
      * then everything from 1 MiB to the end of RAM. */
     static const struct { uint64_t base, len; uint32_t type; } want[] = {
-        { 0, 0x9fc00, 1 }, { 0x9fc00, 0x400, 2 }, { 0xf0000, 0x10000, 2 },
+        { 0, 0x9fc00, 1 }, { 0x9fc00, 0x400, 2 }, { 0xa0000, 0x60000, 2 },
         { 0x100000, (uint64_t)RZ_RAM_MB * 1024 * 1024 - 0x100000, 1 },
     };
     unsigned n = 0;

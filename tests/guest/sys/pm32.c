@@ -295,6 +295,8 @@ static void test_cr_msr(void)
     msr_val = 1ull << 63;
     CHECK_EQ(rt_try(wr_msr, (void *)0xc0000100, &f), 13);   /* FS base non-canonical */
     CHECK_EQ(rt_try(wr_msr, (void *)0xfe, &f), 13);         /* MTRRcap is read-only */
+    CHECK_EQ(rdmsr(0x17), 0);                                /* IA32_PLATFORM_ID: platform 0 */
+    CHECK_EQ(rt_try(wr_msr, (void *)0x17, &f), 13);         /* and read-only */
     /* TSC writes move the counter */
     wrmsr(0x10, 1ull << 40);
     uint64_t t = rdmsr(0x10);
