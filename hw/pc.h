@@ -19,7 +19,7 @@
 #include "uart.h"
 
 typedef struct PcBoard {
-    Machine *m;
+    const Board *b;       /* the machine, as devices see it (board.h) */
     PicPair pic;
     Lapic lapic;
     Ioapic ioapic;
@@ -40,7 +40,7 @@ typedef struct PcBoard {
 } PcBoard;
 
 /* serial: COM1's host end (the machine owns it), NULL for none. */
-int pc_init(PcBoard *pc, Machine *m, Chardev *serial, char *err, size_t errlen);
+int pc_init(PcBoard *pc, const Board *b, Chardev *serial, char *err, size_t errlen);
 /* Brings device state up to now (timers, serial input); returns the next
  * time something is due, for a halted CPU to sleep until. */
 uint64_t pc_update(PcBoard *pc);

@@ -3,6 +3,7 @@
 #include "../cpu/model.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
@@ -46,12 +47,30 @@ void machine_request_reset(Machine *m, const char *why)
     m->cpu.stop_request = 1;
 }
 
-void machine_request_poweroff(Machine *m, const char *why)
+void machine_request_poweroff(Machine *m, int status, const char *why)
 {
     m->poweroff_reason = why;
-    m->exit_status = 0;
+    m->exit_status = status;
     m->exit_requested = true;
     m->cpu.stop_request = 1;
+}
+
+/* The Board callbacks: the functions above, with the Machine as opaque. */
+static uint64_t board_now_ns(void *o) { return machine_now_ns(o); }
+static void board_reset(void *o, const char *why) { machine_request_reset(o, why); }
+static void board_poweroff(void *o, int status, const char *why) { machine_request_poweroff(o, status, why); }
+
+static void board_log(void *o, const char *item, const char *fmt, ...)
+{
+    Machine *m = o;
+    if (!(m->log_mask & log_item(item)))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(m->log, "%s: ", item);
+    vfprintf(m->log, fmt, ap);
+    fputc('\n', m->log);
+    va_end(ap);
 }
 
 static int machine_init_base(Machine *m, uint64_t ram_size, char *err, size_t errlen)
@@ -77,14 +96,17 @@ static int machine_init_base(Machine *m, uint64_t ram_size, char *err, size_t er
     m->icount_shift = -1;
     m->start_ns = host_ns();
     m->cpu.clock_ns = cpu_clock;
-    return debugport_init(m, err, errlen);
+    m->board = (Board){ .mem = &m->mem, .cpu = &m->cpu, .console = &m->console, .opaque = m,
+                        .now_ns = board_now_ns, .request_reset = board_reset,
+                        .request_poweroff = board_poweroff, .log = board_log };
+    return debugport_init(&m->board, err, errlen);
 }
 
 int machine_init(Machine *m, uint64_t ram_size, char *err, size_t errlen)
 {
     if (machine_init_base(m, ram_size, err, errlen))
         return -1;
-    return uart_tx_init(m, err, errlen);
+    return uart_tx_init(&m->board, err, errlen);
 }
 
 int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errlen)
@@ -114,7 +136,7 @@ int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errl
             return -1;
         serial = &m->serial_file;
     }
-    if (pc_init(m->pc, m, serial, err, errlen))
+    if (pc_init(m->pc, &m->board, serial, err, errlen))
         return -1;
     return cfg->bios ? 0 : pc_install_acpi(m->pc, err, errlen);
 }

@@ -10,6 +10,7 @@
 #include "../cpu/cpu.h"
 #include "../softmmu/mem.h"
 #include "../codecache/codecache.h"
+#include "../hw/board.h"
 #include "../hw/chardev.h"
 
 struct PcBoard;
@@ -36,7 +37,8 @@ typedef struct Machine {
     int stop_signal;      /* the signal that ended machine_run, 0 if none */
     unsigned log_mask;    /* LOG_* */
     bool exit_requested;
-    int exit_status;      /* from the exit port: (value << 1) | 1 */
+    int exit_status;      /* from machine_request_poweroff */
+    Board board;          /* what the devices see of the machine (hw/board.h) */
     struct PcBoard *pc;   /* NULL for the minimal machine */
     int icount_shift;
     uint64_t start_ns;
@@ -62,9 +64,10 @@ void machine_free(Machine *m);
 uint64_t machine_now_ns(Machine *m);
 /* A reset line was pulled: the run loop resets (or exits with -no-reboot). */
 void machine_request_reset(Machine *m, const char *why);
-/* The board turned the power off (ACPI S5): the run ends with status 0
- * after the current instruction. */
-void machine_request_poweroff(Machine *m, const char *why);
+/* The board turned the power off (ACPI S5 with status 0; the exit port
+ * with (value << 1) | 1): the run ends with status after the current
+ * instruction. */
+void machine_request_poweroff(Machine *m, int status, const char *why);
 /* Loads an ELF32/ELF64 or, with is_flat, a flat binary at load_addr.
  * Sets the CPU up in the mode the image needs. */
 int machine_load(Machine *m, const char *path, bool is_flat, uint64_t load_addr,
