@@ -39,7 +39,8 @@ typedef struct PcBoard {
     uint8_t acpi_rom[ACPI_TABLES_SIZE];  /* the tables acpi_install maps */
 } PcBoard;
 
-/* serial: COM1's host end (the machine owns it), NULL for none. */
+/* b: the machine as devices see it, kept (it must outlive the board);
+ * serial: COM1's host end (the machine owns it), NULL for none. */
 int pc_init(PcBoard *pc, const Board *b, Chardev *serial, char *err, size_t errlen);
 /* Brings device state up to now (timers, serial input); returns the next
  * time something is due, for a halted CPU to sleep until. */

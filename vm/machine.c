@@ -14,13 +14,6 @@
 #include "../hw/pc.h"
 #include "log.h"
 
-static void log_guest_error(void *opaque, const char *msg)
-{
-    Machine *m = opaque;
-    if (m->log_mask & LOG_GUEST_ERRORS)
-        fprintf(m->log, "guest_errors: %s\n", msg);
-}
-
 static uint64_t host_ns(void)
 {
     struct timespec ts;
@@ -60,6 +53,7 @@ static uint64_t board_now_ns(void *o) { return machine_now_ns(o); }
 static void board_reset(void *o, const char *why) { machine_request_reset(o, why); }
 static void board_poweroff(void *o, int status, const char *why) { machine_request_poweroff(o, status, why); }
 
+__attribute__((format(printf, 3, 4)))
 static void board_log(void *o, const char *item, const char *fmt, ...)
 {
     Machine *m = o;
@@ -72,6 +66,9 @@ static void board_log(void *o, const char *item, const char *fmt, ...)
     fputc('\n', m->log);
     va_end(ap);
 }
+
+/* The softmmu's reports (unmapped and wrong-size accesses). */
+static void log_guest_error(void *opaque, const char *msg) { board_log(opaque, "guest_errors", "%s", msg); }
 
 static int machine_init_base(Machine *m, uint64_t ram_size, char *err, size_t errlen)
 {
