@@ -19,7 +19,5 @@ set(RZ_DEPS_vm hw dbt cpu codecache softmmu disasm)
 
 # Back edges that exist today, each "from>to" with the reason.  The check
 # reports them without failing, and fails once one is gone so the entry is
-# removed with it.
-#   hw>vm: devices take a Machine * (vm/machine.h) for the clock, reset and
-#          exit; broken at merge by the lead (hw/board.h is the interface).
-set(RZ_KNOWN_BACK_EDGES "hw>vm")
+# removed with it.  None: devices reach the machine through hw/board.h.
+set(RZ_KNOWN_BACK_EDGES "")

@@ -160,6 +160,7 @@ struct CPU {
     /* Hooks the board installs (issue 3): external interrupt delivery. */
     bool (*intr_pending)(CPU *cpu);
     int (*intr_ack)(CPU *cpu);
+    void *intr_opaque;    /* for the two hooks: the board (one load per poll) */
     const CpuApicOps *apic_ops;
     void *apic_opaque;
     /* The board's clock in ns (host time or -icount); the TSC runs at

@@ -89,6 +89,7 @@ void cpu_reset(CPU *cpu)
     cpu->tlb = keep.tlb;
     cpu->intr_pending = keep.intr_pending;
     cpu->intr_ack = keep.intr_ack;
+    cpu->intr_opaque = keep.intr_opaque;
     cpu->apic_ops = keep.apic_ops;
     cpu->apic_opaque = keep.apic_opaque;
     cpu->opaque = keep.opaque;

@@ -12,20 +12,18 @@ static uint64_t debugcon_read(void *opaque, uint64_t addr, unsigned size)
 
 static void debugcon_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
 {
-    Machine *m = opaque;
+    const Board *b = opaque;
     (void)addr; (void)size;
-    uint8_t b = (uint8_t)val;
-    chr_write(&m->console, &b, 1);
+    uint8_t byte = (uint8_t)val;
+    chr_write(b->console, &byte, 1);
 }
 
 static void exit_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
 {
-    Machine *m = opaque;
+    const Board *b = opaque;
     if (addr != 0)
         return;  /* the value is written at 0xF4 itself */
-    m->exit_status = (int)(((val & size_mask(size)) << 1) | 1);
-    m->exit_requested = true;
-    m->cpu.stop_request = 1;
+    b->request_poweroff(b->opaque, (int)(((val & size_mask(size)) << 1) | 1), "isa-debug-exit");
 }
 
 /* The console takes bytes (a wider write prints each byte); the exit port
@@ -39,7 +37,7 @@ static const DeviceDesc debugport_device = {
         { 0 } },
 };
 
-int debugport_init(Machine *m, char *err, size_t errlen)
+int debugport_init(const Board *b, char *err, size_t errlen)
 {
-    return device_map(&m->mem, &debugport_device, m, err, errlen);
+    return device_map(b->mem, &debugport_device, (void *)b, err, errlen);
 }

@@ -1,9 +1,11 @@
 /* pc.c — the PC board. */
 #include "pc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cpu/cpu.h"
 #include "../cpu/model.h"
 
 /* 1.193182 MHz ticks from nanoseconds, without overflow for centuries. */
@@ -12,7 +14,8 @@ static uint64_t ns_to_tick(uint64_t ns)
     return (ns / 1000000000ull) * PIT_HZ + (ns % 1000000000ull) * PIT_HZ / 1000000000ull;
 }
 
-static uint64_t pit_tick(PcBoard *pc) { return ns_to_tick(machine_now_ns(pc->m)); }
+static uint64_t now_ns(const PcBoard *pc) { return pc->b->now_ns(pc->b->opaque); }
+static uint64_t pit_tick(PcBoard *pc) { return ns_to_tick(now_ns(pc)); }
 
 /* The first ns at which tick has been reached. */
 static uint64_t tick_to_ns(uint64_t tick)
@@ -46,34 +49,33 @@ static void rtc_irq(void *opaque, bool level) { pc_set_irq(opaque, 8, level); }
 static void set_a20(void *opaque, bool on)
 {
     PcBoard *pc = opaque;
-    mem_set_a20(&pc->m->mem, on);
+    mem_set_a20(pc->b->mem, on);
 }
 
 static void reset_line(void *opaque)
 {
     PcBoard *pc = opaque;
-    machine_request_reset(pc->m, "keyboard controller reset line");
+    pc->b->request_reset(pc->b->opaque, "keyboard controller reset line");
 }
 
 static void sci_irq(void *opaque, bool level) { set_irq_line(opaque, ACPI_SCI_IRQ, level); }
 
 static uint64_t pm_now(void *opaque)
 {
-    PcBoard *pc = opaque;
-    return machine_now_ns(pc->m);
+    return now_ns(opaque);
 }
 
 static void pm_power_off(void *opaque)
 {
     PcBoard *pc = opaque;
-    machine_request_poweroff(pc->m, "ACPI S5 (PM1a_CNT SLP_EN)");
+    pc->b->request_poweroff(pc->b->opaque, 0, "ACPI S5 (PM1a_CNT SLP_EN)");
 }
 
-static void pm_guest_error(void *opaque, const char *msg)
+/* The PM block's and the APICs' reports of what a guest got wrong. */
+static void guest_error(void *opaque, const char *msg)
 {
     PcBoard *pc = opaque;
-    if (pc->m->mem.log_guest_error)
-        pc->m->mem.log_guest_error(pc->m->mem.log_opaque, msg);
+    pc->b->log(pc->b->opaque, "guest_errors", "%s", msg);
 }
 
 /* Each device below is a DeviceDesc: its regions (the 8-bit ISA devices
@@ -151,12 +153,12 @@ static const DeviceDesc port61_device = {
     .state = (const DeviceField[]){ DEVICE_FIELD(PcBoard, port61), { 0 } }, .state_size = sizeof(PcBoard),
 };
 
-static uint64_t rtc_rd(void *o, uint64_t a, unsigned s) { (void)s; PcBoard *pc = o; return rtc_read(&pc->rtc, (int)a, machine_now_ns(pc->m)); }
+static uint64_t rtc_rd(void *o, uint64_t a, unsigned s) { (void)s; PcBoard *pc = o; return rtc_read(&pc->rtc, (int)a, now_ns(pc)); }
 static void rtc_wr(void *o, uint64_t a, uint64_t v, unsigned s)
 {
     (void)s;
     PcBoard *pc = o;
-    rtc_write(&pc->rtc, (int)a, (uint8_t)v, machine_now_ns(pc->m));
+    rtc_write(&pc->rtc, (int)a, (uint8_t)v, now_ns(pc));
     pc->next_deadline_ns = 0;
 }
 
@@ -207,9 +209,9 @@ static void p92_wr(void *o, uint64_t a, uint64_t v, unsigned s)
     uint8_t old = pc->port92;
     pc->port92 = (uint8_t)(v & 3);
     if ((old ^ v) & 2)
-        mem_set_a20(&pc->m->mem, v & 2);
+        mem_set_a20(pc->b->mem, v & 2);
     if ((v & 1) && !(old & 1))
-        machine_request_reset(pc->m, "port 0x92 fast reset");
+        pc->b->request_reset(pc->b->opaque, "port 0x92 fast reset");
 }
 static void p92_reset_hook(void *o) { PcBoard *pc = o; pc->port92 = 2; }
 
@@ -229,7 +231,7 @@ static void cf9_wr(void *o, uint64_t a, uint64_t v, unsigned s)
     (void)a; (void)s;
     PcBoard *pc = o;
     if (v & 4)
-        machine_request_reset(pc->m, "port 0xCF9 reset");
+        pc->b->request_reset(pc->b->opaque, "port 0xCF9 reset");
 }
 
 static const DeviceDesc cf9_device = {
@@ -245,8 +247,7 @@ static void post_wr(void *o, uint64_t a, uint64_t v, unsigned s)
     (void)a; (void)s;
     PcBoard *pc = o;
     pc->post_code = (uint8_t)v;
-    if (pc->m->log_mask & LOG_POST)
-        fprintf(pc->m->log, "post: %#04x\n", pc->post_code);
+    pc->b->log(pc->b->opaque, "post", "%#04x", pc->post_code);
 }
 
 static const DeviceDesc post_device = {
@@ -276,7 +277,7 @@ static void fw_cfg_wr(void *o, uint64_t a, uint64_t v, unsigned s)
 }
 
 /* What firmware asks fw_cfg first: the machine's RAM, CPUs and map. */
-static int fw_cfg_setup(PcBoard *pc, Machine *m, char *err, size_t errlen)
+static int fw_cfg_setup(PcBoard *pc, char *err, size_t errlen)
 {
     pc->fw_cfg = malloc(sizeof *pc->fw_cfg);
     if (!pc->fw_cfg) {
@@ -285,11 +286,11 @@ static int fw_cfg_setup(PcBoard *pc, Machine *m, char *err, size_t errlen)
     }
     FwCfg *f = pc->fw_cfg;
     fw_cfg_init(f);
-    E820Entry map[MACHINE_E820_MAX];
-    int n = machine_e820(m, map);
-    uint8_t e820[MACHINE_E820_MAX * 20];
-    machine_e820_encode(map, n, e820);
-    if (fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, m->mem.ram_size) ||
+    E820Entry map[E820_MAX];
+    int n = e820_map(pc->b->mem, map);
+    uint8_t e820[E820_MAX * 20];
+    e820_encode(map, n, e820);
+    if (fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, pc->b->mem->ram_size) ||
         fw_cfg_add_i16(f, FW_CFG_NB_CPUS, 1) || fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, 1) ||
         fw_cfg_add_i16(f, FW_CFG_NOGRAPHIC, 1) ||
         fw_cfg_add_file(f, "etc/e820", e820, 20 * (size_t)n) < 0) {
@@ -321,7 +322,7 @@ void pc_free(PcBoard *pc)
  * 8259 while IA32_APIC_BASE.EN is clear (a CPU without an APIC). */
 static bool intr_pending(CPU *cpu)
 {
-    PcBoard *pc = ((Machine *)cpu->opaque)->pc;
+    PcBoard *pc = cpu->intr_opaque;
     /* Reading the clock on every block boundary would cost more than the
      * blocks; timers are checked every few dozen blocks. */
     if (--pc->poll_countdown == 0) {
@@ -334,22 +335,15 @@ static bool intr_pending(CPU *cpu)
 
 static int intr_ack(CPU *cpu)
 {
-    PcBoard *pc = ((Machine *)cpu->opaque)->pc;
+    PcBoard *pc = cpu->intr_opaque;
     return lapic_enabled(&pc->lapic) ? lapic_ack(&pc->lapic, pic_intr(&pc->pic)) : pic_ack(&pc->pic);
 }
 
 /* ---- local APIC and IO-APIC wiring ---- */
 
-static void apic_log(void *opaque, const char *msg)
-{
-    PcBoard *pc = opaque;
-    if (pc->m->mem.log_guest_error)
-        pc->m->mem.log_guest_error(pc->m->mem.log_opaque, msg);
-}
-
 static int lapic_pic_ack(void *o) { PcBoard *pc = o; return pic_ack(&pc->pic); }
 static void lapic_eoi(void *o, uint8_t vector) { PcBoard *pc = o; ioapic_eoi(&pc->ioapic, vector); }
-static void lapic_nmi(void *o) { PcBoard *pc = o; cpu_nmi(&pc->m->cpu); }
+static void lapic_nmi(void *o) { PcBoard *pc = o; cpu_nmi(pc->b->cpu); }
 
 static bool ioapic_deliver(void *o, bool logical, uint8_t dest, unsigned mode, uint8_t vector, bool level)
 {
@@ -366,13 +360,13 @@ static uint64_t lapic_rd(void *o, uint64_t a, unsigned s)
     PcBoard *pc = o;
     if (!lapic_enabled(&pc->lapic))
         return s >= 8 ? ~0ull : (1ull << (8 * s)) - 1;
-    return lapic_mmio_read(&pc->lapic, a, s, machine_now_ns(pc->m));
+    return lapic_mmio_read(&pc->lapic, a, s, now_ns(pc));
 }
 static void lapic_wr(void *o, uint64_t a, uint64_t v, unsigned s)
 {
     PcBoard *pc = o;
     if (lapic_enabled(&pc->lapic))
-        lapic_mmio_write(&pc->lapic, a, v, s, machine_now_ns(pc->m));
+        lapic_mmio_write(&pc->lapic, a, v, s, now_ns(pc));
 }
 static uint64_t ioapic_rd(void *o, uint64_t a, unsigned s) { PcBoard *pc = o; return ioapic_mmio_read(&pc->ioapic, a, s); }
 static void ioapic_wr(void *o, uint64_t a, uint64_t v, unsigned s) { PcBoard *pc = o; ioapic_mmio_write(&pc->ioapic, a, v, s); }
@@ -384,10 +378,10 @@ static void lapic_follow_base(PcBoard *pc)
     if (!pc->apic_mmio || base == pc->lapic_window)
         return;
     char err[200], msg[300];
-    if (mem_move_region(&pc->m->mem, "lapic", base, err, sizeof err)) {
+    if (mem_move_region(pc->b->mem, "lapic", base, err, sizeof err)) {
         snprintf(msg, sizeof msg, "lapic: IA32_APIC_BASE %#llx: %s; the registers stay at %#llx",
                  (unsigned long long)base, err, (unsigned long long)pc->lapic_window);
-        apic_log(pc, msg);
+        guest_error(pc, msg);
         return;
     }
     pc->lapic_window = base;
@@ -403,7 +397,7 @@ static void cpu_apic_wrmsr(void *o, uint32_t msr, uint64_t v, uint64_t tsc)
 {
     PcBoard *pc = o;
     if (msr == MSR_IA32_TSC_DEADLINE) {
-        lapic_set_tsc_deadline(&pc->lapic, v, tsc, machine_now_ns(pc->m));
+        lapic_set_tsc_deadline(&pc->lapic, v, tsc, now_ns(pc));
         return;
     }
     lapic_set_base_msr(&pc->lapic, v);
@@ -419,7 +413,7 @@ static const CpuApicOps cpu_apic_ops = {
 
 uint64_t pc_update(PcBoard *pc)
 {
-    uint64_t now = machine_now_ns(pc->m);
+    uint64_t now = now_ns(pc);
     /* Every timer is a deadline computed from its programming: one seen
      * late still fires. */
     uint64_t edge = pit_irq0(pc, ns_to_tick(now));
@@ -466,24 +460,25 @@ static const DeviceDesc apic_device = {
 void pc_reset(PcBoard *pc)
 {
     device_reset_all(&pc->devices);
-    mem_set_a20(&pc->m->mem, true);
+    mem_set_a20(pc->b->mem, true);
 }
 
 int pc_install_acpi(PcBoard *pc, char *err, size_t errlen)
 {
     AcpiConfig c;
-    acpi_config_pc(&c, pc->m->mem.ram_size);
+    acpi_config_pc(&c, pc->b->mem->ram_size);
     if (!acpi_build(&c, pc->acpi_rom, sizeof pc->acpi_rom, ACPI_TABLES_BASE)) {
         snprintf(err, errlen, "the ACPI tables do not fit in %u KiB", ACPI_TABLES_SIZE >> 10);
         return -1;
     }
-    return acpi_install(&pc->m->mem, pc->acpi_rom, sizeof pc->acpi_rom, ACPI_TABLES_BASE, err, errlen);
+    return acpi_install(pc->b->mem, pc->acpi_rom, sizeof pc->acpi_rom, ACPI_TABLES_BASE, err, errlen);
 }
 
-int pc_init(PcBoard *pc, Machine *m, Chardev *serial, char *err, size_t errlen)
+int pc_init(PcBoard *pc, const Board *b, Chardev *serial, char *err, size_t errlen)
 {
     memset(pc, 0, sizeof *pc);
-    pc->m = m;
+    pc->b = b;
+    CPU *cpu = b->cpu;
     pc->poll_countdown = 64;
     pc->com1.chr = serial;
     rtc_init(&pc->rtc, rtc_irq, pc);
@@ -491,18 +486,16 @@ int pc_init(PcBoard *pc, Machine *m, Chardev *serial, char *err, size_t errlen)
     l->pic_ack = lapic_pic_ack;
     l->eoi = lapic_eoi;
     l->nmi = lapic_nmi;
-    l->log = apic_log;
+    l->log = guest_error;
     l->opaque = pc;
     pc->ioapic.deliver = ioapic_deliver;
-    pc->ioapic.log = apic_log;
+    pc->ioapic.log = guest_error;
     pc->ioapic.opaque = pc;
     pc->lapic_window = LAPIC_DEFAULT_BASE;
-    if (m->icount_shift >= 0)
-        rtc_set_base(&pc->rtc, RTC_ICOUNT_BASE);
-    rtc_set_memory(&pc->rtc, m->mem.ram_below_4g, m->mem.ram_above_4g);
-    if (fw_cfg_setup(pc, m, err, errlen))
+    rtc_set_memory(&pc->rtc, b->mem->ram_below_4g, b->mem->ram_above_4g);
+    if (fw_cfg_setup(pc, err, errlen))
         return -1;
-    acpi_pm_init(&pc->acpi_pm, pm_now, sci_irq, pm_power_off, pm_guest_error, pc);
+    acpi_pm_init(&pc->acpi_pm, pm_now, sci_irq, pm_power_off, guest_error, pc);
 
     const struct { const DeviceDesc *d; void *state; } devs[] = {
         { &pic_device, &pc->pic }, { &pit_device, &pc->pit }, { &port61_device, pc },
@@ -511,28 +504,29 @@ int pc_init(PcBoard *pc, Machine *m, Chardev *serial, char *err, size_t errlen)
         { &fw_cfg_device, NULL },
     };
     for (unsigned i = 0; i < sizeof devs / sizeof devs[0]; i++)
-        if (device_add(&pc->devices, &m->mem, devs[i].d, pc, devs[i].state, err, errlen))
+        if (device_add(&pc->devices, b->mem, devs[i].d, pc, devs[i].state, err, errlen))
             return -1;
-    if (device_add(&pc->devices, &m->mem, &acpi_pm_device, &pc->acpi_pm, &pc->acpi_pm, err, errlen))
+    if (device_add(&pc->devices, b->mem, &acpi_pm_device, &pc->acpi_pm, &pc->acpi_pm, err, errlen))
         return -1;
     /* Until RAM leaves a hole below 4 GiB, a -m that reaches the APIC
      * pages covers them: the APICs then have no registers to reach. */
-    pc->apic_mmio = !mem_phys_ptr(&m->mem, IOAPIC_BASE, 1, false) &&
-                    !mem_phys_ptr(&m->mem, LAPIC_DEFAULT_BASE, 1, false);
-    if (pc->apic_mmio && device_add(&pc->devices, &m->mem, &apic_device, pc, NULL, err, errlen))
+    pc->apic_mmio = !mem_phys_ptr(b->mem, IOAPIC_BASE, 1, false) &&
+                    !mem_phys_ptr(b->mem, LAPIC_DEFAULT_BASE, 1, false);
+    if (pc->apic_mmio && device_add(&pc->devices, b->mem, &apic_device, pc, NULL, err, errlen))
         return -1;
     pc_reset(pc);
     /* What firmware leaves for the OS it starts: the 8259 through LINT0
      * (a -bios image starts from the reset state instead: pc_reset). */
     lapic_virtual_wire(&pc->lapic);
-    m->cpu.apic_ops = &cpu_apic_ops;
-    m->cpu.apic_opaque = pc;
+    cpu->apic_ops = &cpu_apic_ops;
+    cpu->apic_opaque = pc;
     if (pc->apic_mmio) {
-        cpu_features_set(&m->cpu, FEAT_APIC, true);
-        cpu_features_set(&m->cpu, FEAT_TSC_DEADLINE, true);
-        cpu_features_set(&m->cpu, FEAT_ARAT, true);
+        cpu_features_set(cpu, FEAT_APIC, true);
+        cpu_features_set(cpu, FEAT_TSC_DEADLINE, true);
+        cpu_features_set(cpu, FEAT_ARAT, true);
     }
-    m->cpu.intr_pending = intr_pending;
-    m->cpu.intr_ack = intr_ack;
+    cpu->intr_pending = intr_pending;
+    cpu->intr_ack = intr_ack;
+    cpu->intr_opaque = pc;
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "acpi.h"
 #include "acpi_pm.h"
 #include "device.h"
+#include "e820.h"
 #include "hw.h"
 #include "fw_cfg.h"
 #include "i8042.h"
@@ -24,7 +25,7 @@
 #define RTC_ICOUNT_BASE 1767225600
 
 typedef struct PcBoard {
-    Machine *m;
+    const Board *b;       /* the machine, as devices see it (board.h) */
     PicPair pic;
     Lapic lapic;
     Ioapic ioapic;
@@ -45,8 +46,9 @@ typedef struct PcBoard {
     uint8_t acpi_rom[ACPI_TABLES_SIZE];  /* the tables acpi_install maps */
 } PcBoard;
 
-/* serial: COM1's host end (the machine owns it), NULL for none. */
-int pc_init(PcBoard *pc, Machine *m, Chardev *serial, char *err, size_t errlen);
+/* b: the machine as devices see it, kept (it must outlive the board);
+ * serial: COM1's host end (the machine owns it), NULL for none. */
+int pc_init(PcBoard *pc, const Board *b, Chardev *serial, char *err, size_t errlen);
 /* Brings device state up to now (timers, serial input); returns the next
  * time something is due, for a halted CPU to sleep until. */
 uint64_t pc_update(PcBoard *pc);

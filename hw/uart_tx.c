@@ -11,11 +11,11 @@ static uint64_t uart_read(void *opaque, uint64_t addr, unsigned size)
 
 static void uart_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
 {
-    Machine *m = opaque;
+    const Board *b = opaque;
     (void)size;
     if (addr == 0) {
-        uint8_t b = (uint8_t)val;
-        chr_write(&m->console, &b, 1);
+        uint8_t byte = (uint8_t)val;
+        chr_write(b->console, &byte, 1);
     }
 }
 
@@ -24,7 +24,7 @@ static const DeviceDesc uart_tx_device = {
     .regions = (const DeviceRegion[]){ { "com1", false, 0x3f8, 8, 1, IO_SPLIT, uart_read, uart_write }, { 0 } },
 };
 
-int uart_tx_init(Machine *m, char *err, size_t errlen)
+int uart_tx_init(const Board *b, char *err, size_t errlen)
 {
-    return device_map(&m->mem, &uart_tx_device, m, err, errlen);
+    return device_map(b->mem, &uart_tx_device, (void *)b, err, errlen);
 }

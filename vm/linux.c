@@ -323,10 +323,10 @@ int linux_load(Machine *m, const char *path, const uint8_t *buf, size_t len,
         wr64(zp + BP_ACPI_RSDP_ADDR, m->acpi_rsdp);
     uint64_t ext_k = mem->ram_below_4g > MIB ? (mem->ram_below_4g - MIB) >> 10 : 0;
     wr32(zp + BP_ALT_MEM_K, ext_k > 0xffffffffu ? 0xffffffffu : (uint32_t)ext_k);
-    E820Entry map[MACHINE_E820_MAX];
-    int n = machine_e820(m, map);
+    E820Entry map[E820_MAX];
+    int n = e820_map(&m->mem, map);
     zp[BP_E820_ENTRIES] = (uint8_t)n;
-    machine_e820_encode(map, n, zp + BP_E820_TABLE);
+    e820_encode(map, n, zp + BP_E820_TABLE);
     describe_in_fw_cfg(m, zp, buf, &h, load, rd, rd_len, rd_at, cmdline);
     free(rd);
     start_kernel(m, long_mode, long_mode ? load + 0x200 : load);

@@ -3,6 +3,7 @@
 #include "../cpu/model.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
@@ -12,13 +13,6 @@
 #include "../hw/hw.h"
 #include "../hw/pc.h"
 #include "log.h"
-
-static void log_guest_error(void *opaque, const char *msg)
-{
-    Machine *m = opaque;
-    if (m->log_mask & LOG_GUEST_ERRORS)
-        fprintf(m->log, "guest_errors: %s\n", msg);
-}
 
 static uint64_t host_ns(void)
 {
@@ -46,13 +40,35 @@ void machine_request_reset(Machine *m, const char *why)
     m->cpu.stop_request = 1;
 }
 
-void machine_request_poweroff(Machine *m, const char *why)
+void machine_request_poweroff(Machine *m, int status, const char *why)
 {
     m->poweroff_reason = why;
-    m->exit_status = 0;
+    m->exit_status = status;
     m->exit_requested = true;
     m->cpu.stop_request = 1;
 }
+
+/* The Board callbacks: the functions above, with the Machine as opaque. */
+static uint64_t board_now_ns(void *o) { return machine_now_ns(o); }
+static void board_reset(void *o, const char *why) { machine_request_reset(o, why); }
+static void board_poweroff(void *o, int status, const char *why) { machine_request_poweroff(o, status, why); }
+
+__attribute__((format(printf, 3, 4)))
+static void board_log(void *o, const char *item, const char *fmt, ...)
+{
+    Machine *m = o;
+    if (!(m->log_mask & log_item(item)))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(m->log, "%s: ", item);
+    vfprintf(m->log, fmt, ap);
+    fputc('\n', m->log);
+    va_end(ap);
+}
+
+/* The softmmu's reports (unmapped and wrong-size accesses). */
+static void log_guest_error(void *opaque, const char *msg) { board_log(opaque, "guest_errors", "%s", msg); }
 
 /* pc_layout: RAM beyond PC_RAM_BELOW_4G_MAX goes above 4 GiB; otherwise
  * (the minimal machine) all of it from physical 0. */
@@ -80,14 +96,17 @@ static int machine_init_base(Machine *m, uint64_t ram_size, bool pc_layout, char
     m->icount_shift = -1;
     m->start_ns = host_ns();
     m->cpu.clock_ns = cpu_clock;
-    return debugport_init(m, err, errlen);
+    m->board = (Board){ .mem = &m->mem, .cpu = &m->cpu, .console = &m->console, .opaque = m,
+                        .now_ns = board_now_ns, .request_reset = board_reset,
+                        .request_poweroff = board_poweroff, .log = board_log };
+    return debugport_init(&m->board, err, errlen);
 }
 
 int machine_init(Machine *m, uint64_t ram_size, char *err, size_t errlen)
 {
     if (machine_init_base(m, ram_size, false, err, errlen))
         return -1;
-    return uart_tx_init(m, err, errlen);
+    return uart_tx_init(&m->board, err, errlen);
 }
 
 int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errlen)
@@ -117,49 +136,17 @@ int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errl
             return -1;
         serial = &m->serial_file;
     }
-    if (pc_init(m->pc, m, serial, err, errlen))
+    if (pc_init(m->pc, &m->board, serial, err, errlen))
         return -1;
+    /* Under -icount the wall clock starts at a fixed date, so runs repeat. */
+    if (m->icount_shift >= 0)
+        rtc_set_base(&m->pc->rtc, RTC_ICOUNT_BASE);
     if (cfg->bios)
         return 0;  /* firmware owns 0xE0000-0xFFFFF */
     if (pc_install_acpi(m->pc, err, errlen))
         return -1;
     m->acpi_rsdp = ACPI_TABLES_BASE;  /* the RSDP heads the tables (boot_params.acpi_rsdp_addr) */
     return 0;
-}
-
-/* Conventional memory up to an EBDA-sized reserve below 640 KiB, the
- * legacy area reserved (VGA window, option and system ROM, where the ACPI
- * tables live), RAM from 1 MiB to the 32-bit hole and above 4 GiB.  A
- * machine without the legacy hole (the minimal one) is one RAM block. */
-int machine_e820(const Machine *m, E820Entry *e)
-{
-    const Mem *mem = &m->mem;
-    int n = 0;
-    if (!mem->ram_hole_end) {
-        e[n++] = (E820Entry){ 0, mem->ram_below_4g, E820_RAM };
-    } else {
-        uint64_t conv = mem->ram_hole_start < 0x9fc00 ? mem->ram_hole_start : 0x9fc00;
-        e[n++] = (E820Entry){ 0, conv, E820_RAM };
-        if (conv < 0xa0000)
-            e[n++] = (E820Entry){ conv, 0xa0000 - conv, E820_RESERVED };
-        e[n++] = (E820Entry){ 0xa0000, 0x100000 - 0xa0000, E820_RESERVED };
-        if (mem->ram_below_4g > 0x100000)
-            e[n++] = (E820Entry){ 0x100000, mem->ram_below_4g - 0x100000, E820_RAM };
-    }
-    if (mem->ram_above_4g)
-        e[n++] = (E820Entry){ MEM_4G, mem->ram_above_4g, E820_RAM };
-    return n;
-}
-
-void machine_e820_encode(const E820Entry *e, int n, uint8_t *out)
-{
-    for (int i = 0; i < n; i++, out += 20)
-        for (unsigned b = 0; b < 8; b++) {
-            out[b] = (uint8_t)(e[i].addr >> (8 * b));
-            out[8 + b] = (uint8_t)(e[i].size >> (8 * b));
-            if (b < 4)
-                out[16 + b] = (uint8_t)(e[i].type >> (8 * b));
-        }
 }
 
 void machine_free(Machine *m)

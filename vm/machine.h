@@ -10,6 +10,7 @@
 #include "../cpu/cpu.h"
 #include "../softmmu/mem.h"
 #include "../codecache/codecache.h"
+#include "../hw/board.h"
 #include "../hw/chardev.h"
 
 struct PcBoard;
@@ -36,7 +37,8 @@ typedef struct Machine {
     int stop_signal;      /* the signal that ended machine_run, 0 if none */
     unsigned log_mask;    /* LOG_* */
     bool exit_requested;
-    int exit_status;      /* from the exit port: (value << 1) | 1 */
+    int exit_status;      /* from machine_request_poweroff */
+    Board board;          /* what the devices see of the machine (hw/board.h) */
     struct PcBoard *pc;   /* NULL for the minimal machine */
     int icount_shift;
     uint64_t start_ns;
@@ -60,21 +62,6 @@ enum { LOG_GUEST_ERRORS = 1 << 0, LOG_INT = 1 << 1, LOG_CPU_RESET = 1 << 2,
  * the APIC, IO-APIC, firmware and other MMIO. */
 #define PC_RAM_BELOW_4G_MAX 0xc0000000ull
 
-/* A BIOS-style (INT 15h E820) memory map entry, as boot_params, Multiboot
- * and fw_cfg's etc/e820 describe RAM. */
-typedef struct E820Entry {
-    uint64_t addr, size;
-    uint32_t type;
-} E820Entry;
-enum { E820_RAM = 1, E820_RESERVED = 2, E820_ACPI = 3, E820_NVS = 4 };
-#define MACHINE_E820_MAX 8
-/* The machine's memory map, in address order: the entries written to e
- * (at most MACHINE_E820_MAX). */
-int machine_e820(const Machine *m, E820Entry *e);
-/* The entries in the BIOS's 20-byte little-endian form (64-bit address,
- * 64-bit length, 32-bit type), as boot_params and fw_cfg's etc/e820 hold
- * them; out has room for 20 * n bytes. */
-void machine_e820_encode(const E820Entry *e, int n, uint8_t *out);
 
 /* Returns 0, or -1 with a one-line reason in err. */
 int machine_init(Machine *m, uint64_t ram_size, char *err, size_t errlen);
@@ -86,9 +73,10 @@ void machine_free(Machine *m);
 uint64_t machine_now_ns(Machine *m);
 /* A reset line was pulled: the run loop resets (or exits with -no-reboot). */
 void machine_request_reset(Machine *m, const char *why);
-/* The board turned the power off (ACPI S5): the run ends with status 0
- * after the current instruction. */
-void machine_request_poweroff(Machine *m, const char *why);
+/* The board turned the power off (ACPI S5 with status 0; the exit port
+ * with (value << 1) | 1): the run ends with status after the current
+ * instruction. */
+void machine_request_poweroff(Machine *m, int status, const char *why);
 /* Loads an ELF32/ELF64 or, with is_flat, a flat binary at load_addr.
  * Sets the CPU up in the mode the image needs. */
 int machine_load(Machine *m, const char *path, bool is_flat, uint64_t load_addr,

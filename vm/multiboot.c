@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "loader.h"
+#include "../hw/e820.h"
 
 #define MB_MAGIC 0x1badb002u
 #define MB_BOOT_MAGIC 0x2badb002u
@@ -182,8 +183,8 @@ static int build_info(Machine *m, const char *path, uint64_t at, const char *cmd
                       const Module *mods, unsigned nmods, uint64_t *mbi, char *err, size_t errlen)
 {
     static const char loader_name[] = "ringzero";
-    E820Entry map[MACHINE_E820_MAX];
-    unsigned nmap = (unsigned)machine_e820(m, map);
+    E820Entry map[E820_MAX];
+    unsigned nmap = (unsigned)e820_map(&m->mem, map);
     uint64_t mods_at = at + MBI_SIZE;
     uint64_t mmap_at = mods_at + (uint64_t)nmods * MOD_ENTRY;
     uint64_t str = mmap_at + (uint64_t)nmap * MMAP_ENTRY;

@@ -29,6 +29,7 @@ typedef struct Run {
     pid_t pid;
     char out[8192];
     size_t len;
+    struct termios before;  /* the modes before ringzero runs */
 } Run;
 
 static bool same_modes(const struct termios *a, const struct termios *b)
@@ -47,6 +48,7 @@ static void start(Run *r, char **argv)
     }
     const char *name = ptsname(r->master);
     r->slave = open(name, O_RDWR | O_NOCTTY);   /* kept open: modes outlive the child */
+    tcgetattr(r->slave, &r->before);  /* now: once forked, ringzero may already be in raw mode */
     r->pid = fork();
     if (r->pid == 0) {
         setsid();
@@ -167,7 +169,7 @@ int main(int argc, char **argv)
     struct termios before, during, after;
 
     start(&r, argv + 1);
-    tcgetattr(r.slave, &before);
+    before = r.before;
     CHECK(expect(&r, "READY"), "the guest's banner arrives");
     tcgetattr(r.slave, &during);
     CHECK(!(during.c_lflag & (ICANON | ECHO | ISIG)) && !(during.c_iflag & (ICRNL | IXON)),
@@ -204,7 +206,7 @@ int main(int argc, char **argv)
     static const int sigs[] = { SIGTERM, SIGHUP, SIGQUIT, SIGSEGV };
     for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         start(&r, argv + 1);
-        tcgetattr(r.slave, &before);
+        before = r.before;
         bool up = expect(&r, "READY");
         kill(r.pid, sigs[i]);
         st = finish(&r);

@@ -18,28 +18,28 @@ static int passed, failed;
 #define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
 
 /* A board around one LAPIC and one IO-APIC. */
-typedef struct Board {
+typedef struct ApicRig {
     Lapic l;
     Ioapic io;
     bool pic_out;       /* the 8259's INTR */
     int pic_vector, pic_acks, nmis, logs;
     uint8_t last_eoi;
-} Board;
+} ApicRig;
 
-static int b_pic_ack(void *o) { Board *b = o; b->pic_acks++; return b->pic_vector; }
-static void b_eoi(void *o, uint8_t v) { Board *b = o; b->last_eoi = v; ioapic_eoi(&b->io, v); }
-static void b_nmi(void *o) { ((Board *)o)->nmis++; }
-static void b_log(void *o, const char *msg) { (void)msg; ((Board *)o)->logs++; }
+static int b_pic_ack(void *o) { ApicRig *b = o; b->pic_acks++; return b->pic_vector; }
+static void b_eoi(void *o, uint8_t v) { ApicRig *b = o; b->last_eoi = v; ioapic_eoi(&b->io, v); }
+static void b_nmi(void *o) { ((ApicRig *)o)->nmis++; }
+static void b_log(void *o, const char *msg) { (void)msg; ((ApicRig *)o)->logs++; }
 static bool b_deliver(void *o, bool logical, uint8_t dest, unsigned mode, uint8_t vector, bool level)
 {
-    Board *b = o;
+    ApicRig *b = o;
     if (!lapic_match_dest(&b->l, logical, dest))
         return false;
     lapic_deliver(&b->l, mode, vector, level);
     return true;
 }
 
-static void board_init(Board *b)
+static void board_init(ApicRig *b)
 {
     memset(b, 0, sizeof *b);
     b->l.pic_ack = b_pic_ack;
@@ -54,16 +54,16 @@ static void board_init(Board *b)
     ioapic_reset(&b->io);
 }
 
-static uint32_t rd(Board *b, unsigned off, uint64_t now) { return (uint32_t)lapic_mmio_read(&b->l, off, 4, now); }
-static void wr(Board *b, unsigned off, uint32_t v, uint64_t now) { lapic_mmio_write(&b->l, off, v, 4, now); }
-static bool irr(Board *b, unsigned v) { return rd(b, 0x200 + (v / 32) * 16, 0) >> (v % 32) & 1; }
-static bool isr(Board *b, unsigned v) { return rd(b, 0x100 + (v / 32) * 16, 0) >> (v % 32) & 1; }
-static bool tmr(Board *b, unsigned v) { return rd(b, 0x180 + (v / 32) * 16, 0) >> (v % 32) & 1; }
-static void enable(Board *b) { wr(b, 0xf0, 0x1ff, 0); }
+static uint32_t rd(ApicRig *b, unsigned off, uint64_t now) { return (uint32_t)lapic_mmio_read(&b->l, off, 4, now); }
+static void wr(ApicRig *b, unsigned off, uint32_t v, uint64_t now) { lapic_mmio_write(&b->l, off, v, 4, now); }
+static bool irr(ApicRig *b, unsigned v) { return rd(b, 0x200 + (v / 32) * 16, 0) >> (v % 32) & 1; }
+static bool isr(ApicRig *b, unsigned v) { return rd(b, 0x100 + (v / 32) * 16, 0) >> (v % 32) & 1; }
+static bool tmr(ApicRig *b, unsigned v) { return rd(b, 0x180 + (v / 32) * 16, 0) >> (v % 32) & 1; }
+static void enable(ApicRig *b) { wr(b, 0xf0, 0x1ff, 0); }
 
 static void test_reset(void)
 {
-    Board b;
+    ApicRig b;
     board_init(&b);
     /* SDM 10.4.7.1: LVTs masked, SVR 0xFF, DFR all ones, the rest 0. */
     CHECK(b.l.base_msr == 0xfee00900ull, "IA32_APIC_BASE after reset %#llx", (unsigned long long)b.l.base_msr);
@@ -86,7 +86,7 @@ static void test_reset(void)
 
 static void test_priority(void)
 {
-    Board b;
+    ApicRig b;
     board_init(&b);
     enable(&b);
     CHECK(!lapic_intr(&b.l, b.pic_out), "idle");
@@ -165,7 +165,7 @@ static void test_priority(void)
 
 static void test_disable_and_extint(void)
 {
-    Board b;
+    ApicRig b;
     board_init(&b);
     /* Software-disabled: IRR kept but nothing delivered; PIC masked out. */
     lapic_deliver(&b.l, DM_FIXED, 0x50, false);
@@ -210,7 +210,7 @@ static void test_disable_and_extint(void)
 
 static void test_timer(void)
 {
-    Board b;
+    ApicRig b;
     board_init(&b);
     enable(&b);
     /* One-shot, divide by 1 (DCR 0xB): 1 tick per ns at LAPIC_TIMER_HZ. */
@@ -285,7 +285,7 @@ static void test_timer(void)
 
 static void test_esr_ipi(void)
 {
-    Board b;
+    ApicRig b;
     board_init(&b);
     enable(&b);
     /* An illegal vector (0-15) is refused and logged in ESR, which shows
@@ -334,12 +334,12 @@ static void test_esr_ipi(void)
     CHECK(lapic_match_dest(&b.l, false, 0xff) && lapic_match_dest(&b.l, true, 0xff), "broadcast");
 }
 
-static uint32_t io_rd(Board *b, unsigned reg) { ioapic_mmio_write(&b->io, 0, reg, 4); return (uint32_t)ioapic_mmio_read(&b->io, 0x10, 4); }
-static void io_wr(Board *b, unsigned reg, uint32_t v) { ioapic_mmio_write(&b->io, 0, reg, 4); ioapic_mmio_write(&b->io, 0x10, v, 4); }
+static uint32_t io_rd(ApicRig *b, unsigned reg) { ioapic_mmio_write(&b->io, 0, reg, 4); return (uint32_t)ioapic_mmio_read(&b->io, 0x10, 4); }
+static void io_wr(ApicRig *b, unsigned reg, uint32_t v) { ioapic_mmio_write(&b->io, 0, reg, 4); ioapic_mmio_write(&b->io, 0x10, v, 4); }
 
 static void test_ioapic(void)
 {
-    Board b;
+    ApicRig b;
     board_init(&b);
     enable(&b);
     CHECK(io_rd(&b, 1) == 0x00170011, "version 0x11, 24 entries");

@@ -1,12 +1,17 @@
 /* test_device.c — the device descriptor (hw/device.h): access sizes the
  * softmmu enforces (split through the address space or drop, each logged
  * under guest_errors), on ports and MMIO; the PC board's devices: their
- * state tables and reset hooks, and wrong-size accesses to them. */
+ * state tables and reset hooks, and wrong-size accesses to them; the board
+ * and the debug ports on a Board of the test's own, with no Machine. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/cpu.h"
+#include "hw/acpi_pm.h"
 #include "hw/device.h"
+#include "hw/hw.h"
 #include "hw/pc.h"
 #include "hw/uart.h"
 #include "vm/machine.h"
@@ -198,10 +203,86 @@ static void test_pc_devices(void)
     free(m);
 }
 
+/* What the devices asked of the machine (hw/board.h), recorded. */
+typedef struct Host {
+    uint64_t now;
+    const char *reset, *poweroff;
+    int resets, poweroffs, status;
+    char log[128];
+} Host;
+
+static uint64_t host_now(void *o) { return ((Host *)o)->now; }
+static void host_reset(void *o, const char *why) { Host *h = o; h->resets++; h->reset = why; }
+static void host_poweroff(void *o, int status, const char *why)
+{
+    Host *h = o;
+    h->poweroffs++;
+    h->status = status;
+    h->poweroff = why;
+}
+static void host_log(void *o, const char *item, const char *fmt, ...)
+{
+    Host *h = o;
+    int n = snprintf(h->log, sizeof h->log, "%s: ", item);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(h->log + n, sizeof h->log - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+/* The PC board and the debug ports need nothing of a Machine: their
+ * clock, reset lines, power-off and log go through the Board callbacks. */
+static void test_board(void)
+{
+    static Mem mem;
+    static CPU cpu;
+    static PcBoard pc;
+    static Chardev console;
+    char err[256];
+    if (mem_init(&mem, 16 << 20, err, sizeof err) || chr_open(&console, CHR_NONE, NULL, err, sizeof err)) {
+        printf("test_board: %s\n", err);
+        exit(2);
+    }
+    cpu_init(&cpu, &mem);
+    Host h = { 0 };
+    const Board b = { .mem = &mem, .cpu = &cpu, .console = &console, .opaque = &h, .now_ns = host_now,
+                      .request_reset = host_reset, .request_poweroff = host_poweroff, .log = host_log };
+    CHECK(pc_init(&pc, &b, NULL, err, sizeof err) == 0 && debugport_init(&b, err, sizeof err) == 0,
+          "pc_init and debugport_init on a bare Board: %s", err);
+    CHECK(pc.b == &b && cpu.intr_opaque == &pc && cpu.intr_pending && cpu.intr_ack,
+          "the board keeps the Board; the interrupt hooks get the PcBoard");
+
+    /* The PM timer counts 3.579545 MHz of the Board's clock. */
+    h.now = 1000000000ull;
+    CHECK(mem_port_read(&mem, 0x608, 4) == ACPI_PM_TIMER_HZ, "PM timer at 1 s: %llu",
+          (unsigned long long)mem_port_read(&mem, 0x608, 4));
+    h.now = 2000000000ull;
+    CHECK(mem_port_read(&mem, 0x608, 4) == 2 * ACPI_PM_TIMER_HZ, "PM timer at 2 s");
+
+    mem_port_write(&mem, 0xcf9, 0x06, 1);
+    CHECK(h.resets == 1 && h.reset && strstr(h.reset, "0xCF9"), "0xCF9 pulls the reset line: %s", h.reset);
+    mem_port_write(&mem, 0x92, 0x03, 1);
+    CHECK(h.resets == 2 && strstr(h.reset, "0x92"), "port 0x92 fast reset: %s", h.reset);
+
+    mem_port_write(&mem, 0x80, 0x42, 1);
+    CHECK(!strcmp(h.log, "post: 0x42"), "POST code logged under \"post\": \"%s\"", h.log);
+    mem_phys_read(&mem, 0xfee00030, 2);  /* the LAPIC takes aligned dwords only */
+    CHECK(!strncmp(h.log, "guest_errors: lapic", 19), "the LAPIC reports under guest_errors: \"%s\"", h.log);
+
+    mem_port_write(&mem, 0xf4, 0x10, 1);
+    CHECK(h.poweroffs == 1 && h.status == 0x21 && h.poweroff, "exit port: status %#x", h.status);
+    mem_port_write(&mem, 0x604, (ACPI_SLP_TYP_S5 << 10) | PM1_SLP_EN, 2);
+    CHECK(h.poweroffs == 2 && h.status == 0 && strstr(h.poweroff, "S5"), "ACPI S5: status %d, %s", h.status,
+          h.poweroff);
+    chr_close(&console);
+    mem_free(&mem);
+}
+
 int main(void)
 {
     test_sizes();
     test_pc_devices();
+    test_board();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
