@@ -80,7 +80,8 @@ enum { BOOT_LEGACY_DEVICES = 1 << 0, BOOT_8042 = 1 << 1, BOOT_VGA_NOT_PRESENT = 
 static void fadt(uint8_t *t, uint32_t facs, uint32_t dsdt)
 {
     header(t, "FACP", FADT_LEN, 6);
-    put32(t + 36, facs);                 /* FIRMWARE_CTRL */
+    /* FIRMWARE_CTRL stays 0: ACPI 6.0 5.2.9 wants only one of it and
+     * X_FIRMWARE_CTRL (Linux lists the FACS twice otherwise). */
     put32(t + 40, dsdt);
     t[45] = 0;                           /* preferred PM profile: unspecified */
     put16(t + 46, ACPI_SCI_IRQ);

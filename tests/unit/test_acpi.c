@@ -121,8 +121,8 @@ static Found walk(Machine *m)
         CHECK(check_table(m, f.fadt, "FACP", 276) == 276, "FADT revision 6 length");
         f.dsdt = rd32(m, f.fadt + 40);
         CHECK(rd64(m, f.fadt + 140) == f.dsdt, "X_DSDT = DSDT");
-        f.facs = rd32(m, f.fadt + 36);
-        CHECK(rd64(m, f.fadt + 132) == f.facs, "X_FIRMWARE_CTRL = FIRMWARE_CTRL");
+        f.facs = (uint32_t)rd64(m, f.fadt + 132);
+        CHECK(rd32(m, f.fadt + 36) == 0 && f.facs, "X_FIRMWARE_CTRL set, FIRMWARE_CTRL 0 (ACPI 6.0 5.2.9: one of the two)");
         check_table(m, f.dsdt, "DSDT", 36);
         CHECK(sig_is(m, f.facs, "FACS") && rd32(m, f.facs + 4) == 64 && f.facs % 64 == 0,
               "FACS: signature, length 64, 64-byte aligned");
