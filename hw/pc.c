@@ -31,16 +31,51 @@ void pc_set_irq(PcBoard *pc, unsigned isa_irq, bool level)
 
 static void set_irq_line(void *opaque, int irq, bool level) { pc_set_irq(opaque, (unsigned)irq, level); }
 
-/* Channel 0's rising edges up to tick pulse IRQ0 (several coalesce);
- * returns the tick of the next one. */
+/* At most this many missed ticks are re-delivered (one second at the
+ * highest rate Linux programs, 1 kHz); beyond that they are dropped. */
+enum { PIT_OWED_MAX = 1000 };
+
+/* Where IRQ0 can go: an unmasked 8259 input or IO-APIC pin 2. */
+static bool irq0_unmasked(const PcBoard *pc)
+{
+    return !(pc->pic.chip[0].imr & 1) || !(pc->ioapic.redir[2] & (1u << 16));
+}
+
+/* The last IRQ0 edge has not been taken yet: in the IRR of an 8259 input
+ * that is not masked (a masked input's IRR keeps the edge forever), or its
+ * vector in the local APIC's IRR. */
+static bool irq0_pending(const PcBoard *pc)
+{
+    if (pc->pic.chip[0].irr & ~pc->pic.chip[0].imr & 1)
+        return true;
+    uint64_t e = pc->ioapic.redir[2];
+    if (e & (1u << 16))
+        return false;
+    unsigned v = e & 0xff;
+    return (pc->lapic.irr[v / 32] >> (v % 32)) & 1;
+}
+
+/* Channel 0's rising edges up to tick pulse IRQ0.  Edges that fall while
+ * the previous one is still pending (the host did not run the guest for a
+ * while) are owed and re-delivered one per update as the guest takes them,
+ * as QEMU's "delay" lost-tick policy does: a guest that counts timer
+ * interrupts (jiffies, early in a Linux boot) keeps time with the TSC.
+ * Returns the tick of the next edge, or tick + 1 while some are owed. */
 static uint64_t pit_irq0(PcBoard *pc, uint64_t tick)
 {
     uint64_t next;
-    if (pit_irq0_due(&pc->pit, tick, &next)) {
+    unsigned n = pit_irq0_edges(&pc->pit, tick, &next, PIT_OWED_MAX);
+    if (!irq0_unmasked(pc)) {
+        pc->pit_owed = 0;  /* nobody listens: lost, as on hardware */
+        return next;
+    }
+    pc->pit_owed = pc->pit_owed + n > PIT_OWED_MAX ? PIT_OWED_MAX : pc->pit_owed + n;
+    if (pc->pit_owed && !irq0_pending(pc)) {
+        pc->pit_owed--;
         pc_set_irq(pc, 0, false);
         pc_set_irq(pc, 0, true);
     }
-    return next;
+    return pc->pit_owed && next > tick + 1 ? tick + 1 : next;
 }
 
 static void com1_irq(void *opaque, bool level) { pc_set_irq(opaque, 4, level); }
@@ -113,6 +148,8 @@ static void pit_wr(void *o, uint64_t a, uint64_t v, unsigned s)
     PcBoard *pc = o;
     uint64_t tick = pit_tick(pc);
     pit_irq0(pc, tick);  /* edges of the old programming first */
+    if (a == 0 || (a == 3 && (v >> 6) == 0 && (v & 0x30)))
+        pc->pit_owed = 0;  /* channel 0 reprogrammed: none owed from before */
     pit_write(&pc->pit, (int)a, (uint8_t)v, tick);
     pc->next_deadline_ns = 0;  /* recompute */
 }
@@ -120,6 +157,7 @@ static void pit_reset_hook(void *o)
 {
     PcBoard *pc = o;
     pit_init(&pc->pit);
+    pc->pit_owed = 0;
     pc->next_deadline_ns = 0;
 }
 

@@ -41,6 +41,10 @@ typedef struct PcBoard {
     uint8_t port92;
     uint8_t post_code;
     uint8_t port61;       /* speaker / gate-2 bits the guest wrote */
+    /* Channel-0 edges that fell while IRQ0 was still pending (the host did
+     * not run the guest for a while): delivered one at a time as the guest
+     * takes each, so a guest counting ticks (jiffies) loses none. */
+    unsigned pit_owed;
     uint64_t next_deadline_ns;
     unsigned poll_countdown;
     uint8_t acpi_rom[ACPI_TABLES_SIZE];  /* the tables acpi_install maps */

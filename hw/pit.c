@@ -73,6 +73,17 @@ uint64_t pit_next_edge(const Pit *p, int ch, uint64_t tick)
     }
 }
 
+unsigned pit_irq0_edges(Pit *p, uint64_t tick, uint64_t *next, unsigned max)
+{
+    unsigned n = 0;
+    for (uint64_t e = pit_next_edge(p, 0, p->irq_tick); e <= tick && n < max; e = pit_next_edge(p, 0, e))
+        n++;
+    if (n)
+        p->irq_tick = tick;
+    *next = pit_next_edge(p, 0, p->irq_tick);
+    return n;
+}
+
 bool pit_irq0_due(Pit *p, uint64_t tick, uint64_t *next)
 {
     bool due = pit_next_edge(p, 0, p->irq_tick) <= tick;

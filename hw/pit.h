@@ -46,6 +46,9 @@ uint64_t pit_next_edge(const Pit *p, int ch, uint64_t tick);
  * board asks, none is lost; several coalesce into one).  Marks them
  * delivered.  *next: the tick of the next edge (UINT64_MAX: none). */
 bool pit_irq0_due(Pit *p, uint64_t tick, uint64_t *next);
+/* The same, counting the edges after irq_tick and by tick (at most max):
+ * what a board that re-delivers missed ticks one by one owes the guest. */
+unsigned pit_irq0_edges(Pit *p, uint64_t tick, uint64_t *next, unsigned max);
 void pit_set_gate(Pit *p, int ch, bool gate, uint64_t tick);
 
 /* The timer's state for snapshots (hw/device.h), offsets into Pit. */
