@@ -62,7 +62,7 @@ static void cpu_help(void)
         bool on = (cpu_model_intel.features & cpu_model_amd.features & FEAT_BIT(f)) != 0;
         printf(" %s%s%s", fi->name, on ? "*" : "", fi->implemented ? "" : "(not implemented)");
     }
-    printf("\n");
+    printf("\napic, tsc-deadline and arat come with the PC board's local APIC (on unless -feat).\n");
 }
 
 static _Noreturn void cpu_error(const char *msg)
