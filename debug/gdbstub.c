@@ -137,6 +137,7 @@ struct GdbStub {
     /* Resuming at a breakpoint must not stop there again at once. */
     uint64_t resume_lin, resume_icount;
     bool detach;            /* gdb_handle saw D */
+    bool follow_mode;       /* Qringzero.FollowMode:1: report mode changes */
     uint8_t rbuf[4096];
     size_t rpos, rlen;
     char in[GDB_PACKET_MAX + 1], out[GDB_PACKET_MAX + 1];
@@ -498,8 +499,12 @@ static bool unhex(uint8_t *b, const char *s, const char *end, size_t n)
 static void stop_reply(GdbStub *g, char *out)
 {
     bool trap = g->last_stop != GDB_STOP_INTR;
+    /* A mode change as an exec event (empty file name): gdb then reads
+     * the target description again, and stops if the user has `catch
+     * exec' (otherwise it resumes, so this is opt-in: follow_mode). */
+    bool changed = g->follow_mode && g->layout && g->layout != current_layout(g->cpu);
     snprintf(out, GDB_PACKET_MAX, "T%02xthread:01;%s", trap ? 5 : 2,
-             g->last_stop == GDB_STOP_BREAK ? "swbreak:;" : "");
+             changed ? "exec:;" : g->last_stop == GDB_STOP_BREAK ? "swbreak:;" : "");
 }
 
 static size_t layout_size(const GdbLayout *l)
@@ -736,9 +741,16 @@ void gdb_handle(GdbStub *g, const char *pkt, size_t len, char *out, int *action)
     case 'H': case 'T':
         strcpy(out, "OK");
         return;
+    case 'Q':
+        if (starts(pkt, end, "Qringzero.FollowMode:") && len == strlen("Qringzero.FollowMode:") + 1 &&
+            (pkt[len - 1] == '0' || pkt[len - 1] == '1')) {
+            g->follow_mode = pkt[len - 1] == '1';
+            strcpy(out, "OK");
+        }
+        return;
     case 'q':
         if (starts(pkt, end, "qSupported"))
-            snprintf(out, GDB_PACKET_MAX, "PacketSize=%x;qXfer:features:read+;swbreak+;hwbreak+;vContSupported+",
+            snprintf(out, GDB_PACKET_MAX, "PacketSize=%x;qXfer:features:read+;swbreak+;hwbreak+;vContSupported+;exec-events+",
                      GDB_PACKET_MAX);
         else if (starts(pkt, end, "qXfer:features:read:"))
             xfer_features(g, pkt + strlen("qXfer:features:read:"), end, out);
@@ -903,6 +915,7 @@ static bool accept_client(GdbStub *g, bool block)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     g->fd = fd;
     g->layout = NULL;
+    g->follow_mode = false;
     return true;
 }
 
@@ -937,16 +950,22 @@ int gdb_serve(GdbStub *g, int why)
     if (why != GDB_STOP_ATTACH) {
         char reply[64];
         stop_reply(g, reply);
-        if (!send_packet(g, reply)) {
+        if (!send_packet(g, reply))
             drop_client(g);
-            return GDB_CONT;
-        }
+        while (g->fd < 0)
+            if (!accept_client(g, true))
+                return GDB_CONT;
     }
     for (;;) {
         long n = recv_packet(g);
         if (n < 0) {
+            /* Gone while stopped (gdb's disconnect, a crash): the guest
+             * stays stopped for the next client, as after -S. */
             drop_client(g);
-            return GDB_CONT;
+            while (g->fd < 0)
+                if (!accept_client(g, true))
+                    return GDB_CONT;
+            continue;
         }
         int action;
         if (n > GDB_PACKET_MAX) {
@@ -955,11 +974,9 @@ int gdb_serve(GdbStub *g, int why)
         } else {
             gdb_handle(g, g->in, (size_t)n, g->out, &action);
         }
-        if (action < 0 || g->out[0] || g->detach) {
-            if (!send_packet(g, g->out)) {
-                drop_client(g);
-                return GDB_CONT;
-            }
+        if ((action < 0 || g->out[0] || g->detach) && !send_packet(g, g->out)) {
+            drop_client(g);
+            continue;
         }
         if (g->detach) {
             g->detach = false;

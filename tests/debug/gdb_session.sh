@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # gdb_session.sh RINGZERO GDB TARGET_BIN MODE OUT_DIR
 # MODE raw: rsp_raw.py instead (bad packets), against the real-mode guest.
+# MODE switch: modeswitch.asm, a breakpoint after the switch to protected
+# mode with Qringzero.FollowMode:1 and `catch exec': gdb must follow.
 # One gdb batch session against target.asm in MODE (16, 32, 64): attach
 # with -S, x/3i $pc, break, continue, stepi, registers and memory read and
 # written, Ctrl-C (SIGINT to gdb, which sends 0x03), detach; then checks
@@ -11,7 +13,7 @@ set -u
 rz=$1 gdb=$2 bin=$3 mode=$4 out=$5
 mkdir -p "$out"
 case $mode in
-  16|raw) base=0x7c00; load="-bin $bin@0x7c00 -mode 16" ;;
+  16|raw|switch) base=0x7c00; load="-bin $bin@0x7c00 -mode 16" ;;
   *)  base=0x100000; load="-bin $bin@0x100000 -mode $mode" ;;
 esac
 hex() { printf '0x%x' $(( base + $1 )); }
@@ -51,6 +53,21 @@ if [ "$mode" = raw ]; then
   done
   [ "$rc" = 0 ] || { echo "FAIL: ringzero status '$rc' after k, want 0"; kill $rzpid 2>/dev/null; fail=1; }
   grep -q "killed by gdb" "$out/rz.err" || { echo "FAIL: no 'killed by gdb' line"; cat "$out/rz.err"; fail=1; }
+  exit $fail
+fi
+
+if [ "$mode" = switch ]; then
+  timeout 60 "$gdb" -batch -nx -ex 'set confirm off' -ex "target remote 127.0.0.1:$port" \
+    -ex 'x/2i $pc' -ex 'maintenance packet Qringzero.FollowMode:1' -ex 'catch exec' \
+    -ex 'break *0x7c40' -ex 'continue' -ex 'show architecture' -ex 'x/3i $pc' -ex 'stepi' \
+    -ex 'x/i $pc' -ex 'continue' >"$out/gdb.out" 2>&1
+  check "real mode first" '=> 0x7c00:.cli'
+  check "the exec event" "Catchpoint 1 \(exec'd"
+  check "gdb followed into i386" 'target architecture is .*"i386"\)'
+  check "32-bit disassembly after the switch" '=> 0x7c40:.mov +\$0x10,%eax'
+  check "stepi in 32-bit code" '=> 0x7c45:.mov +%eax,%ds'
+  check "the guest ran to its end" 'exited with code 0125'
+  [ $fail -ne 0 ] && cat "$out/gdb.out"
   exit $fail
 fi
 
