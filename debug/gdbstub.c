@@ -666,7 +666,10 @@ static bool starts(const char *p, const char *end, const char *s)
     return (size_t)(end - p) >= n && !memcmp(p, s, n);
 }
 
-void gdb_handle(GdbStub *g, const char *pkt, size_t len, char *out, int *action)
+/* The answer to one packet body (unframed) in out (at least
+ * GDB_PACKET_MAX + 1 bytes; empty: the "unsupported" reply); *action gets
+ * GDB_CONT/GDB_STEP/GDB_KILL when the packet resumes the guest, else -1. */
+static void gdb_handle(GdbStub *g, const char *pkt, size_t len, char *out, int *action)
 {
     const char *p = pkt + 1, *end = pkt + len;
     uint64_t a, b;

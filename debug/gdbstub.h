@@ -44,17 +44,15 @@ int gdb_port(const GdbStub *g);
 bool gdb_poll(GdbStub *g, int *why);
 /* The guest is stopped for why: waits for a client if none is connected,
  * reports the stop and answers packets until one resumes the guest.
- * Returns GDB_CONT (also after a detach or a lost connection), GDB_STEP
- * (run one instruction, then call again with GDB_STOP_STEP) or GDB_KILL. */
+ * A client that goes away meanwhile is waited for again (the guest stays
+ * stopped).  Returns GDB_CONT (also after a detach, or when waiting for a
+ * client is interrupted by a signal), GDB_STEP (run one instruction, then
+ * call again with GDB_STOP_STEP) or GDB_KILL. */
 int gdb_serve(GdbStub *g, int why);
 /* The guest ended with status: tells a connected gdb ("W" reply). */
 void gdb_exited(GdbStub *g, int status);
 
-/* For the tests: the stub's packet answer to one packet body (without
- * framing), as gdb_serve would send it; *action gets GDB_CONT/GDB_STEP/
- * GDB_KILL when the packet resumes the guest, -1 otherwise.  out holds at
- * least GDB_PACKET_MAX + 1 bytes. */
+/* The longest packet body either side sends (qSupported PacketSize). */
 #define GDB_PACKET_MAX 0x4000
-void gdb_handle(GdbStub *g, const char *pkt, size_t len, char *out, int *action);
 
 #endif
