@@ -3,11 +3,12 @@
 #
 #   vm -> hw -> cpu -> codecache -> softmmu
 #                 \-----------------^        disasm and softmmu: nothing of ours
+#   vm -> debug -> cpu, codecache, softmmu, disasm  (the gdb stub; only vm uses it)
 #
 # The top-level CMakeLists.txt links the libraries by this table and
 # cmake/check_layers.cmake checks every #include against it, at build time
 # and as the unit test "layers".  Only edges listed here may exist.
-set(RZ_LAYERS softmmu codecache cpu dbt disasm hw vm)
+set(RZ_LAYERS softmmu codecache cpu dbt disasm debug hw vm)
 
 set(RZ_DEPS_softmmu "")
 set(RZ_DEPS_codecache softmmu)
@@ -15,7 +16,8 @@ set(RZ_DEPS_cpu codecache softmmu)
 set(RZ_DEPS_dbt cpu codecache softmmu)   # beside cpu: it calls the handlers
 set(RZ_DEPS_disasm "")
 set(RZ_DEPS_hw cpu softmmu)
-set(RZ_DEPS_vm hw dbt cpu codecache softmmu disasm)
+set(RZ_DEPS_debug cpu codecache softmmu disasm)  # gdb stub: reads and runs the CPU
+set(RZ_DEPS_vm hw debug dbt cpu codecache softmmu disasm)
 
 # Back edges that exist today, each "from>to" with the reason.  The check
 # reports them without failing, and fails once one is gone so the entry is

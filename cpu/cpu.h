@@ -175,6 +175,12 @@ struct CPU {
     void (*trace_block_exec)(CPU *cpu, const struct Block *b);
     void (*trace_event)(CPU *cpu, int vector, int64_t error, int kind);
     void *opaque;         /* owner (the Machine) */
+    /* A host debugger's breakpoints (debug/gdbstub.c): while set, the loop
+     * runs one instruction at a time (DBG_STEP) and asks before each one;
+     * true makes cpu_run return RUN_BREAK with RIP at it, not executed.
+     * NULL (no breakpoints): nothing is asked. */
+    bool (*host_break)(CPU *cpu);
+    void *host_break_opaque;
 };
 
 /* trace_event kinds.  An exception's chain is reported in order: the first
@@ -186,7 +192,8 @@ enum { TRACE_EXC, TRACE_NESTED, TRACE_DOUBLE, TRACE_TRIPLE,
 
 /* Exit reasons from cpu_run */
 enum { RUN_OK = 0, RUN_HALT, RUN_EXCEPTION, RUN_STOP, RUN_LIMIT,
-       RUN_TRIPLE_FAULT /* shutdown: exc_chain holds the exceptions, rip the insn */ };
+       RUN_TRIPLE_FAULT /* shutdown: exc_chain holds the exceptions, rip the insn */,
+       RUN_BREAK /* cpu->host_break said stop before the insn at rip */ };
 
 void cpu_init(CPU *cpu, Mem *mem);
 void cpu_reset_flat(CPU *cpu, int code_mode, uint64_t entry);

@@ -2,7 +2,8 @@
  * instruction and data breakpoints, DR7.GD) and alignment checking (#AC).
  *
  * Nothing here costs anything while unused: cpu->debug_active (DBG_*) is
- * non-zero only while TF or RF is set, DR7 enables a breakpoint, or #AC
+ * non-zero only while TF or RF is set, DR7 enables a breakpoint, a host
+ * debugger has breakpoints (cpu->host_break), or #AC
  * checking is in force (CPL 3 with CR0.AM and EFLAGS.AC).  Then
  *   DBG_STEP  the loop runs one instruction at a time between
  *             debug_before and debug_after (instruction breakpoints, RF,
@@ -42,7 +43,7 @@ static inline unsigned debug_wanted(const CPU *cpu)
     uint32_t fl = cpu->eflags;
     uint64_t dr7 = cpu->dr[7];
     unsigned a = 0;
-    if ((fl & (F_TF | F_RF)) || (dr7 & 0xff) || cpu->dbg_ss)
+    if ((fl & (F_TF | F_RF)) || (dr7 & 0xff) || cpu->dbg_ss || cpu->host_break)
         a |= DBG_STEP;
     if (((fl & F_AC) && cpu->cpl == 3 && (cpu->cr0 & CR0_AM)) ||
         ((dr7 & 0xff) && dr7_watches_data(dr7)))

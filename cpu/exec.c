@@ -93,6 +93,8 @@ void cpu_reset(CPU *cpu)
     cpu->apic_ops = keep.apic_ops;
     cpu->apic_opaque = keep.apic_opaque;
     cpu->opaque = keep.opaque;
+    cpu->host_break = keep.host_break;
+    cpu->host_break_opaque = keep.host_break_opaque;
     cpu->icount = keep.icount;
     cpu->tsc_offset = keep.tsc_offset;
     cpu->model = keep.model;
@@ -386,6 +388,8 @@ static __attribute__((noinline)) int run_loop(CPU *cpu, uint64_t end)
         if (cpu->halted)
             return RUN_HALT;
         if (__builtin_expect(cpu->debug_active & DBG_STEP, 0)) {
+            if (cpu->host_break && cpu->host_break(cpu))
+                return RUN_BREAK;
             run_debug(cpu);
             prev = NULL;
             continue;

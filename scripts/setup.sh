@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libcapstone-dev libffi-dev zlib1g-dev
-          libglib2.0-dev gcc-multilib nasm acpica-tools cpio)
+          libglib2.0-dev gcc-multilib nasm acpica-tools cpio gdb)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <time.h>
 
+#include "../debug/gdbstub.h"
 #include "../disasm/disasm.h"
 #include "../hw/hw.h"
 #include "../hw/pc.h"
@@ -149,8 +150,17 @@ int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errl
     return 0;
 }
 
+int machine_gdb_listen(Machine *m, const char *spec, char *err, size_t errlen)
+{
+    gdb_close(m->gdb);
+    m->gdb = gdb_open(spec, &m->cpu, log_guest_error, m, err, errlen);
+    return m->gdb ? 0 : -1;
+}
+
 void machine_free(Machine *m)
 {
+    gdb_close(m->gdb);
+    m->gdb = NULL;
     if (m->pc)
         pc_free(m->pc);
     chr_close(&m->console);
@@ -289,6 +299,8 @@ static int run_loop(Machine *m);
 int machine_run(Machine *m)
 {
     int status = run_loop(m);
+    if (m->gdb)
+        gdb_exited(m->gdb, status);
     char err[200];
     if (status != 4 && machine_flush(m, err, sizeof err)) {
         fprintf(stderr, "ringzero: output lost: %s\n", err);
@@ -305,8 +317,29 @@ static int run_loop(Machine *m)
     bool triple = false;
     log_install(m);
     log_reset_state(m, "initial state");
+    /* With gdb: the GDB_STOP_* reason the guest is stopped for, or -1. */
+    int gdb_stop = m->gdb && m->gdb_start_stopped ? GDB_STOP_ATTACH : -1;
     for (;;) {
-        int r = cpu_run(cpu, 1u << 20);
+        bool step = false;
+        if (gdb_stop >= 0) {
+            int a = gdb_serve(m->gdb, gdb_stop);
+            if (a == GDB_KILL) {
+                fprintf(stderr, "ringzero: killed by gdb\n");
+                return 0;
+            }
+            step = a == GDB_STEP;
+            gdb_stop = -1;
+        }
+        int r = cpu_run(cpu, step ? 1 : 1u << 20);
+        if (m->gdb) {
+            int why;
+            if (r == RUN_BREAK)
+                gdb_stop = GDB_STOP_BREAK;
+            else if (step)
+                gdb_stop = GDB_STOP_STEP;
+            else if (gdb_poll(m->gdb, &why))
+                gdb_stop = why;
+        }
         /* Devices also advance while the guest runs with interrupts off
          * (the CPU only polls them when IF is set): serial input, the
          * Ctrl-A x escape, timers' state. */
@@ -330,6 +363,8 @@ static int run_loop(Machine *m)
                     m->stop_signal, strsignal(m->stop_signal));
             return 128 + m->stop_signal;
         }
+        if (r == RUN_BREAK)
+            continue;  /* before the instruction: gdb_stop is set */
         char where[192];
         if (r == RUN_EXCEPTION) {
             describe_pc(m, where, sizeof where);

@@ -14,6 +14,7 @@
 #include "../hw/chardev.h"
 
 struct PcBoard;
+struct GdbStub;
 
 typedef struct MachineConfig {
     uint64_t ram_size;
@@ -51,6 +52,9 @@ typedef struct Machine {
     /* Physical address of the ACPI RSDP when the board has ACPI tables,
      * 0 otherwise; the Linux loader passes it in boot_params. */
     uint64_t acpi_rsdp;
+    /* -gdb / -s (debug/gdbstub.h), NULL without; gdb_start_stopped: -S. */
+    struct GdbStub *gdb;
+    bool gdb_start_stopped;
 } Machine;
 
 enum { LOG_GUEST_ERRORS = 1 << 0, LOG_INT = 1 << 1, LOG_CPU_RESET = 1 << 2,
@@ -102,5 +106,9 @@ int machine_run(Machine *m);
 /* Writes out the console, the serial file and the log; -1 after a write
  * error on any of them, with "<where>: <reason>" in err. */
 int machine_flush(Machine *m, char *err, size_t errlen);
+/* -gdb SPEC (tcp::PORT or tcp:HOST:PORT): listens now, so a port in use
+ * is an error here; the run loop then serves gdb.  0, or -1 with a
+ * one-line reason in err. */
+int machine_gdb_listen(Machine *m, const char *spec, char *err, size_t errlen);
 
 #endif

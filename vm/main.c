@@ -9,6 +9,7 @@
 #include "machine.h"
 #include "options.h"
 #include "../cpu/model.h"
+#include "../debug/gdbstub.h"
 #include "../hw/uart.h"
 
 static void usage(FILE *f)
@@ -32,6 +33,9 @@ static void usage(FILE *f)
         "  -d LIST             log items, comma separated: guest_errors,int,cpu_reset,in_asm,\n"
         "                      exec,cpu,tbstats,post (-d help describes them)\n"
         "  -D FILE             write logs to FILE instead of stderr\n"
+        "  -gdb tcp:[HOST]:PORT  wait for gdb on HOST (default 127.0.0.1); port 0: any\n"
+        "  -s                  -gdb tcp::1234\n"
+        "  -S                  start stopped (gdb resumes the guest)\n"
         "  -nographic          no display (the only mode there is)\n"
         "  -h, --help          this help\n"
         "Exit status: the guest's via port 0xF4 ((value << 1) | 1); 0 when it powers off\n"
@@ -107,6 +111,8 @@ int main(int argc, char **argv)
     int mode = CODE16;
     unsigned log_mask = 0;
     const char *cpu_opt = "intel";
+    const char *gdb_spec = NULL;
+    bool start_stopped = false;
     MachineConfig cfg = { .serial = CHR_STDIO, .icount_shift = -1 };
 
     for (int i = 1; i < argc; i++) {
@@ -119,13 +125,21 @@ int main(int argc, char **argv)
         }
         if (!strcmp(a, "-nographic"))
             continue;
+        if (!strcmp(a, "-s")) {
+            gdb_spec = "tcp::1234";
+            continue;
+        }
+        if (!strcmp(a, "-S")) {
+            start_stopped = true;
+            continue;
+        }
         if (!strcmp(a, "-no-reboot")) {
             cfg.no_reboot = true;
             continue;
         }
         static const char *const with_arg[] = {
             "-kernel", "-bios", "-append", "-initrd", "-bin", "-mode", "-m", "-accel", "-cpu",
-            "-serial", "-icount", "-d", "-D",
+            "-serial", "-icount", "-d", "-D", "-gdb",
         };
         bool known = false;
         for (unsigned k = 0; k < sizeof with_arg / sizeof with_arg[0]; k++)
@@ -174,6 +188,7 @@ int main(int argc, char **argv)
             cfg.icount_shift = (int)sh;
         } else if (!strcmp(a, "-d")) log_mask |= parse_log(v);
         else if (!strcmp(a, "-D")) logfile = v;
+        else if (!strcmp(a, "-gdb")) gdb_spec = v;
         else {
             --i;
             bad_usage("unknown option '%s'", a);
@@ -181,6 +196,8 @@ int main(int argc, char **argv)
     }
     if ((kernel != NULL) + (bin != NULL) + (bios != NULL) != 1)
         bad_usage("%s", "give exactly one guest: -kernel FILE, -bin FILE@ADDR or -bios FILE");
+    if (start_stopped && !gdb_spec)
+        bad_usage("%s", "-S needs -s or -gdb: only gdb can start the guest (there is no monitor yet)");
     if ((initrd || *append) && !kernel)
         bad_usage("%s", "-initrd and -append go with -kernel");
 
@@ -228,6 +245,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "ringzero: %s\n", err);
         status = 1;
         goto out;
+    }
+    if (gdb_spec) {
+        if (machine_gdb_listen(m, gdb_spec, err, sizeof err)) {
+            fprintf(stderr, "ringzero: %s\n", err);
+            status = 2;
+            goto out;
+        }
+        m->gdb_start_stopped = start_stopped;
+        fprintf(stderr, "ringzero: gdb stub listening on port %d%s\n", gdb_port(m->gdb),
+                start_stopped ? " (the guest starts when gdb continues)" : "");
     }
     chr_catch_signals();
     status = machine_run(m);

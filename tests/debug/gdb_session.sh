@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# gdb_session.sh RINGZERO GDB TARGET_BIN MODE OUT_DIR
+# MODE raw: rsp_raw.py instead (bad packets), against the real-mode guest.
+# MODE switch: modeswitch.asm, a breakpoint after the switch to protected
+# mode with Qringzero.FollowMode:1 and `catch exec': gdb must follow.
+# One gdb batch session against target.asm in MODE (16, 32, 64): attach
+# with -S, x/3i $pc, break, continue, stepi, registers and memory read and
+# written, Ctrl-C (SIGINT to gdb, which sends 0x03), detach; then checks
+# gdb's output and ringzero's exit status ((data << 1) | 1 = 85 after gdb
+# wrote 0x2a to data).  Also: a second stub on the same port exits 2.
+# Every wait is bounded.
+set -u
+rz=$1 gdb=$2 bin=$3 mode=$4 out=$5
+mkdir -p "$out"
+case $mode in
+  16|raw|switch) base=0x7c00; load="-bin $bin@0x7c00 -mode 16" ;;
+  *)  base=0x100000; load="-bin $bin@0x100000 -mode $mode" ;;
+esac
+hex() { printf '0x%x' $(( base + $1 )); }
+bp1=$(hex 0x20) spin=$(hex 0x40) flag=$(hex 0x100) data=$(hex 0x101)
+fail=0
+check() {  # check DESCRIPTION EXTENDED-REGEX (in gdb's output)
+  if ! grep -Eq -- "$2" "$out/gdb.out"; then echo "FAIL: $1: no line matching /$2/"; fail=1; fi
+}
+
+$rz $load -S -gdb tcp::0 -serial none >"$out/rz.out" 2>"$out/rz.err" &
+rzpid=$!
+port=
+for _ in $(seq 100); do
+  port=$(sed -n 's/.*gdb stub listening on port \([0-9]*\).*/\1/p' "$out/rz.err")
+  [ -n "$port" ] && break
+  kill -0 $rzpid 2>/dev/null || break
+  sleep 0.1
+done
+if [ -z "$port" ]; then echo "FAIL: ringzero did not listen"; cat "$out/rz.err"; kill $rzpid 2>/dev/null; exit 1; fi
+
+# The port is taken now: a second stub on it is a one-line error, status 2.
+$rz $load -gdb tcp::$port -serial none >/dev/null 2>"$out/busy.err"
+busy=$?
+if [ $busy -ne 2 ] || [ "$(wc -l <"$out/busy.err")" -ne 1 ] || ! grep -q "Address already in use" "$out/busy.err"; then
+  echo "FAIL: port in use: status $busy, stderr:"; cat "$out/busy.err"; fail=1
+fi
+
+if [ "$mode" = raw ]; then
+  RZ_PORT=$port timeout 60 "$gdb" -batch -nx -x "$(dirname "$0")/rsp_raw.py" >"$out/gdb.out" 2>&1
+  grc=$?
+  cat "$out/gdb.out"
+  [ $grc -eq 0 ] && grep -q "all answers as expected" "$out/gdb.out" || { echo "FAIL: rsp_raw.py status $grc"; fail=1; }
+  rc=
+  for _ in $(seq 300); do
+    kill -0 $rzpid 2>/dev/null || { wait $rzpid; rc=$?; break; }
+    sleep 0.1
+  done
+  [ "$rc" = 0 ] || { echo "FAIL: ringzero status '$rc' after k, want 0"; kill $rzpid 2>/dev/null; fail=1; }
+  grep -q "killed by gdb" "$out/rz.err" || { echo "FAIL: no 'killed by gdb' line"; cat "$out/rz.err"; fail=1; }
+  exit $fail
+fi
+
+if [ "$mode" = switch ]; then
+  timeout 60 "$gdb" -batch -nx -ex 'set confirm off' -ex "target remote 127.0.0.1:$port" \
+    -ex 'x/2i $pc' -ex 'maintenance packet Qringzero.FollowMode:1' -ex 'catch exec' \
+    -ex 'break *0x7c40' -ex 'continue' -ex 'show architecture' -ex 'x/3i $pc' -ex 'stepi' \
+    -ex 'x/i $pc' -ex 'continue' >"$out/gdb.out" 2>&1
+  check "real mode first" '=> 0x7c00:.cli'
+  check "the exec event" "Catchpoint 1 \(exec'd"
+  check "gdb followed into i386" 'target architecture is .*"i386"\)'
+  check "32-bit disassembly after the switch" '=> 0x7c40:.mov +\$0x10,%eax'
+  check "stepi in 32-bit code" '=> 0x7c45:.mov +%eax,%ds'
+  check "the guest ran to its end" 'exited with code 0125'
+  [ $fail -ne 0 ] && cat "$out/gdb.out"
+  exit $fail
+fi
+
+# Ctrl-C as a user gives it: SIGINT to gdb while it waits in 'continue'.
+cat >"$out/ctrlc.py" <<'PY'
+import os, signal, threading, time
+def _ctrl_c():
+    time.sleep(1)
+    os.kill(os.getpid(), signal.SIGINT)
+threading.Thread(target=_ctrl_c, daemon=True).start()
+PY
+timeout 60 "$gdb" -batch -nx -ex 'set pagination off' -ex 'set confirm off' \
+  -ex "target remote 127.0.0.1:$port" \
+  -ex 'echo MARK start\n' -ex 'x/3i $pc' -ex 'p/x $pc' -ex 'show architecture' \
+  -ex "break *$bp1" -ex 'continue' -ex 'p/x $pc' \
+  -ex 'stepi' -ex 'echo MARK stepped\n' -ex 'p/x $pc' -ex 'p/x $eax' \
+  -ex 'set $ebx = 0x5a5a' -ex 'p/x $ebx' -ex "x/2xb $flag" \
+  -ex "set {char}$data = 0x2a" -ex "x/1xb $data" \
+  -ex "delete" -ex "source $out/ctrlc.py" -ex 'continue' -ex 'echo MARK interrupted\n' -ex 'x/i $pc' \
+  -ex "set {char}$flag = 1" -ex 'detach' >"$out/gdb.out" 2>&1
+grc=$?
+[ $grc -eq 0 ] || { echo "FAIL: gdb status $grc"; fail=1; }
+rc=
+for _ in $(seq 300); do
+  kill -0 $rzpid 2>/dev/null || { wait $rzpid; rc=$?; break; }
+  sleep 0.1
+done
+if [ -z "$rc" ]; then echo "FAIL: ringzero still running after detach"; kill $rzpid; fail=1
+elif [ "$rc" -ne 85 ]; then echo "FAIL: ringzero status $rc, want 85 (data written by gdb)"; fail=1; fi
+
+case $mode in
+  16) check "x/3i in real mode" '=> 0x7c00:.push +%cs'
+      check "x/3i in real mode" '0x7c02:.mov +\$0x11111111,%eax'
+      check "architecture" 'target architecture is .*"i8086"\)'
+      check "pc is linear CS*16+IP" '^\$1 = 0x7c00$'
+      step=$(hex 0x23) ;;
+  32) check "x/3i in 32-bit mode" '=> 0x100000:.mov +\$0x11111111,%eax'
+      check "x/3i in 32-bit mode" '0x100005:.mov +\$0x22222222,%ebx'
+      check "architecture" 'target architecture is .*"i386"\)'
+      step=$(hex 0x22) ;;
+  64) check "x/3i in 64-bit mode" '=> 0x100000:.mov +\$0x11111111,%eax'
+      check "x/3i in 64-bit mode" '0x10000a:.movabs \$0x123456789abcdef0,%rcx'
+      check "architecture" 'target architecture is .*"i386:x86-64"\)'
+      step=$(hex 0x22) ;;
+esac
+check "breakpoint hit" "Breakpoint 1, 0x0*${bp1#0x} in"
+check "stepi moved one instruction" "^\\\$[0-9]+ = $step\$"
+check "register read after stepi" '^\$[0-9]+ = 0x33333333$'
+check "register write" '^\$[0-9]+ = 0x5a5a$'
+check "memory read" "^$flag:.0x00.0x11"
+check "memory write" "^$data:.0x2a"
+check "Ctrl-C stops the guest" 'Program received signal SIGINT'
+check "stopped in the spin loop" "=> ${spin%0}[0-9a-f]:.(cmpb|je) "
+check "detach" 'Remote target\) detached'
+if [ $fail -ne 0 ]; then echo "--- gdb output"; cat "$out/gdb.out"; echo "--- ringzero stderr"; cat "$out/rz.err"; fi
+exit $fail
