@@ -23,6 +23,7 @@
     X(HADDPD, "haddpd") X(HSUBPS, "hsubps") X(HSUBPD, "hsubpd")
 
 enum {
+    FOP_NONE,   /* 0: the table's "no SUBOP" */
 #define X(name, insn) FOP_##name,
     SIMD_FP_OPS(X)
 #undef X
