@@ -93,7 +93,8 @@ enum {
  *   implicit  AX CX DX BX SP BP SI DI R11: GPRs the form names without an
  *             operand field (r: read, w: written, m: both; a form that may
  *             write one conditionally lists it as m); MEM: memory not
- *             addressed by ModRM (stack, strings, moffs, XLAT, MASKMOV*)
+ *             addressed by ModRM (stack, strings, moffs, XLAT, MASKMOV*);
+ *             STATE: the x87/SSE register file as a whole (FXRSTOR, FRSTOR)
  * MSZ(n): the memory operand's size in bytes where the operand-size column
  * does not give it (SIMD).  SUBOP(x): which operation of a handler that
  * serves several forms (SSE_FP_VW: FOP_*, SIMD_INT: IOP_*, cpu/simd_ops.h). */
@@ -169,6 +170,7 @@ enum { OK_NONE, OK_GPR, OK_XMM, OK_MMX, OK_MEM, OK_ST,     /* kinds */
 #define O_mR11 O_IMP_(1, 1, R_R11)
 #define O_rMEM (1ull << 48)
 #define O_wMEM (1ull << 49)
+#define O_wSTATE (1ull << 55)            /* writes the x87/SSE register file as a whole */
 #define MSZ(n)   ((uint64_t)(n) << 50)   /* 5 bits */
 #define SUBOP(x) ((uint64_t)(x) << 56)   /* 8 bits */
 
@@ -306,6 +308,7 @@ static inline unsigned form_gprs_read(const FormInfo *f) { return f->ops >> 16 &
 static inline unsigned form_gprs_written(const FormInfo *f) { return f->ops >> 32 & 0xffff; }
 static inline bool form_reads_mem(const FormInfo *f) { return f->ops >> 48 & 1; }   /* implicit */
 static inline bool form_writes_mem(const FormInfo *f) { return f->ops >> 49 & 1; }  /* implicit */
+static inline bool form_writes_state(const FormInfo *f) { return f->ops >> 55 & 1; }
 static inline unsigned form_msz(const FormInfo *f) { return f->ops >> 50 & 31; }
 static inline unsigned form_subop(const FormInfo *f) { return (unsigned)(f->ops >> 56); }
 
