@@ -10,10 +10,11 @@
 
 #include "insn.h"
 #include "model.h"
+#include "simd_ops.h"
 
 const FormInfo form_info[FORM_COUNT] = {
-#define FORM(name, map, opc, pfx, ext, rmx, modrm, osz, imm, attrs, handler) \
-    { #name, map, opc, pfx, ext, rmx, modrm, osz, imm, attrs },
+#define FORM(name, map, opc, pfx, ext, rmx, modrm, osz, imm, attrs, ops, fl, handler) \
+    { #name, map, opc, pfx, ext, rmx, modrm, osz, imm, attrs, ops, fl },
 #include "opcodes.def"
 #undef FORM
 };

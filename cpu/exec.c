@@ -23,7 +23,7 @@
 #include "model.h"
 
 const Handler form_handler[FORM_COUNT] = {
-#define FORM(name, map, opc, pfx, ext, rmx, modrm, osz, imm, attrs, handler) handler,
+#define FORM(name, map, opc, pfx, ext, rmx, modrm, osz, imm, attrs, ops, fl, handler) handler,
 #include "opcodes.def"
 #undef FORM
 };

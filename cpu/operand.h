@@ -17,7 +17,7 @@
 #define HOT_INLINE static inline __attribute__((always_inline))
 
 /* Handler prototypes, derived from the opcode table. */
-#define FORM(name, map, opc, pfx, ext, rmx, modrm, osz, imm, attrs, handler) \
+#define FORM(name, map, opc, pfx, ext, rmx, modrm, osz, imm, attrs, ops, fl, handler) \
     void handler(CPU *cpu, const Insn *in);
 #include "opcodes.def"
 #undef FORM

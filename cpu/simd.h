@@ -10,6 +10,7 @@
 #define RZ_SIMD_H
 
 #include "operand.h"
+#include "simd_ops.h"
 
 /* MXCSR bits */
 enum {
@@ -78,33 +79,6 @@ void simd_maskmov(CPU *cpu, const Insn *in, const uint8_t *data, const uint8_t *
  * register (first source), s the second source, both whole XMM values.
  * CVT*2SI leave the integer in d->q[0]; CVTSI2* take it from s->q[0];
  * COMIS* leave ZF|PF|CF in d->d[0]. */
-#define SIMD_FP_OPS(X) \
-    X(ADDPS, "addps") X(ADDSS, "addss") X(ADDPD, "addpd") X(ADDSD, "addsd") \
-    X(SUBPS, "subps") X(SUBSS, "subss") X(SUBPD, "subpd") X(SUBSD, "subsd") \
-    X(MULPS, "mulps") X(MULSS, "mulss") X(MULPD, "mulpd") X(MULSD, "mulsd") \
-    X(DIVPS, "divps") X(DIVSS, "divss") X(DIVPD, "divpd") X(DIVSD, "divsd") \
-    X(MINPS, "minps") X(MINSS, "minss") X(MINPD, "minpd") X(MINSD, "minsd") \
-    X(MAXPS, "maxps") X(MAXSS, "maxss") X(MAXPD, "maxpd") X(MAXSD, "maxsd") \
-    X(SQRTPS, "sqrtps") X(SQRTSS, "sqrtss") X(SQRTPD, "sqrtpd") X(SQRTSD, "sqrtsd") \
-    X(RCPPS, "rcpps") X(RCPSS, "rcpss") X(RSQRTPS, "rsqrtps") X(RSQRTSS, "rsqrtss") \
-    X(CVTPS2PD, "cvtps2pd") X(CVTPD2PS, "cvtpd2ps") X(CVTSS2SD, "cvtss2sd") \
-    X(CVTSD2SS, "cvtsd2ss") X(CVTDQ2PS, "cvtdq2ps") X(CVTPS2DQ, "cvtps2dq") \
-    X(CVTTPS2DQ, "cvttps2dq") X(CVTTPD2DQ, "cvttpd2dq") X(CVTDQ2PD, "cvtdq2pd") \
-    X(CVTPD2DQ, "cvtpd2dq") \
-    X(ADDSUBPS, "addsubps") X(ADDSUBPD, "addsubpd") X(HADDPS, "haddps") \
-    X(HADDPD, "haddpd") X(HSUBPS, "hsubps") X(HSUBPD, "hsubpd")
-
-enum {
-#define X(name, insn) FOP_##name,
-    SIMD_FP_OPS(X)
-#undef X
-    FOP_CMPPS, FOP_CMPSS, FOP_CMPPD, FOP_CMPSD,          /* predicate in imm & 7 */
-    FOP_COMISS, FOP_UCOMISS, FOP_COMISD, FOP_UCOMISD,
-    FOP_CVTSI2SS32, FOP_CVTSI2SS64, FOP_CVTSI2SD32, FOP_CVTSI2SD64,
-    FOP_CVTSS2SI32, FOP_CVTSS2SI64, FOP_CVTTSS2SI32, FOP_CVTTSS2SI64,
-    FOP_CVTSD2SI32, FOP_CVTSD2SI64, FOP_CVTTSD2SI32, FOP_CVTTSD2SI64,
-    FOP_COUNT
-};
 
 /* Runs op with the rounding/DAZ/FTZ controls of mxcsr and all exceptions
  * masked; returns the MXCSR afterwards (the flags raised are in bits 0..5). */

@@ -3,56 +3,15 @@
  */
 #include "simd.h"
 
-typedef struct FpDesc { uint8_t op, msz; } FpDesc;
-
-/* Operation and memory-operand size of the xmm, xmm/m forms by opcode and
- * mandatory prefix (NP, 66, F3, F2).  msz 0: no such form. */
-static FpDesc fp_desc(unsigned opc, unsigned pfx)
-{
-#define ROW(np, p66, f3, f2) { \
-        static const FpDesc row[4] = { np, p66, f3, f2 }; \
-        return row[pfx - P_NP]; }
-#define PS(o) { FOP_##o, 16 }
-#define SS(o) { FOP_##o, 4 }
-#define SD(o) { FOP_##o, 8 }
-#define NO { 0, 0 }
-    switch (opc) {
-    case 0x51: ROW(PS(SQRTPS), PS(SQRTPD), SS(SQRTSS), SD(SQRTSD))
-    case 0x52: ROW(PS(RSQRTPS), NO, SS(RSQRTSS), NO)
-    case 0x53: ROW(PS(RCPPS), NO, SS(RCPSS), NO)
-    case 0x58: ROW(PS(ADDPS), PS(ADDPD), SS(ADDSS), SD(ADDSD))
-    case 0x59: ROW(PS(MULPS), PS(MULPD), SS(MULSS), SD(MULSD))
-    case 0x5a: ROW(SD(CVTPS2PD), PS(CVTPD2PS), SS(CVTSS2SD), SD(CVTSD2SS))
-    case 0x5b: ROW(PS(CVTDQ2PS), PS(CVTPS2DQ), PS(CVTTPS2DQ), NO)
-    case 0x5c: ROW(PS(SUBPS), PS(SUBPD), SS(SUBSS), SD(SUBSD))
-    case 0x5d: ROW(PS(MINPS), PS(MINPD), SS(MINSS), SD(MINSD))
-    case 0x5e: ROW(PS(DIVPS), PS(DIVPD), SS(DIVSS), SD(DIVSD))
-    case 0x5f: ROW(PS(MAXPS), PS(MAXPD), SS(MAXSS), SD(MAXSD))
-    case 0x7c: ROW(NO, PS(HADDPD), NO, PS(HADDPS))
-    case 0x7d: ROW(NO, PS(HSUBPD), NO, PS(HSUBPS))
-    case 0xc2: ROW(PS(CMPPS), PS(CMPPD), SS(CMPSS), SD(CMPSD))
-    case 0xd0: ROW(NO, PS(ADDSUBPD), NO, PS(ADDSUBPS))
-    case 0xe6: ROW(NO, PS(CVTTPD2DQ), SD(CVTDQ2PD), PS(CVTPD2DQ))
-    default: break;
-    }
-#undef ROW
-#undef PS
-#undef SS
-#undef SD
-#undef NO
-    return (FpDesc){ 0, 0 };
-}
-
-/* xmm, xmm/m forms; CMPPS/PD/SS/SD take the predicate from imm8 */
+/* xmm, xmm/m forms; CMPPS/PD/SS/SD take the predicate from imm8.  The
+ * operation and the memory operand's size are the table's SUBOP and MSZ. */
 void SSE_FP_VW(CPU *cpu, const Insn *in)
 {
     sse_enter(cpu);
-    FpDesc f = fp_desc(in->opc, simd_pfx(in));
-    if (!f.msz)
-        cpu_ud(cpu);
+    const FormInfo *fi = &form_info[in->form];
     XMM s, d = cpu->xmm[in->reg];
-    xmm_src(cpu, in, &s, f.msz, AL_16MM);
-    sse_fp(cpu, f.op, &d, &s, (unsigned)in->imm);
+    xmm_src(cpu, in, &s, form_msz(fi), AL_16MM);
+    sse_fp(cpu, (int)form_subop(fi), &d, &s, (unsigned)in->imm);
     cpu->xmm[in->reg] = d;
 }
 

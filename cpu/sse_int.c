@@ -227,31 +227,11 @@ HORIZ(phsubw, 2, H_SUB)
 HORIZ(phsubd, 4, H_SUB)
 HORIZ(phsubsw, 2, H_SUBS)
 
-static const IntOp ops_0f[256] = {
-    [0x14] = punpckldq, [0x15] = punpckhdq,
-    [0x54] = pand, [0x55] = pandn, [0x56] = por, [0x57] = pxor,
-    [0x60] = punpcklbw, [0x61] = punpcklwd, [0x62] = punpckldq, [0x63] = packsswb,
-    [0x64] = pcmpgtb, [0x65] = pcmpgtw, [0x66] = pcmpgtd, [0x67] = packuswb,
-    [0x68] = punpckhbw, [0x69] = punpckhwd, [0x6a] = punpckhdq, [0x6b] = packssdw,
-    [0x6c] = punpcklqdq, [0x6d] = punpckhqdq,
-    [0x74] = pcmpeqb, [0x75] = pcmpeqw, [0x76] = pcmpeqd,
-    [0xd1] = psrlw, [0xd2] = psrld, [0xd3] = psrlq, [0xd4] = paddq, [0xd5] = pmullw,
-    [0xd8] = psubusb, [0xd9] = psubusw, [0xda] = pminub, [0xdb] = pand,
-    [0xdc] = paddusb, [0xdd] = paddusw, [0xde] = pmaxub, [0xdf] = pandn,
-    [0xe0] = pavgb, [0xe1] = psraw, [0xe2] = psrad, [0xe3] = pavgw,
-    [0xe4] = pmulhuw, [0xe5] = pmulhw, [0xe8] = psubsb, [0xe9] = psubsw,
-    [0xea] = pminsw, [0xeb] = por, [0xec] = paddsb, [0xed] = paddsw,
-    [0xee] = pmaxsw, [0xef] = pxor,
-    [0xf1] = psllw, [0xf2] = pslld, [0xf3] = psllq, [0xf4] = pmuludq,
-    [0xf5] = pmaddwd, [0xf6] = psadbw, [0xf8] = psubb, [0xf9] = psubw,
-    [0xfa] = psubd, [0xfb] = psubq, [0xfc] = paddb, [0xfd] = paddw, [0xfe] = paddd,
-};
-
-static const IntOp ops_0f38[32] = {
-    [0x00] = pshufb, [0x01] = phaddw, [0x02] = phaddd, [0x03] = phaddsw,
-    [0x04] = pmaddubsw, [0x05] = phsubw, [0x06] = phsubd, [0x07] = phsubsw,
-    [0x08] = psignb, [0x09] = psignw, [0x0a] = psignd, [0x0b] = pmulhrsw,
-    [0x1c] = pabsb, [0x1d] = pabsw, [0x1e] = pabsd,
+/* The operation of each SIMD_INT form is the table's SUBOP column. */
+static const IntOp int_ops[IOP_COUNT] = {
+#define X(name, fn) [IOP_##name] = fn,
+    SIMD_INT_OPS(X)
+#undef X
 };
 
 /* dest = reg operand, source = r/m operand, for either register file */
@@ -261,8 +241,8 @@ static void run_int(CPU *cpu, const Insn *in, IntOp op)
     if (simd_mmx_form(in)) {
         mmx_enter(cpu);
         a.q[0] = mm_get(cpu, in->reg);
-        /* MMX PUNPCKL* read only the low half: mm/m32 */
-        if ((in->flags & IF_MEM) && form_info[in->form].map == MAP_0F && in->opc <= 0x62)
+        /* MMX PUNPCKL* read only the low half: mm/m32 (the table's MSZ) */
+        if ((in->flags & IF_MEM) && form_msz(&form_info[in->form]) == 4)
             b.q[0] = cpu_read(cpu, in->seg, insn_ea(cpu, in), 4);
         else
             b.q[0] = mm_src(cpu, in);
@@ -281,16 +261,7 @@ static void run_int(CPU *cpu, const Insn *in, IntOp op)
 
 void SIMD_INT(CPU *cpu, const Insn *in)
 {
-    IntOp op;
-    if (form_info[in->form].map == MAP_0F38)
-        op = in->opc < 32 ? ops_0f38[in->opc] : NULL;
-    else if ((in->opc == 0x14 || in->opc == 0x15) && simd_pfx(in) == P_66)
-        op = in->opc == 0x14 ? punpcklqdq : punpckhqdq;  /* UNPCKLPD/UNPCKHPD */
-    else
-        op = ops_0f[in->opc];
-    if (!op)
-        cpu_ud(cpu);
-    run_int(cpu, in, op);
+    run_int(cpu, in, int_ops[form_subop(&form_info[in->form])]);
 }
 
 /* Group 12/13/14: shifts of the r/m register by imm8 */

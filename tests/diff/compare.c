@@ -30,6 +30,9 @@ static const char *const gpr_names[16] = {
 /* The differences, as a bitmap of fields, so printing can mark them. */
 typedef struct Diffs {
     bool status, vector, err, rip, flags, mem, fcw, fsw, ftw, mxcsr;
+    uint32_t unlisted;  /* flags the host changed that the table's FW_ column leaves out */
+    uint16_t unlisted_gpr, unlisted_xmm;  /* registers likewise, against the operand column */
+    bool unlisted_mem;
     uint16_t gpr, st, xmm;
     int n;
 } Diffs;
@@ -128,6 +131,12 @@ static void print_report(FILE *f, const GenCase *gc, int mode, const Outcome *na
     fprintf(f, "    %-6s %0*" PRIx64 "   %0*" PRIx64 "   %0*" PRIx64 "%s (compared %#x)\n", "rflags", w,
             c->in.rflags, w, na->st.rflags, w, em->st.rflags, d->flags ? "   <<<" : "",
             FLAGS_COMPARED & ~um->eflags);
+    if (d->unlisted)
+        fprintf(f, "    the host changed flags %#x the opcode table does not list as written (FW_ %#x)   <<<\n",
+                d->unlisted, form_flags_written(&form_info[gc->form]));
+    if (d->unlisted_gpr || d->unlisted_xmm || d->unlisted_mem)
+        fprintf(f, "    the host wrote what the table's operand column does not list: GPRs %#x, XMM %#x%s   <<<\n",
+                d->unlisted_gpr, d->unlisted_xmm, d->unlisted_mem ? ", memory" : "");
     const uint8_t *fi = c->in.fx, *fa = na->st.fx, *fb = em->st.fx;
     fprintf(f, "    %-6s %0*x   %0*x   %0*x%s\n", "fcw", w, get16(fi), w, get16(fa), w, get16(fb), d->fcw ? "   <<<" : "");
     fprintf(f, "    %-6s %0*x   %0*x   %0*x%s (masked %#x)\n", "fsw", w, get16(fi + 2), w, get16(fa + 2), w,
@@ -175,11 +184,56 @@ static void print_report(FILE *f, const GenCase *gc, int mode, const Outcome *na
         fprintf(f, "    (memory destination undefined for this case: not compared)\n");
 }
 
+/* A register number of Insn.reg/rm as a GPR index (16..19: AH..BH). */
+static unsigned gpr_index(unsigned r) { return r >= 16 ? r - 16 : r & 15; }
+
+/* What the operand column lets a completed form write: GPRs, XMM
+ * registers, memory. */
+static void table_writes(const GenCase *gc, uint16_t *gpr, uint16_t *xmm, bool *mem)
+{
+    const FormInfo *fi = &form_info[gc->form];
+    const Insn *in = &gc->in;
+    bool rm_w = form_rm_role(fi) == OR_W || form_rm_role(fi) == OR_RW;
+    bool reg_w = form_reg_role(fi) == OR_W || form_reg_role(fi) == OR_RW;
+    *gpr = (uint16_t)form_gprs_written(fi);
+    *xmm = 0;
+    *mem = form_writes_mem(fi) || (rm_w && (in->flags & IF_MEM));
+    bool byte = in->osz == 1 && fi->osz == OS_B;
+    if (form_writes_state(fi))
+        *xmm = 0xffff;
+    if (rm_w && !(in->flags & IF_MEM)) {
+        if (form_rm_kind(fi) == OK_GPR) *gpr |= (uint16_t)(1u << gpr_index(byte ? in->rm8 : in->rm));
+        if (form_rm_kind(fi) == OK_XMM) *xmm |= (uint16_t)(1u << (in->rm & 15));
+    }
+    if (reg_w && form_reg_kind(fi) == OK_GPR) *gpr |= (uint16_t)(1u << gpr_index(byte ? in->reg8 : in->reg));
+    if (reg_w && form_reg_kind(fi) == OK_XMM) *xmm |= (uint16_t)(1u << (in->reg & 15));
+}
+
 int compare_outcomes(const GenCase *gc, int mode, const Outcome *native, const Outcome *emu,
                      const UndefMask *um, FILE *out)
 {
     Diffs d;
     find_diffs(mode, native, emu, um, &d);
+    /* The host is the oracle of the table's flags column too: a completed
+     * form leaves every flag it does not list as written as it was. */
+    if (native->status == ST_DONE) {
+        d.unlisted = (uint32_t)(native->st.rflags ^ gc->c.in.rflags) & FLAGS_COMPARED &
+                     ~form_flags_written(&form_info[gc->form]);
+        d.n += d.unlisted != 0;
+        /* ... and writes no register or memory its operand column leaves out. */
+        uint16_t gpr, xmm;
+        bool mem;
+        table_writes(gc, &gpr, &xmm, &mem);
+        const uint8_t *fin = gc->c.in.fx, *fna = native->st.fx;
+        for (int i = 0; i < (mode == CODE64 ? 16 : 8); i++) {
+            if (native->st.gpr[i] != gc->c.in.gpr[i] && !(gpr >> i & 1))
+                d.unlisted_gpr |= (uint16_t)(1u << i);
+            if (memcmp(fin + FX_XMM + 16 * i, fna + FX_XMM + 16 * i, 16) && !(xmm >> i & 1))
+                d.unlisted_xmm |= (uint16_t)(1u << i);
+        }
+        d.unlisted_mem = !mem && native->mem.lo <= native->mem.hi;
+        d.n += __builtin_popcount(d.unlisted_gpr) + __builtin_popcount(d.unlisted_xmm) + d.unlisted_mem;
+    }
     if (native->status == ST_TIMEOUT || native->status == ST_CRASH)
         d.n += !d.status;  /* a harness failure is never a pass */
     if (d.n && out)

@@ -43,6 +43,9 @@ typedef struct UndefMask {
     int nwhy;
 } UndefMask;
 void undef_masks(const GenCase *gc, int mode, const DiffState *in, uint64_t e_value, UndefMask *m);
+/* The rules' EFLAGS bits against the table's FU_ column; prints each
+ * disagreement to out and returns how many there are. */
+int undef_check_table(FILE *out);
 
 /* ---- compare.c ---- */
 /* Number of differing fields (0: agree).  When out is non-NULL, prints the

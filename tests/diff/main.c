@@ -151,6 +151,44 @@ static int run_native(Runner *r, const GenCase *gc, int n, DiffResult *res)
     return 0;
 }
 
+/* Twin cases (the flags-read check) carry this bit in their id. */
+#define TWIN_ID 0x80000000u
+
+static void outcome_of(const DiffResult *res, Outcome *o)
+{
+    memset(o, 0, sizeof *o);
+    o->status = res->status;
+    o->vector = res->trapno;
+    o->err = res->err;
+    o->fault_addr = res->fault_addr;
+    o->st = res->out;
+    o->mem = res->mem;
+}
+
+/* The host ran the case twice, the second time with input flags ^ flip,
+ * none of which the table lists as read: the outcomes must agree, but for
+ * the flipped flags the form does not write (they stay flipped) and the
+ * undefined ones.  Returns the number of differences. */
+static int compare_twin(const GenCase *gc, int mode, const Outcome *na, const DiffResult *tr,
+                        uint32_t flip, const UndefMask *um, bool print)
+{
+    const FormInfo *fi = &form_info[gc->form];
+    Outcome tw;
+    outcome_of(tr, &tw);
+    /* A fault leaves every flag as it was; a completed form the ones it does not write. */
+    tw.st.rflags ^= tw.status == ST_DONE ? flip & ~form_flags_written(fi) : flip;
+    UndefMask m = *um;
+    m.eflags |= form_flags_undefined(fi);
+    int nd = compare_outcomes(gc, mode, na, &tw, &m, NULL);
+    if (nd && print) {
+        printf("  FLAGS-READ CHECK: the host's outcome changed with input flags ^ %#x, which the "
+               "table does not list as read (FR_ %#x); the \"ringzero\" column below is that second "
+               "native run, flipped flags restored\n", flip, form_flags_read(fi));
+        compare_outcomes(gc, mode, na, &tw, &m, stdout);
+    }
+    return nd;
+}
+
 static bool form_selected(const Options *o, const char *name)
 {
     if (!o->forms)
@@ -199,6 +237,8 @@ static int run_mode(const Options *o, const CpuModel *model, int mode, const cha
     static DiffResult res[BATCH];
     static Outcome emu[BATCH];
     static uint64_t evals[BATCH];
+    static GenCase twin[BATCH];
+    static DiffResult twin_res[BATCH];
     for (int f = 0; f < FORM_COUNT; f++) {
         if (!gen_form_in_scope(f, mode) || !form_selected(o, form_info[f].name))
             continue;
@@ -239,15 +279,20 @@ static int run_mode(const Options *o, const CpuModel *model, int mode, const cha
                     return -1;
                 got = n;
             }
+            /* Each case again with the flags the table says the form does
+             * not read flipped: the host must give the same outcome. */
+            const FormInfo *fi = &form_info[f];
+            uint32_t flip = (F_OSZAPC | F_DF) & ~form_flags_read(fi);
+            for (int i = 0; i < n && flip; i++) {
+                twin[i] = gc[i];
+                twin[i].c.in.rflags ^= flip;
+                twin[i].c.id |= TWIN_ID;
+            }
+            if (flip && run_native(&r, twin, n, twin_res))
+                return -1;
             for (int i = 0; i < n; i++) {
                 Outcome na;
-                memset(&na, 0, sizeof na);
-                na.status = res[i].status;
-                na.vector = res[i].trapno;
-                na.err = res[i].err;
-                na.fault_addr = res[i].fault_addr;
-                na.st = res[i].out;
-                na.mem = res[i].mem;
+                outcome_of(&res[i], &na);
                 if (na.status == ST_EXC) {
                     excs++;
                     if (na.vector >= 0 && na.vector < 32) vecs |= 1u << na.vector;
@@ -256,6 +301,9 @@ static int run_mode(const Options *o, const CpuModel *model, int mode, const cha
                 undef_masks(&gc[i], mode, &gc[i].c.in, evals[i], &um);
                 bool print = shown < o->show;
                 int nd = compare_outcomes(&gc[i], mode, &na, &emu[i], &um, print ? stdout : NULL);
+                if (flip) {
+                    nd += compare_twin(&gc[i], mode, &na, &twin_res[i], flip, &um, print && !nd);
+                }
                 if (nd) {
                     fails++;
                     shown += print;
@@ -321,6 +369,10 @@ int main(int argc, char **argv)
     /* The interpreter runs the model of the host's vendor: where the
      * vendors differ, the host is the oracle of that model only
      * (tests/unit/test_quirks.c pins both). */
+    if (undef_check_table(stdout)) {
+        printf("0 passed, 1 failed\n");
+        return 1;
+    }
     const CpuModel *model = test_host_model();
     Totals t = { 0 };
     struct timespec t0, t1;
