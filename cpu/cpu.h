@@ -180,6 +180,11 @@ struct CPU {
      * true makes cpu_run return RUN_BREAK with RIP at it, not executed.
      * NULL (no breakpoints): nothing is asked. */
     bool (*host_break)(CPU *cpu);
+    /* Its watchpoints: while set, every data access of the guest's own
+     * (not the CPU's implicit supervisor ones) is shown to it from the
+     * softmmu slow path (DBG_DATA), before the access is made; it stops
+     * the guest through host_break before the next instruction. */
+    void (*host_watch)(CPU *cpu, uint64_t lin, unsigned size, int access);
     void *host_break_opaque;
 };
 

@@ -173,7 +173,11 @@ static void data_breakpoints(CPU *cpu, uint64_t lin, unsigned size, int access)
 {
     uint64_t dr7 = cpu->dr[7];
     bool write = (access & ACC_TYPE_MASK) == ACC_WRITE;
-    if (!(dr7 & 0xff) || (access & ACC_SUPER))
+    if (access & ACC_SUPER)
+        return;
+    if (cpu->host_watch)
+        cpu->host_watch(cpu, lin, size, access);
+    if (!(dr7 & 0xff))
         return;
     for (unsigned i = 0; i < 4; i++) {
         unsigned rw = bp_rw(dr7, i);

@@ -3,7 +3,7 @@
  *
  * Nothing here costs anything while unused: cpu->debug_active (DBG_*) is
  * non-zero only while TF or RF is set, DR7 enables a breakpoint, a host
- * debugger has breakpoints (cpu->host_break), or #AC
+ * debugger has breakpoints or watchpoints (cpu->host_break/host_watch), or #AC
  * checking is in force (CPL 3 with CR0.AM and EFLAGS.AC).  Then
  *   DBG_STEP  the loop runs one instruction at a time between
  *             debug_before and debug_after (instruction breakpoints, RF,
@@ -46,7 +46,7 @@ static inline unsigned debug_wanted(const CPU *cpu)
     if ((fl & (F_TF | F_RF)) || (dr7 & 0xff) || cpu->dbg_ss || cpu->host_break)
         a |= DBG_STEP;
     if (((fl & F_AC) && cpu->cpl == 3 && (cpu->cr0 & CR0_AM)) ||
-        ((dr7 & 0xff) && dr7_watches_data(dr7)))
+        ((dr7 & 0xff) && dr7_watches_data(dr7)) || cpu->host_watch)
         a |= DBG_DATA;
     return a;
 }

@@ -94,6 +94,7 @@ void cpu_reset(CPU *cpu)
     cpu->apic_opaque = keep.apic_opaque;
     cpu->opaque = keep.opaque;
     cpu->host_break = keep.host_break;
+    cpu->host_watch = keep.host_watch;
     cpu->host_break_opaque = keep.host_break_opaque;
     cpu->icount = keep.icount;
     cpu->tsc_offset = keep.tsc_offset;

@@ -123,6 +123,7 @@ static const GdbLayout layouts[] = {
 /* ---- the stub ---- */
 
 #define MAX_BREAKPOINTS 64
+#define MAX_WATCHPOINTS 32
 
 struct GdbStub {
     CPU *cpu;
@@ -134,6 +135,10 @@ struct GdbStub {
     int last_stop;          /* GDB_STOP_* of the last stop */
     uint64_t bp[MAX_BREAKPOINTS];
     unsigned nbp;
+    /* Watchpoints: Z2 write, Z3 read, Z4 access, on [addr, addr + len). */
+    struct { uint64_t addr; uint8_t len, type; } wp[MAX_WATCHPOINTS];
+    unsigned nwp;
+    int watch_hit;          /* 1 + the index of the one hit, 0: none */
     /* Resuming at a breakpoint must not stop there again at once. */
     uint64_t resume_lin, resume_icount;
     bool detach;            /* gdb_handle saw D */
@@ -395,6 +400,8 @@ static bool mem_put(GdbStub *g, uint64_t lin, const uint8_t *buf, size_t len)
 static bool host_break(CPU *cpu)
 {
     GdbStub *g = cpu->host_break_opaque;
+    if (g->watch_hit)
+        return true;  /* the access was in the instruction just completed */
     uint64_t lin = cpu_code_lin(cpu, cpu->rip);
     if (lin == g->resume_lin && cpu->icount == g->resume_icount)
         return false;
@@ -404,9 +411,26 @@ static bool host_break(CPU *cpu)
     return false;
 }
 
+/* cpu->host_watch: each data access while there are watchpoints.  The
+ * first one hit is kept (reported at the next stop). */
+static void host_watch(CPU *cpu, uint64_t lin, unsigned size, int access)
+{
+    GdbStub *g = cpu->host_break_opaque;
+    bool write = (access & ACC_TYPE_MASK) == ACC_WRITE;
+    if (g->watch_hit)
+        return;
+    for (unsigned i = 0; i < g->nwp; i++)
+        if (lin < g->wp[i].addr + g->wp[i].len && g->wp[i].addr < lin + size &&
+            (g->wp[i].type == 4 || (g->wp[i].type == 2) == write)) {
+            g->watch_hit = (int)i + 1;
+            return;
+        }
+}
+
 static void bp_changed(GdbStub *g)
 {
-    g->cpu->host_break = g->nbp ? host_break : NULL;
+    g->cpu->host_break = g->nbp || g->nwp ? host_break : NULL;
+    g->cpu->host_watch = g->nwp ? host_watch : NULL;
     g->cpu->host_break_opaque = g;
     debug_update(g->cpu);
 }
@@ -419,6 +443,32 @@ static const char *bp_insert(GdbStub *g, uint64_t addr)
     if (g->nbp == MAX_BREAKPOINTS)
         return "E28";  /* ENOSPC */
     g->bp[g->nbp++] = addr;
+    bp_changed(g);
+    return "OK";
+}
+
+/* Z2/Z3/Z4 (type 2, 3, 4) of len bytes at addr, and their removal. */
+static const char *wp_change(GdbStub *g, bool insert, int type, uint64_t addr, uint64_t len)
+{
+    if (len < 1 || len > 8)
+        return "E16";  /* EINVAL */
+    for (unsigned i = 0; i < g->nwp; i++)
+        if (g->wp[i].addr == addr && g->wp[i].len == len && g->wp[i].type == type) {
+            if (insert)
+                return "OK";
+            g->wp[i] = g->wp[--g->nwp];
+            g->watch_hit = 0;
+            bp_changed(g);
+            return "OK";
+        }
+    if (!insert)
+        return "E02";
+    if (g->nwp == MAX_WATCHPOINTS)
+        return "E28";
+    g->wp[g->nwp].addr = addr;
+    g->wp[g->nwp].len = (uint8_t)len;
+    g->wp[g->nwp].type = (uint8_t)type;
+    g->nwp++;
     bp_changed(g);
     return "OK";
 }
@@ -503,6 +553,16 @@ static void stop_reply(GdbStub *g, char *out)
      * the target description again, and stops if the user has `catch
      * exec' (otherwise it resumes, so this is opt-in: follow_mode). */
     bool changed = g->follow_mode && g->layout && g->layout != current_layout(g->cpu);
+    if (g->watch_hit && trap && !changed) {
+        /* The address gdb set the watchpoint on, not the access's own. */
+        static const char *const kind[] = { "watch", "rwatch", "awatch" };
+        unsigned i = (unsigned)g->watch_hit - 1;
+        snprintf(out, GDB_PACKET_MAX, "T05thread:01;%s:%llx;", kind[g->wp[i].type - 2],
+                 (unsigned long long)g->wp[i].addr);
+        g->watch_hit = 0;
+        return;
+    }
+    g->watch_hit = 0;
     snprintf(out, GDB_PACKET_MAX, "T%02xthread:01;%s", trap ? 5 : 2,
              changed ? "exec:;" : g->last_stop == GDB_STOP_BREAK ? "swbreak:;" : "");
 }
@@ -722,16 +782,19 @@ static void gdb_handle(GdbStub *g, const char *pkt, size_t len, char *out, int *
         return;
     case 'Z': case 'z':
         /* Z0 software, Z1 hardware: both are the table (no guest byte is
-         * changed and there is no limit of four). */
-        if (len < 2 || (pkt[1] != '0' && pkt[1] != '1'))
-            return;  /* watchpoints: not supported, empty reply */
+         * changed and there is no limit of four); Z2-Z4 watchpoints. */
+        if (len < 2 || pkt[1] < '0' || pkt[1] > '4')
+            return;  /* unsupported, empty reply */
         p = pkt + 2;
         if (!expect(&p, end, ',') || !parse_hex(&p, end, &a) || !expect(&p, end, ',') ||
             !parse_hex(&p, end, &b)) {
             strcpy(out, "E01");
             return;
         }
-        strcpy(out, pkt[0] == 'Z' ? bp_insert(g, a) : bp_remove(g, a));
+        if (pkt[1] >= '2')
+            strcpy(out, wp_change(g, pkt[0] == 'Z', pkt[1] - '0', a, b));
+        else
+            strcpy(out, pkt[0] == 'Z' ? bp_insert(g, a) : bp_remove(g, a));
         return;
     case 'D':
         g->detach = true;
@@ -797,6 +860,8 @@ static void drop_client(GdbStub *g)
     g->fd = -1;
     g->rpos = g->rlen = 0;
     g->nbp = 0;
+    g->nwp = 0;
+    g->watch_hit = 0;
     g->layout = NULL;
     bp_changed(g);
 }
@@ -944,6 +1009,11 @@ bool gdb_poll(GdbStub *g, int *why)
     }
 }
 
+int gdb_fd(const GdbStub *g)
+{
+    return g->fd >= 0 ? g->fd : g->listen_fd;
+}
+
 int gdb_serve(GdbStub *g, int why)
 {
     while (g->fd < 0)
@@ -1070,6 +1140,7 @@ void gdb_close(GdbStub *g)
     if (g->fd >= 0)
         close(g->fd);
     g->cpu->host_break = NULL;
+    g->cpu->host_watch = NULL;
     debug_update(g->cpu);
     close(g->listen_fd);
     free(g);

@@ -49,6 +49,10 @@ bool gdb_poll(GdbStub *g, int *why);
  * client is interrupted by a signal), GDB_STEP (run one instruction, then
  * call again with GDB_STOP_STEP) or GDB_KILL. */
 int gdb_serve(GdbStub *g, int why);
+/* The descriptor a client's bytes (or a new connection) arrive on, for
+ * the idle loop's ppoll: a guest halted with nothing else to wake it
+ * still stops at once on Ctrl-C. */
+int gdb_fd(const GdbStub *g);
 /* The guest ended with status: tells a connected gdb ("W" reply). */
 void gdb_exited(GdbStub *g, int status);
 

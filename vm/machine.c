@@ -209,11 +209,12 @@ static bool idle_until_interrupt(Machine *m)
         if (next - now > (1ull << 62))
             next = UINT64_MAX;  /* centuries away (TSC deadline 2^64-1): none */
         int fd = pc_input_fd(m->pc);
+        int gfd = m->gdb ? gdb_fd(m->gdb) : -1;
         if (m->icount_shift >= 0 && next != UINT64_MAX) {
             m->idle_ns += next - now;
             continue;
         }
-        if (next == UINT64_MAX && fd < 0)
+        if (next == UINT64_MAX && fd < 0 && gfd < 0)
             return false;
         /* Host time, or -icount waiting for input only (virtual time then
          * stands still: input arrives at the same instruction count). */
@@ -226,9 +227,14 @@ static bool idle_until_interrupt(Machine *m)
             ts.tv_nsec = (long)(d % 1000000000ull);
             timeout = &ts;
         }
-        struct pollfd p = { .fd = fd, .events = POLLIN };
+        /* gdb's Ctrl-C or a new connection: back to the run loop, which
+         * asks the stub (gdb_poll) and stops the guest. */
+        struct pollfd p[2] = { { .fd = gfd, .events = POLLIN }, { .fd = fd, .events = POLLIN } };
         bool watch = fd >= 0 && !input_waiting;
-        input_waiting = ppoll(&p, watch, timeout, NULL) > 0 && watch;
+        int n = ppoll(p, 1 + watch, timeout, NULL);
+        if (n > 0 && gfd >= 0 && p[0].revents)
+            return true;
+        input_waiting = n > 0 && watch && p[1].revents;
     }
 }
 
@@ -363,8 +369,8 @@ static int run_loop(Machine *m)
                     m->stop_signal, strsignal(m->stop_signal));
             return 128 + m->stop_signal;
         }
-        if (r == RUN_BREAK)
-            continue;  /* before the instruction: gdb_stop is set */
+        if (r == RUN_BREAK || (r == RUN_HALT && gdb_stop >= 0))
+            continue;  /* gdb_stop is set: gdb_serve first */
         char where[192];
         if (r == RUN_EXCEPTION) {
             describe_pc(m, where, sizeof where);

@@ -12,6 +12,9 @@
 set -u
 rz=$1 gdb=$2 bin=$3 mode=$4 out=$5
 mkdir -p "$out"
+# MODE w16, w32, w64: a write watchpoint, then Ctrl-C in HLT (watch_session).
+extra=
+case $mode in w*) extra=watch; mode=${mode#w} ;; esac
 case $mode in
   16|raw|switch) base=0x7c00; load="-bin $bin@0x7c00 -mode 16" ;;
   *)  base=0x100000; load="-bin $bin@0x100000 -mode $mode" ;;
@@ -79,6 +82,34 @@ def _ctrl_c():
     os.kill(os.getpid(), signal.SIGINT)
 threading.Thread(target=_ctrl_c, daemon=True).start()
 PY
+
+if [ "$extra" = watch ]; then
+  # `watch' on wdata: the store at +0x30 writes it; gdb must get the stop
+  # (Z2, the reply's watch:ADDR) after that instruction.  Then the guest
+  # is sent to +0x60 (STI; HLT, no timer, no input): Ctrl-C must still
+  # stop it, and k end it.
+  wdata=$(hex 0x102) halt=$(hex 0x60)
+  case $mode in 16) after=$(hex 0x35) ;; 32) after=$(hex 0x37) ;; 64) after=$(hex 0x38) ;; esac
+  timeout 60 "$gdb" -batch -nx -ex 'set pagination off' -ex 'set confirm off' \
+    -ex "target remote 127.0.0.1:$port" -ex "watch *(char *)$wdata" \
+    -ex 'set debug remote 1' -ex 'continue' -ex 'set debug remote 0' -ex 'p/x $pc' \
+    -ex 'delete' -ex "set \$pc = $halt" -ex "source $out/ctrlc.py" -ex 'continue' \
+    -ex 'echo MARK interrupted\n' -ex 'p/x $pc' -ex 'kill' >"$out/gdb.out" 2>&1
+  check "a hardware watchpoint (Z2)" "^Hardware watchpoint 1: \*\(char \*\) ?$wdata"
+  check "the stop reply names it" "T05thread:01;watch:0*${wdata#0x};"
+  check "the value written" "New value = 119 'w'"
+  check "stopped after the store" "^\\\$1 = $after\$"
+  check "Ctrl-C stops the guest in HLT" 'Program received signal SIGINT'
+  check "stopped at the HLT loop" "^\\\$2 = ${halt%0}[0-9a-f]\$"
+  rc=
+  for _ in $(seq 300); do
+    kill -0 $rzpid 2>/dev/null || { wait $rzpid; rc=$?; break; }
+    sleep 0.1
+  done
+  [ "$rc" = 0 ] || { echo "FAIL: ringzero status '$rc' after kill, want 0"; kill $rzpid 2>/dev/null; fail=1; }
+  if [ $fail -ne 0 ]; then echo "--- gdb output"; cat "$out/gdb.out"; echo "--- ringzero stderr"; cat "$out/rz.err"; fi
+  exit $fail
+fi
 timeout 60 "$gdb" -batch -nx -ex 'set pagination off' -ex 'set confirm off' \
   -ex "target remote 127.0.0.1:$port" \
   -ex 'echo MARK start\n' -ex 'x/3i $pc' -ex 'p/x $pc' -ex 'show architecture' \

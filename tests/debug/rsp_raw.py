@@ -94,7 +94,11 @@ expect("M to ROM/unmapped (0xF0000 is outside RAM here)", c.ask("Mf0000,1:00"),
 expect("z0 of no breakpoint", c.ask("z0,7c20,1"), "E02")
 expect("Z0", c.ask("Z0,7c20,1"), "OK")
 expect("z0", c.ask("z0,7c20,1"), "OK")
-expect("Z2 (watchpoints: not yet)", c.ask("Z2,7d00,1"), "")
+expect("Z2", c.ask("Z2,7d00,1"), "OK")
+expect("z2", c.ask("z2,7d00,1"), "OK")
+expect("z2 of none", c.ask("z2,7d00,1"), "E02")
+expect("Z4 of 9 bytes", c.ask("Z4,7d00,9"), "E16")
+expect("Z5 (unknown type)", c.ask("Z5,7d00,1"), "")
 # A packet longer than PacketSize is refused, the connection stays usable.
 c.s.sendall(frame("M7d01,1:" + "0" * 0x5000))
 expect("oversized ack", c.byte().decode(), "+")

@@ -2,8 +2,10 @@
 ; source for the three modes: nasm -DMODE=16|32|64.  Flat binary, run with
 ; -bin target16.bin@0x7c00 -mode 16 (CS=07C0, IP=0: $pc must be the linear
 ; 0x7c00), or -bin targetNN.bin@0x100000 -mode 32|64.  Fixed offsets, so
-; the test knows its addresses: +0x00 start, +0x20 bp1, +0x40 spin (until
-; gdb sets flag), +0x100 flag, +0x101 data.  It exits through port 0xF4
+; the test knows its addresses: +0x00 start, +0x20 bp1, +0x30 the store
+; to wdata (a watchpoint's target), +0x40 spin (until gdb sets flag), +0x60
+; halt (STI; HLT with no timer: only gdb's Ctrl-C wakes ringzero), +0x100
+; flag, +0x101 data, +0x102 wdata.  It exits through port 0xF4
 ; with data, so the exit status, (data << 1) | 1, shows a gdb memory write.
 %if MODE == 16
 bits 16
@@ -26,6 +28,10 @@ start:
 bp1:
     add eax, ebx                ; after a stepi: eax = 0x33333333
     nop
+    times 0x30-($-$$) nop
+wstore:
+    mov byte [wdata], 0x77      ; a write watchpoint stops after this
+    nop
     times 0x40-($-$$) nop
 spin:
     cmp byte [flag], 0
@@ -33,6 +39,12 @@ spin:
     mov al, [data]
     out 0xf4, al
     hlt
+    times 0x60-($-$$) nop
+halt:
+    sti
+    hlt
+    jmp halt
     times 0x100-($-$$) db 0
 flag: db 0
 data: db 0x11
+wdata: db 0
