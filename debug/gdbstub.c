@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../cpu/debug.h"
+#include "monitor.h"
 #include "../cpu/x87.h"
 #include "../softmmu/ctlregs.h"
 #include "../softmmu/mem.h"
@@ -133,16 +134,21 @@ struct GdbStub {
     void *log_opaque;
     const GdbLayout *layout;  /* the one gdb was last given */
     int last_stop;          /* GDB_STOP_* of the last stop */
+    /* Breakpoints and watchpoints keep the address mode they were set in
+     * (phys: Qqemu.PhyMemMode:1). */
     uint64_t bp[MAX_BREAKPOINTS];
+    bool bp_phys[MAX_BREAKPOINTS];
     unsigned nbp;
     /* Watchpoints: Z2 write, Z3 read, Z4 access, on [addr, addr + len). */
-    struct { uint64_t addr; uint8_t len, type; } wp[MAX_WATCHPOINTS];
+    struct { uint64_t addr; uint8_t len, type; bool phys; } wp[MAX_WATCHPOINTS];
     unsigned nwp;
     int watch_hit;          /* 1 + the index of the one hit, 0: none */
     /* Resuming at a breakpoint must not stop there again at once. */
     uint64_t resume_lin, resume_icount;
     bool detach;            /* gdb_handle saw D */
     bool follow_mode;       /* Qringzero.FollowMode:1: report mode changes */
+    bool phys_mode;         /* Qqemu.PhyMemMode:1: m/M/X/Z addresses are physical */
+    const MonHost *mon;     /* qRcmd's monitor, NULL: none */
     uint8_t rbuf[4096];
     size_t rpos, rlen;
     char in[GDB_PACKET_MAX + 1], out[GDB_PACKET_MAX + 1];
@@ -357,13 +363,10 @@ static size_t target_xml(const GdbLayout *l, char *buf, size_t size)
  * updates or a #PF; only RAM and ROM (write: RAM) count as reachable. */
 static bool debug_phys(GdbStub *g, uint64_t lin, bool write, uint64_t *pa)
 {
-    CPU *cpu = g->cpu;
-    PageFault pf;
-    if (cpu->code_mode == CODE64 ? !is_canonical(lin) : lin > 0xffffffffull)
-        return false;
-    if (!mmu_translate(&cpu->mmu, lin, ACC_READ | ACC_SUPER | ACC_PROBE, pa, &pf))
-        return false;
-    return mem_phys_ptr(cpu->mem, *pa, 1, write) != NULL;
+    if (!g->phys_mode)
+        return debug_lin_to_phys(g->cpu, lin, write, pa);
+    *pa = lin;
+    return mem_phys_ptr(g->cpu->mem, lin, 1, write) != NULL;
 }
 
 /* Reads up to len bytes at lin; returns how many (stops at the first byte
@@ -402,11 +405,12 @@ static bool host_break(CPU *cpu)
     GdbStub *g = cpu->host_break_opaque;
     if (g->watch_hit)
         return true;  /* the access was in the instruction just completed */
-    uint64_t lin = cpu_code_lin(cpu, cpu->rip);
+    uint64_t lin = cpu_code_lin(cpu, cpu->rip), pa = 0;
     if (lin == g->resume_lin && cpu->icount == g->resume_icount)
         return false;
+    bool have_pa = debug_lin_to_phys(cpu, lin, false, &pa);
     for (unsigned i = 0; i < g->nbp; i++)
-        if (g->bp[i] == lin)
+        if (g->bp_phys[i] ? have_pa && g->bp[i] == pa : g->bp[i] == lin)
             return true;
     return false;
 }
@@ -419,12 +423,21 @@ static void host_watch(CPU *cpu, uint64_t lin, unsigned size, int access)
     bool write = (access & ACC_TYPE_MASK) == ACC_WRITE;
     if (g->watch_hit)
         return;
-    for (unsigned i = 0; i < g->nwp; i++)
-        if (lin < g->wp[i].addr + g->wp[i].len && g->wp[i].addr < lin + size &&
+    uint64_t pa = 0;
+    bool have_pa = debug_lin_to_phys(cpu, lin, false, &pa);
+    for (unsigned i = 0; i < g->nwp; i++) {
+        uint64_t a = lin;
+        if (g->wp[i].phys) {
+            if (!have_pa)
+                continue;
+            a = pa;  /* an access across a page end: its first page only */
+        }
+        if (a < g->wp[i].addr + g->wp[i].len && g->wp[i].addr < a + size &&
             (g->wp[i].type == 4 || (g->wp[i].type == 2) == write)) {
             g->watch_hit = (int)i + 1;
             return;
         }
+    }
 }
 
 static void bp_changed(GdbStub *g)
@@ -438,10 +451,11 @@ static void bp_changed(GdbStub *g)
 static const char *bp_insert(GdbStub *g, uint64_t addr)
 {
     for (unsigned i = 0; i < g->nbp; i++)
-        if (g->bp[i] == addr)
+        if (g->bp[i] == addr && g->bp_phys[i] == g->phys_mode)
             return "OK";
     if (g->nbp == MAX_BREAKPOINTS)
         return "E28";  /* ENOSPC */
+    g->bp_phys[g->nbp] = g->phys_mode;
     g->bp[g->nbp++] = addr;
     bp_changed(g);
     return "OK";
@@ -453,7 +467,8 @@ static const char *wp_change(GdbStub *g, bool insert, int type, uint64_t addr, u
     if (len < 1 || len > 8)
         return "E16";  /* EINVAL */
     for (unsigned i = 0; i < g->nwp; i++)
-        if (g->wp[i].addr == addr && g->wp[i].len == len && g->wp[i].type == type) {
+        if (g->wp[i].addr == addr && g->wp[i].len == len && g->wp[i].type == type &&
+            g->wp[i].phys == g->phys_mode) {
             if (insert)
                 return "OK";
             g->wp[i] = g->wp[--g->nwp];
@@ -468,6 +483,7 @@ static const char *wp_change(GdbStub *g, bool insert, int type, uint64_t addr, u
     g->wp[g->nwp].addr = addr;
     g->wp[g->nwp].len = (uint8_t)len;
     g->wp[g->nwp].type = (uint8_t)type;
+    g->wp[g->nwp].phys = g->phys_mode;
     g->nwp++;
     bp_changed(g);
     return "OK";
@@ -476,8 +492,10 @@ static const char *wp_change(GdbStub *g, bool insert, int type, uint64_t addr, u
 static const char *bp_remove(GdbStub *g, uint64_t addr)
 {
     for (unsigned i = 0; i < g->nbp; i++)
-        if (g->bp[i] == addr) {
-            g->bp[i] = g->bp[--g->nbp];
+        if (g->bp[i] == addr && g->bp_phys[i] == g->phys_mode) {
+            g->nbp--;
+            g->bp[i] = g->bp[g->nbp];
+            g->bp_phys[i] = g->bp_phys[g->nbp];
             bp_changed(g);
             return "OK";
         }
@@ -726,6 +744,43 @@ static bool starts(const char *p, const char *end, const char *s)
     return (size_t)(end - p) >= n && !memcmp(p, s, n);
 }
 
+static bool send_packet(GdbStub *g, const char *body);
+
+/* qRcmd,HEX (gdb's `monitor CMD'): the command's output goes out as O
+ * packets (hex text) before the final OK.  Returns GDB_KILL for quit. */
+static int monitor_packet(GdbStub *g, const char *p, const char *end, char *out)
+{
+    size_t n = (size_t)(end - p) / 2;
+    char cmd[GDB_PACKET_MAX / 2 + 1];
+    if ((size_t)(end - p) % 2 || !unhex((uint8_t *)cmd, p, end, n) || memchr(cmd, 0, n)) {
+        gerr(g, "qRcmd: the command is not hex text");
+        strcpy(out, "E01");
+        return -1;
+    }
+    cmd[n] = 0;
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *f = open_memstream(&text, &tlen);
+    if (!f) {
+        strcpy(out, "E0c");  /* ENOMEM */
+        return -1;
+    }
+    int r = monitor_command(g->mon, cmd, f);
+    fclose(f);
+    /* Each O packet carries at most PacketSize/2 - 1 bytes of text. */
+    const size_t chunk = GDB_PACKET_MAX / 2 - 1;
+    for (size_t at = 0; at < tlen; at += chunk) {
+        size_t k = tlen - at < chunk ? tlen - at : chunk;
+        out[0] = 'O';
+        hex_bytes(out + 1, (const uint8_t *)text + at, k);
+        if (!send_packet(g, out))
+            break;
+    }
+    free(text);
+    strcpy(out, "OK");
+    return r == MON_QUIT ? GDB_KILL : -1;
+}
+
 /* The answer to one packet body (unframed) in out (at least
  * GDB_PACKET_MAX + 1 bytes; empty: the "unsupported" reply); *action gets
  * GDB_CONT/GDB_STEP/GDB_KILL when the packet resumes the guest, else -1. */
@@ -812,6 +867,10 @@ static void gdb_handle(GdbStub *g, const char *pkt, size_t len, char *out, int *
             (pkt[len - 1] == '0' || pkt[len - 1] == '1')) {
             g->follow_mode = pkt[len - 1] == '1';
             strcpy(out, "OK");
+        } else if (starts(pkt, end, "Qqemu.PhyMemMode:") && len == strlen("Qqemu.PhyMemMode:") + 1 &&
+                   (pkt[len - 1] == '0' || pkt[len - 1] == '1')) {
+            g->phys_mode = pkt[len - 1] == '1';
+            strcpy(out, "OK");
         }
         return;
     case 'q':
@@ -828,6 +887,8 @@ static void gdb_handle(GdbStub *g, const char *pkt, size_t len, char *out, int *
             strcpy(out, "m01");
         else if (starts(pkt, end, "qsThreadInfo"))
             strcpy(out, "l");
+        else if (starts(pkt, end, "qRcmd,") && g->mon)
+            *action = monitor_packet(g, pkt + strlen("qRcmd,"), end, out);
         return;
     case 'v':
         if (starts(pkt, end, "vCont?")) {
@@ -1007,6 +1068,11 @@ bool gdb_poll(GdbStub *g, int *why)
             return true;
         }
     }
+}
+
+void gdb_set_monitor(GdbStub *g, const MonHost *mon)
+{
+    g->mon = mon;
 }
 
 int gdb_fd(const GdbStub *g)

@@ -53,6 +53,9 @@ int gdb_serve(GdbStub *g, int why);
  * the idle loop's ppoll: a guest halted with nothing else to wake it
  * still stops at once on Ctrl-C. */
 int gdb_fd(const GdbStub *g);
+/* qRcmd (gdb's `monitor CMD') runs mon's commands; mon must outlive g. */
+struct MonHost;
+void gdb_set_monitor(GdbStub *g, const struct MonHost *mon);
 /* The guest ended with status: tells a connected gdb ("W" reply). */
 void gdb_exited(GdbStub *g, int status);
 

@@ -150,11 +150,24 @@ int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errl
     return 0;
 }
 
+static void machine_reset(Machine *m);
+static void monitor_reset(void *o)
+{
+    Machine *m = o;
+    m->reset_reason = "system_reset from the monitor";
+    machine_reset(m);
+}
+
 int machine_gdb_listen(Machine *m, const char *spec, char *err, size_t errlen)
 {
     gdb_close(m->gdb);
     m->gdb = gdb_open(spec, &m->cpu, log_guest_error, m, err, errlen);
-    return m->gdb ? 0 : -1;
+    if (!m->gdb)
+        return -1;
+    m->mon = (MonHost){ .cpu = &m->cpu, .info_registers = log_cpu_state,
+                        .system_reset = monitor_reset, .opaque = m };
+    gdb_set_monitor(m->gdb, &m->mon);
+    return 0;
 }
 
 void machine_free(Machine *m)

@@ -10,6 +10,7 @@
 #include "../cpu/cpu.h"
 #include "../softmmu/mem.h"
 #include "../codecache/codecache.h"
+#include "../debug/monitor.h"
 #include "../hw/board.h"
 #include "../hw/chardev.h"
 
@@ -55,6 +56,7 @@ typedef struct Machine {
     /* -gdb / -s (debug/gdbstub.h), NULL without; gdb_start_stopped: -S. */
     struct GdbStub *gdb;
     bool gdb_start_stopped;
+    MonHost mon;          /* gdb's `monitor' commands reach the machine here */
 } Machine;
 
 enum { LOG_GUEST_ERRORS = 1 << 0, LOG_INT = 1 << 1, LOG_CPU_RESET = 1 << 2,

@@ -14,11 +14,15 @@ rz=$1 gdb=$2 bin=$3 mode=$4 out=$5
 mkdir -p "$out"
 # MODE w16, w32, w64: a write watchpoint, then Ctrl-C in HLT (watch_session).
 extra=
-case $mode in w*) extra=watch; mode=${mode#w} ;; esac
+# MODE mon: the monitor (qRcmd) and Qqemu.PhyMemMode, in real mode with
+# RAM above 4 GiB (-m 5G), which only a physical address reaches there.
+case $mode in w*) extra=watch; mode=${mode#w} ;; mon) extra=mon; mode=16 ;; esac
 case $mode in
   16|raw|switch) base=0x7c00; load="-bin $bin@0x7c00 -mode 16" ;;
   *)  base=0x100000; load="-bin $bin@0x100000 -mode $mode" ;;
 esac
+[ "$extra" = mon ] && load="$load -m 5G"
+
 hex() { printf '0x%x' $(( base + $1 )); }
 bp1=$(hex 0x20) spin=$(hex 0x40) flag=$(hex 0x100) data=$(hex 0x101)
 fail=0
@@ -82,6 +86,44 @@ def _ctrl_c():
     os.kill(os.getpid(), signal.SIGINT)
 threading.Thread(target=_ctrl_c, daemon=True).start()
 PY
+
+if [ "$extra" = mon ]; then
+  timeout 60 "$gdb" -batch -nx -ex 'set pagination off' -ex 'set confirm off' \
+    -ex "target remote 127.0.0.1:$port" -ex 'monitor help' -ex "break *$bp1" -ex 'continue' \
+    -ex 'monitor info registers' -ex 'monitor info mtree' -ex 'monitor x/2x 0x7c02' \
+    -ex 'monitor xp/3xb 0x7d00' -ex 'monitor x/2dh 0x7d00' -ex 'monitor info bogus' \
+    -ex 'echo MARK linear\n' -ex 'maintenance packet m100000000,1' \
+    -ex 'maintenance packet Qqemu.PhyMemMode:1' -ex 'echo MARK physical\n' \
+    -ex 'maintenance packet m100000000,1' -ex 'maintenance packet M100000000,1:5a' \
+    -ex 'monitor xp/1xb 0x100000000' -ex 'maintenance packet Qqemu.PhyMemMode:0' \
+    -ex 'echo MARK linear again\n' -ex 'maintenance packet m100000000,1' \
+    -ex 'monitor system_reset' -ex 'monitor info registers' -ex 'monitor quit' >"$out/gdb.out" 2>&1
+  check "help" '^info mtree +-- '
+  check "info registers: GPRs at bp1" '^EAX=11111111 EBX=22222222 '
+  check "info registers: CS's cache" '^CS =07c0 base 0*7c00 limit 0000ffff'
+  check "info registers: CRs and EFER" '^CR0=60000010 .*EFER=0000000000000000'
+  check "info mtree: RAM" '^  0000000000000000-000000000009ffff \(prio 0, ram\): ram$'
+  check "info mtree: a port" '^  00f4-00f7 \(prio 0, i/o\): isa-debug-exit$'
+  check "x (linear)" '^0000000000007c02: 0x1111b866 0xbb661111$'
+  check "xp (physical)" '^0000000000007d00: 0x00 0x11 0x00$'
+  check "x/2dh" '^0000000000007d00: 4352 0$'
+  check "a bad info item" "^info: unknown item 'bogus'"
+  # The expected sequence of replies, in order, after MARK linear.
+  sed -n '/^MARK linear$/,$p' "$out/gdb.out" | grep -E '^(MARK|received: )' | tr '\n' '|' >"$out/seq"
+  want='MARK linear|received: "E14"|received: "OK"|MARK physical|received: "00"|received: "OK"|received: "OK"|MARK linear again|received: "E14"|'
+  [ "$(cat "$out/seq")" = "$want" ] || { echo "FAIL: PhyMemMode replies: $(cat "$out/seq"), want $want"; fail=1; }
+  check "xp sees the physical write above 4 GiB" '^0000000100000000: 0x5a$'
+  check "system_reset" '^EIP=0000fff0 '
+  check "system_reset: CS" '^CS =f000 base 0*ffff0000'
+  rc=
+  for _ in $(seq 300); do
+    kill -0 $rzpid 2>/dev/null || { wait $rzpid; rc=$?; break; }
+    sleep 0.1
+  done
+  [ "$rc" = 0 ] || { echo "FAIL: ringzero status '$rc' after quit, want 0"; kill $rzpid 2>/dev/null; fail=1; }
+  if [ $fail -ne 0 ]; then echo "--- gdb output"; cat "$out/gdb.out"; echo "--- ringzero stderr"; cat "$out/rz.err"; fi
+  exit $fail
+fi
 
 if [ "$extra" = watch ]; then
   # `watch' on wdata: the store at +0x30 writes it; gdb must get the stop
