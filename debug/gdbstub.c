@@ -408,10 +408,18 @@ static bool host_break(CPU *cpu)
     uint64_t lin = cpu_code_lin(cpu, cpu->rip), pa = 0;
     if (lin == g->resume_lin && cpu->icount == g->resume_icount)
         return false;
-    bool have_pa = debug_lin_to_phys(cpu, lin, false, &pa);
-    for (unsigned i = 0; i < g->nbp; i++)
-        if (g->bp_phys[i] ? have_pa && g->bp[i] == pa : g->bp[i] == lin)
+    int have_pa = -1;  /* translated only if a physical breakpoint asks */
+    for (unsigned i = 0; i < g->nbp; i++) {
+        if (!g->bp_phys[i]) {
+            if (g->bp[i] == lin)
+                return true;
+            continue;
+        }
+        if (have_pa < 0)
+            have_pa = debug_lin_to_phys(cpu, lin, false, &pa);
+        if (have_pa && g->bp[i] == pa)
             return true;
+    }
     return false;
 }
 
