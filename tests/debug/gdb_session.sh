@@ -131,9 +131,15 @@ if [ "$extra" = watch ]; then
   # is sent to +0x60 (STI; HLT, no timer, no input): Ctrl-C must still
   # stop it, and k end it.
   wdata=$(hex 0x102) halt=$(hex 0x60)
-  case $mode in 16) after=$(hex 0x35) ;; 32) after=$(hex 0x37) ;; 64) after=$(hex 0x38) ;; esac
+  # Then flag set, and a read watchpoint on data: it stops after the
+  # load at +0x47 (past the loop), before the OUT that would end the guest.
+  flag=$(hex 0x100) data=$(hex 0x101)
+  case $mode in 16) after=$(hex 0x35) rafter=$(hex 0x4a) ;; 32) after=$(hex 0x37) rafter=$(hex 0x4e) ;;
+                64) after=$(hex 0x38) rafter=$(hex 0x51) ;; esac
   timeout 60 "$gdb" -batch -nx -ex 'set pagination off' -ex 'set confirm off' \
     -ex "target remote 127.0.0.1:$port" -ex "watch *(char *)$wdata" \
+    -ex 'set debug remote 1' -ex 'continue' -ex 'set debug remote 0' -ex 'p/x $pc' \
+    -ex 'delete' -ex "set {char}$flag = 1" -ex "rwatch *(char *)$data" \
     -ex 'set debug remote 1' -ex 'continue' -ex 'set debug remote 0' -ex 'p/x $pc' \
     -ex 'delete' -ex "set \$pc = $halt" -ex "source $out/ctrlc.py" -ex 'continue' \
     -ex 'echo MARK interrupted\n' -ex 'p/x $pc' -ex 'kill' >"$out/gdb.out" 2>&1
@@ -141,8 +147,12 @@ if [ "$extra" = watch ]; then
   check "the stop reply names it" "T05thread:01;watch:0*${wdata#0x};"
   check "the value written" "New value = 119 'w'"
   check "stopped after the store" "^\\\$1 = $after\$"
+  check "a read watchpoint (Z3)" "^Hardware read watchpoint 2: \*\(char \*\) ?$data"
+  check "its stop reply" "T05thread:01;rwatch:0*${data#0x};"
+  check "the value read" "^Value = 17 "
+  check "stopped after the load" "^\\\$2 = $rafter\$"
   check "Ctrl-C stops the guest in HLT" 'Program received signal SIGINT'
-  check "stopped at the HLT loop" "^\\\$2 = ${halt%0}[0-9a-f]\$"
+  check "stopped at the HLT loop" "^\\\$3 = ${halt%0}[0-9a-f]\$"
   rc=
   for _ in $(seq 300); do
     kill -0 $rzpid 2>/dev/null || { wait $rzpid; rc=$?; break; }
