@@ -230,52 +230,70 @@ static void host_log(void *o, const char *item, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A PC board on a test-owned Board (no Machine), its callbacks recorded
+ * in h.  Static storage: the Mem keeps the CPU's TLB on its list. */
+typedef struct Rig {
+    Mem mem;
+    CPU cpu;
+    PcBoard pc;
+    Chardev console;
+    Host h;
+    Board b;
+} Rig;
+
+static void rig_init(Rig *r, char *err, size_t errlen)
+{
+    if (mem_init(&r->mem, 16 << 20, err, errlen) || chr_open(&r->console, CHR_NONE, NULL, err, errlen)) {
+        printf("rig_init: %s\n", err);
+        exit(2);
+    }
+    cpu_init(&r->cpu, &r->mem);
+    r->b = (Board){ .mem = &r->mem, .cpu = &r->cpu, .console = &r->console, .opaque = &r->h,
+                    .now_ns = host_now, .request_reset = host_reset,
+                    .request_poweroff = host_poweroff, .log = host_log };
+}
+
+static void rig_free(Rig *r)
+{
+    chr_close(&r->console);
+    mem_free(&r->mem);
+}
+
 /* The PC board and the debug ports need nothing of a Machine: their
  * clock, reset lines, power-off and log go through the Board callbacks. */
 static void test_board(void)
 {
-    static Mem mem;
-    static CPU cpu;
-    static PcBoard pc;
-    static Chardev console;
+    static Rig r;
     char err[256];
-    if (mem_init(&mem, 16 << 20, err, sizeof err) || chr_open(&console, CHR_NONE, NULL, err, sizeof err)) {
-        printf("test_board: %s\n", err);
-        exit(2);
-    }
-    cpu_init(&cpu, &mem);
-    Host h = { 0 };
-    const Board b = { .mem = &mem, .cpu = &cpu, .console = &console, .opaque = &h, .now_ns = host_now,
-                      .request_reset = host_reset, .request_poweroff = host_poweroff, .log = host_log };
-    CHECK(pc_init(&pc, &b, NULL, err, sizeof err) == 0 && debugport_init(&b, err, sizeof err) == 0,
+    rig_init(&r, err, sizeof err);
+    CHECK(pc_init(&r.pc, &r.b, NULL, err, sizeof err) == 0 && debugport_init(&r.b, err, sizeof err) == 0,
           "pc_init and debugport_init on a bare Board: %s", err);
-    CHECK(pc.b == &b && cpu.intr_opaque == &pc && cpu.intr_pending && cpu.intr_ack,
+    CHECK(r.pc.b == &r.b && r.cpu.intr_opaque == &r.pc && r.cpu.intr_pending && r.cpu.intr_ack,
           "the board keeps the Board; the interrupt hooks get the PcBoard");
 
     /* The PM timer counts 3.579545 MHz of the Board's clock. */
-    h.now = 1000000000ull;
-    CHECK(mem_port_read(&mem, 0x608, 4) == ACPI_PM_TIMER_HZ, "PM timer at 1 s: %llu",
-          (unsigned long long)mem_port_read(&mem, 0x608, 4));
-    h.now = 2000000000ull;
-    CHECK(mem_port_read(&mem, 0x608, 4) == 2 * ACPI_PM_TIMER_HZ, "PM timer at 2 s");
+    r.h.now = 1000000000ull;
+    CHECK(mem_port_read(&r.mem, 0x608, 4) == ACPI_PM_TIMER_HZ, "PM timer at 1 s: %llu",
+          (unsigned long long)mem_port_read(&r.mem, 0x608, 4));
+    r.h.now = 2000000000ull;
+    CHECK(mem_port_read(&r.mem, 0x608, 4) == 2 * ACPI_PM_TIMER_HZ, "PM timer at 2 s");
 
-    mem_port_write(&mem, 0xcf9, 0x06, 1);
-    CHECK(h.resets == 1 && h.reset && strstr(h.reset, "0xCF9"), "0xCF9 pulls the reset line: %s", h.reset);
-    mem_port_write(&mem, 0x92, 0x03, 1);
-    CHECK(h.resets == 2 && strstr(h.reset, "0x92"), "port 0x92 fast reset: %s", h.reset);
+    mem_port_write(&r.mem, 0xcf9, 0x06, 1);
+    CHECK(r.h.resets == 1 && r.h.reset && strstr(r.h.reset, "0xCF9"), "0xCF9 pulls the reset line: %s", r.h.reset);
+    mem_port_write(&r.mem, 0x92, 0x03, 1);
+    CHECK(r.h.resets == 2 && strstr(r.h.reset, "0x92"), "port 0x92 fast reset: %s", r.h.reset);
 
-    mem_port_write(&mem, 0x80, 0x42, 1);
-    CHECK(!strcmp(h.log, "post: 0x42"), "POST code logged under \"post\": \"%s\"", h.log);
-    mem_phys_read(&mem, 0xfee00030, 2);  /* the LAPIC takes aligned dwords only */
-    CHECK(!strncmp(h.log, "guest_errors: lapic", 19), "the LAPIC reports under guest_errors: \"%s\"", h.log);
+    mem_port_write(&r.mem, 0x80, 0x42, 1);
+    CHECK(!strcmp(r.h.log, "post: 0x42"), "POST code logged under \"post\": \"%s\"", r.h.log);
+    mem_phys_read(&r.mem, 0xfee00030, 2);  /* the LAPIC takes aligned dwords only */
+    CHECK(!strncmp(r.h.log, "guest_errors: lapic", 19), "the LAPIC reports under guest_errors: \"%s\"", r.h.log);
 
-    mem_port_write(&mem, 0xf4, 0x10, 1);
-    CHECK(h.poweroffs == 1 && h.status == 0x21 && h.poweroff, "exit port: status %#x", h.status);
-    mem_port_write(&mem, 0x604, (ACPI_SLP_TYP_S5 << 10) | PM1_SLP_EN, 2);
-    CHECK(h.poweroffs == 2 && h.status == 0 && strstr(h.poweroff, "S5"), "ACPI S5: status %d, %s", h.status,
-          h.poweroff);
-    chr_close(&console);
-    mem_free(&mem);
+    mem_port_write(&r.mem, 0xf4, 0x10, 1);
+    CHECK(r.h.poweroffs == 1 && r.h.status == 0x21 && r.h.poweroff, "exit port: status %#x", r.h.status);
+    mem_port_write(&r.mem, 0x604, (ACPI_SLP_TYP_S5 << 10) | PM1_SLP_EN, 2);
+    CHECK(r.h.poweroffs == 2 && r.h.status == 0 && strstr(r.h.poweroff, "S5"), "ACPI S5: status %d, %s", r.h.status,
+          r.h.poweroff);
+    rig_free(&r);
 }
 
 /* Ticks the host did not let the guest see are not lost: when the board
@@ -285,43 +303,32 @@ static void test_board(void)
  * jiffies fall behind the TSC: "clocksource tsc-early unstable".) */
 static void test_pit_lost_ticks(void)
 {
-    static Mem mem;
-    static CPU cpu;
-    static PcBoard pc;
-    static Chardev console;
+    static Rig r;
     char err[256];
-    if (mem_init(&mem, 16 << 20, err, sizeof err) || chr_open(&console, CHR_NONE, NULL, err, sizeof err)) {
-        printf("test_pit_lost_ticks: %s\n", err);
-        exit(2);
-    }
-    cpu_init(&cpu, &mem);
-    Host h = { 0 };
-    const Board b = { .mem = &mem, .cpu = &cpu, .console = &console, .opaque = &h, .now_ns = host_now,
-                      .request_reset = host_reset, .request_poweroff = host_poweroff, .log = host_log };
-    CHECK(pc_init(&pc, &b, NULL, err, sizeof err) == 0, "pc_init: %s", err);
+    rig_init(&r, err, sizeof err);
+    CHECK(pc_init(&r.pc, &r.b, NULL, err, sizeof err) == 0, "pc_init: %s", err);
     /* 8259 master: edge, vector base 0x20, IRQ0 only; PIT mode 2, 1193 (1 kHz). */
     const uint8_t icw[][2] = { { 0x20, 0x11 }, { 0x21, 0x20 }, { 0x21, 0x04 }, { 0x21, 0x01 }, { 0x21, 0xfe } };
     for (unsigned i = 0; i < 5; i++)
-        mem_port_write(&mem, icw[i][0], icw[i][1], 1);
-    mem_port_write(&mem, 0x43, 0x34, 1);
-    mem_port_write(&mem, 0x40, 1193 & 0xff, 1);
-    mem_port_write(&mem, 0x40, 1193 >> 8, 1);
-    h.now = 10 * 1000000ull + 500000;  /* 10.5 ms: ten edges due */
+        mem_port_write(&r.mem, icw[i][0], icw[i][1], 1);
+    mem_port_write(&r.mem, 0x43, 0x34, 1);
+    mem_port_write(&r.mem, 0x40, 1193 & 0xff, 1);
+    mem_port_write(&r.mem, 0x40, 1193 >> 8, 1);
+    r.h.now = 10 * 1000000ull + 500000;  /* 10.5 ms: ten edges due */
     unsigned taken = 0;
     for (unsigned i = 0; i < 50; i++) {
-        pc_update(&pc);
-        if (!cpu.intr_pending(&cpu))
+        pc_update(&r.pc);
+        if (!r.cpu.intr_pending(&r.cpu))
             break;
-        CHECK(cpu.intr_ack(&cpu) == 0x20, "vector 0x20");
-        mem_port_write(&mem, 0x20, 0x20, 1);  /* EOI */
+        CHECK(r.cpu.intr_ack(&r.cpu) == 0x20, "vector 0x20");
+        mem_port_write(&r.mem, 0x20, 0x20, 1);  /* EOI */
         taken++;
     }
     CHECK(taken == 10, "IRQ0 taken %u times for ten periods, expected 10", taken);
-    h.now += 1000000;
-    pc_update(&pc);
-    CHECK(cpu.intr_pending(&cpu), "the next period's IRQ0");
-    chr_close(&console);
-    mem_free(&mem);
+    r.h.now += 1000000;
+    pc_update(&r.pc);
+    CHECK(r.cpu.intr_pending(&r.cpu), "the next period's IRQ0");
+    rig_free(&r);
 }
 
 int main(void)
