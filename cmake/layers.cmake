@@ -13,7 +13,7 @@ set(RZ_LAYERS softmmu codecache cpu dbt disasm debug hw vm)
 set(RZ_DEPS_softmmu "")
 set(RZ_DEPS_codecache softmmu)
 set(RZ_DEPS_cpu codecache softmmu)
-set(RZ_DEPS_dbt cpu codecache softmmu)   # beside cpu: it calls the handlers
+set(RZ_DEPS_dbt cpu codecache softmmu disasm)   # beside cpu: it calls the handlers; disasm for lockstep reports
 set(RZ_DEPS_disasm "")
 set(RZ_DEPS_hw cpu softmmu)
 set(RZ_DEPS_debug cpu codecache softmmu disasm)  # gdb stub: reads and runs the CPU

@@ -65,8 +65,18 @@ BlockHead *codecache_lookup(CodeCache *cc, uint64_t pa, uint64_t key)
     return NULL;
 }
 
+void codecache_set_hooks(CodeCache *cc, void (*on_invalidate)(void *, BlockHead *),
+                         void (*on_flush)(void *), void *opaque)
+{
+    cc->on_invalidate = on_invalidate;
+    cc->on_flush = on_flush;
+    cc->hook_opaque = opaque;
+}
+
 void codecache_flush(CodeCache *cc)
 {
+    if (cc->on_flush)
+        cc->on_flush(cc->hook_opaque);
     memset(cc->hash, 0, sizeof cc->hash);
     memset(cc->page_head, 0, cc->npages * sizeof *cc->page_head);
     memset(cc->mem->code_pages, 0, cc->npages);
@@ -84,6 +94,7 @@ BlockHead *codecache_alloc(CodeCache *cc, uint64_t pa, uint64_t key)
     b->key = key;
     b->ninsns = 0;
     b->exec_count = 0;
+    b->host = b->host_info = NULL;
     b->valid = 0;
     b->plain = 0;
     b->hash_next = NULL;
@@ -136,6 +147,8 @@ void codecache_invalidate_page(CodeCache *cc, uint64_t paddr)
         int slot = (b->pa >> 12) == page ? 0 : 1;
         BlockHead *next = b->page_next[slot];
         if (b->valid) {
+            if (b->host_info && cc->on_invalidate)
+                cc->on_invalidate(cc->hook_opaque, b);
             b->valid = 0;
             cc->stats.invalidations++;
             unlink_hash(cc, b);

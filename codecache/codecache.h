@@ -42,6 +42,13 @@ typedef struct Mem Mem;
     void *succ[2];                                                            \
     /* The TLB generation (Tlb.gen) in which each hint was last checked. */   \
     uint64_t succ_gen[2];                                                     \
+    /* Tier 1 (dbt/): the execute address of the block's host code, NULL    \
+     * while tier 0 runs it; the translator's record of the block (NULL:    \
+     * not offered to it yet).  Both cleared when the block is (re)used.     \
+     * The cache calls on_invalidate before a block with host_info set is    \
+     * invalidated or flushed, so jumps into its code are undone first. */  \
+    void *host;                                                               \
+    void *host_info;                                                          \
     uint32_t exec_count;                                                      \
     uint16_t ninsns;                                                          \
     uint8_t valid;                                                            \
@@ -74,6 +81,10 @@ struct CodeCache {
     size_t block_size;
     uint32_t used;
     CodeCacheStats stats_view;  /* what codecache_stats returns */
+    /* The translator's hooks (codecache_set_hooks); NULL: none. */
+    void (*on_invalidate)(void *opaque, BlockHead *b);
+    void (*on_flush)(void *opaque);
+    void *hook_opaque;
 };
 typedef struct CodeCache CodeCache;
 
@@ -87,6 +98,10 @@ BlockHead *codecache_alloc(CodeCache *cc, uint64_t pa, uint64_t key);
 /* Records the pages [pa, pa_last] as holding code for b and links it in. */
 void codecache_commit(CodeCache *cc, BlockHead *b, uint64_t pa_last);
 void codecache_flush(CodeCache *cc);
+/* on_invalidate runs for a block with host_info set as it is invalidated,
+ * on_flush before every flush (the blocks' memory is about to be reused). */
+void codecache_set_hooks(CodeCache *cc, void (*on_invalidate)(void *, BlockHead *),
+                         void (*on_flush)(void *), void *opaque);
 /* Invalidates blocks built from the page holding paddr. */
 void codecache_invalidate_page(CodeCache *cc, uint64_t paddr);
 /* Bumped on every invalidation: a running block compares it after each

@@ -31,6 +31,22 @@ typedef struct CpuApicOps {
     void (*set_cr8)(void *opaque, uint8_t v);
 } CpuApicOps;
 
+/* Tier 1, the translator (dbt/), as the tier-0 loop sees it: the machine
+ * installs it (cpu->tier1; NULL: tier 0 only).  The loop counts how often a
+ * block runs, asks translate() once the count reaches threshold, runs what
+ * was translated through run(), and offers link() the block it found next
+ * so the translator may chain the exit it left through to it. */
+typedef struct CpuTier1 {
+    void (*translate)(void *opaque, CPU *cpu, struct Block *b);
+    /* Runs b's host code (b->host set) and whatever it chains to; returns
+     * the block whose code exited, or NULL when nothing ran (b needs more
+     * instructions than icount_end allows: tier 0 runs it). */
+    struct Block *(*run)(void *opaque, CPU *cpu, struct Block *b);
+    void (*link)(void *opaque, CPU *cpu, struct Block *from, struct Block *next);
+    void *opaque;
+    uint32_t threshold;   /* 0: translate before the first run */
+} CpuTier1;
+
 /* The TSC's constant rate: one tick per ns of the board's clock.  CPUID
  * leaves 15h/16h advertise it, and the local APIC's timer input (hw/lapic.h)
  * is the same clock, as Linux assumes of the leaf-15h crystal. */
@@ -149,6 +165,13 @@ struct CPU {
 
     /* Execution bookkeeping */
     uint64_t icount;      /* instructions retired */
+    /* cpu_run's end: translated code enters a block only while icount plus
+     * its length stays within it (the chained blocks' budget). */
+    uint64_t icount_end;
+    const CpuTier1 *tier1;
+    /* What translated code leaves for the loop when it returns: the exit
+     * it took (dbt/'s record, NULL: not chainable). */
+    void *tier1_exit;
     int exc_vector;       /* last raised exception, -1 if none */
     uint32_t exc_error;
     bool exc_has_error;
@@ -208,6 +231,10 @@ void cpu_reset(CPU *cpu);
 void cpu_nmi(CPU *cpu);
 /* Runs until halt, an undeliverable exception, a stop request, or max_insns. */
 int cpu_run(CPU *cpu, uint64_t max_insns);
+/* Lockstep (dbt/): runs the first n (>= 1) instructions of b in tier 0 as
+ * the loop would, without polling interrupts or delivering an exception;
+ * returns the vector raised (the state as at the raise) or -1. */
+int cpu_replay_block(CPU *cpu, struct Block *b, uint64_t n);
 /* Executes exactly one instruction; returns RUN_OK or RUN_EXCEPTION. */
 int cpu_step(CPU *cpu);
 

@@ -94,6 +94,7 @@ void cpu_reset(CPU *cpu)
     cpu->apic_opaque = keep.apic_opaque;
     cpu->opaque = keep.opaque;
     cpu->host_break = keep.host_break;
+    cpu->tier1 = keep.tier1;
     cpu->host_watch = keep.host_watch;
     cpu->host_break_opaque = keep.host_break_opaque;
     cpu->icount = keep.icount;
@@ -366,6 +367,12 @@ static __attribute__((noinline)) void run_debug(CPU *cpu)
     debug_after(cpu, b->insns, b->rip, pending);
 }
 
+/* Out of line: the loop's registers stay the loop's. */
+static __attribute__((noinline)) void tier1_offer(CPU *cpu, Block *b)
+{
+    cpu->tier1->translate(cpu->tier1->opaque, cpu, b);
+}
+
 /* Runs blocks until end or a reason to return.  Out of line from cpu_run's
  * setjmp, so the CPU pointer and the loop's state stay in registers; an
  * exception unwinds through it, and cpu_run delivers it and calls it again
@@ -373,6 +380,8 @@ static __attribute__((noinline)) void run_debug(CPU *cpu)
 static __attribute__((noinline)) int run_loop(CPU *cpu, uint64_t end)
 {
     Block *prev = NULL;
+    cpu->icount_end = end;
+    cpu->tier1_exit = NULL;
     while (cpu->icount < end) {
         if (cpu->stop_request) {
             if (cpu->stop_request & ~CC_STOP_CODE)
@@ -396,12 +405,26 @@ static __attribute__((noinline)) int run_loop(CPU *cpu, uint64_t end)
             continue;
         }
         Block *b = find_block(cpu, prev);
+        if (cpu->tier1 && !b->host_info && b->exec_count >= cpu->tier1->threshold)
+            tier1_offer(cpu, b);  /* sets host_info, and host if it translated b */
         if (cpu->intr_shadow) {
             run_block(cpu, b, 1);
             cpu->intr_shadow = 0;
+        } else if (b->host && !cpu->trace_block_exec) {
+            const CpuTier1 *t1 = cpu->tier1;
+            if (prev && cpu->tier1_exit)
+                t1->link(t1->opaque, cpu, prev, b);
+            cpu->tier1_exit = NULL;
+            Block *last = t1->run(t1->opaque, cpu, b);
+            if (last) {
+                prev = last;
+                continue;
+            }
+            run_block(cpu, b, end - cpu->icount);
         } else {
             run_block(cpu, b, end - cpu->icount);
         }
+        cpu->tier1_exit = NULL;
         prev = b;
     }
     return RUN_LIMIT;
@@ -430,6 +453,20 @@ int cpu_run(CPU *cpu, uint64_t max_insns)
 out:
     cpu->fault_jmp = saved;
     return ret;
+}
+
+int cpu_replay_block(CPU *cpu, struct Block *b, uint64_t n)
+{
+    jmp_buf jb;
+    jmp_buf *saved = cpu->fault_jmp;
+    int r = -1;
+    cpu->fault_jmp = &jb;
+    if (setjmp(jb))
+        r = cpu->exc_vector;
+    else
+        run_block(cpu, b, n);
+    cpu->fault_jmp = saved;
+    return r;
 }
 
 int cpu_step(CPU *cpu)

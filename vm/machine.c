@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <time.h>
 
+#include "../dbt/dbt.h"
 #include "../debug/gdbstub.h"
 #include "../disasm/disasm.h"
 #include "../hw/hw.h"
@@ -170,8 +171,16 @@ int machine_gdb_listen(Machine *m, const char *spec, char *err, size_t errlen)
     return 0;
 }
 
+int machine_use_dbt(Machine *m, const DbtOptions *o, char *err, size_t errlen)
+{
+    m->dbt = dbt_new(&m->cpu, m->cc, o, err, errlen);
+    return m->dbt ? 0 : -1;
+}
+
 void machine_free(Machine *m)
 {
+    dbt_free(m->dbt);
+    m->dbt = NULL;
     gdb_close(m->gdb);
     m->gdb = NULL;
     if (m->pc)
@@ -350,6 +359,8 @@ static int run_loop(Machine *m)
             gdb_stop = -1;
         }
         int r = cpu_run(cpu, step ? 1 : 1u << 20);
+        if (m->dbt && dbt_diverged(m->dbt))
+            return 3;  /* lockstep printed the difference */
         if (m->gdb) {
             int why;
             if (r == RUN_BREAK)

@@ -57,6 +57,7 @@ typedef struct Machine {
     struct GdbStub *gdb;
     bool gdb_start_stopped;
     MonHost mon;          /* gdb's `monitor' commands reach the machine here */
+    struct Dbt *dbt;      /* tier 1 (-accel dbt), NULL: the interpreter alone */
 } Machine;
 
 enum { LOG_GUEST_ERRORS = 1 << 0, LOG_INT = 1 << 1, LOG_CPU_RESET = 1 << 2,
@@ -74,6 +75,9 @@ int machine_init(Machine *m, uint64_t ram_size, char *err, size_t errlen);
 /* The PC board (PIC, PIT, RTC, UART, i8042, ...) on top of machine_init. */
 int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errlen);
 void machine_free(Machine *m);
+/* -accel dbt: tier 1 on top of the interpreter (dbt/dbt.h). */
+struct DbtOptions;
+int machine_use_dbt(Machine *m, const struct DbtOptions *o, char *err, size_t errlen);
 /* Guest time in ns since start: host monotonic, or from the instruction
  * count with -icount. */
 uint64_t machine_now_ns(Machine *m);

@@ -9,6 +9,7 @@
 #include "machine.h"
 #include "options.h"
 #include "../cpu/model.h"
+#include "../dbt/dbt.h"
 #include "../debug/gdbstub.h"
 #include "../hw/uart.h"
 
@@ -24,7 +25,10 @@ static void usage(FILE *f)
         "  -initrd FILE[,FILE] Multiboot modules\n"
         "  -mode 16|32|64      CPU mode for -bin (default 16: real mode)\n"
         "  -m SIZE             guest RAM, e.g. 128M or 1G (default 128M)\n"
-        "  -accel interp       execution tier (the interpreter)\n"
+        "  -accel interp|dbt[,threshold=N][,lockstep][,tb-size=MIB]\n"
+        "                      execution tier: the interpreter (default) or the\n"
+        "                      translator (blocks run N times are translated; lockstep\n"
+        "                      checks each translated block against the interpreter)\n"
         "  -cpu MODEL[,+F,-F]  CPU model (intel, the default, or amd) and features;\n"
         "                      -cpu help lists them\n"
         "  -serial DEV         COM1 backend: stdio (default), file:PATH, none\n"
@@ -111,6 +115,8 @@ int main(int argc, char **argv)
     int mode = CODE16;
     unsigned log_mask = 0;
     const char *cpu_opt = "intel";
+    bool use_dbt = false;
+    DbtOptions dbt_opt = { DBT_DEFAULT_THRESHOLD, false, DBT_DEFAULT_CODE_BYTES };
     const char *gdb_spec = NULL;
     bool start_stopped = false;
     MachineConfig cfg = { .serial = CHR_STDIO, .icount_shift = -1 };
@@ -173,8 +179,9 @@ int main(int argc, char **argv)
             cpu_opt = v;
         }
         else if (!strcmp(a, "-accel")) {
-            if (strcmp(v, "interp"))
-                bad_usage("-accel: '%s' is not available (interp is)", v);
+            char aerr[200];
+            if (dbt_parse_accel(v, &use_dbt, &dbt_opt, aerr, sizeof aerr))
+                bad_usage("%s", aerr);
         } else if (!strcmp(a, "-serial")) {
             if (!strcmp(v, "stdio")) cfg.serial = CHR_STDIO;
             else if (!strcmp(v, "none") || !strcmp(v, "null")) cfg.serial = CHR_NONE;
@@ -246,6 +253,11 @@ int main(int argc, char **argv)
         status = 1;
         goto out;
     }
+    if (use_dbt && machine_use_dbt(m, &dbt_opt, err, sizeof err)) {
+        fprintf(stderr, "ringzero: %s\n", err);
+        status = 1;
+        goto out;
+    }
     if (gdb_spec) {
         if (machine_gdb_listen(m, gdb_spec, err, sizeof err)) {
             fprintf(stderr, "ringzero: %s\n", err);
@@ -266,6 +278,8 @@ int main(int argc, char **argv)
                 (unsigned long long)s->lookups,
                 s->lookups ? 100.0 * (double)s->hits / (double)s->lookups : 0.0,
                 (unsigned long long)s->invalidations, (unsigned long long)s->flushes);
+        if (m->dbt)
+            dbt_print_stats(m->dbt, m->log);
     }
     if (machine_flush(m, err, sizeof err) && status != 4) {
         fprintf(stderr, "ringzero: output lost: %s\n", err);

@@ -23,6 +23,12 @@ function(rz_log_test name expect rc)
     COMMAND ${CMAKE_COMMAND} -DNAME=${name} -DEXPECT_RC=${rc}
             -DPATTERNS=${RZ_GUEST_DIR}/log/${expect} -P ${RZ_LOG_CHECK} $<TARGET_FILE:ringzero> ${ARGN})
   set_tests_properties(guest_${name} PROPERTIES LABELS guest TIMEOUT 90)
+  # The same logs from tier 1 (-d exec/cpu keep the traced blocks in tier 0).
+  add_test(NAME guest_dbt_${name}
+    COMMAND ${CMAKE_COMMAND} -DNAME=dbt_${name} -DEXPECT_RC=${rc}
+            -DPATTERNS=${RZ_GUEST_DIR}/log/${expect} -P ${RZ_LOG_CHECK} $<TARGET_FILE:ringzero> ${ARGN}
+            -accel dbt,threshold=0)
+  set_tests_properties(guest_dbt_${name} PROPERTIES LABELS "guest;dbt" TIMEOUT 90)
 endfunction()
 
 set(b ${CMAKE_CURRENT_BINARY_DIR})

@@ -1,0 +1,328 @@
+/* dbt.c — tier 1's life cycle: code memory, the trampoline, the hooks the
+ * tier-0 loop calls (translate, run, link) and the code cache's (a block
+ * invalidated, everything flushed). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "lockstep.h"
+#include "x64.h"
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* W^X: the code is written through one mapping of a memfd and runs from
+ * another, so no page is ever writable and executable at once. */
+static int code_mem_init(CodeMem *c, size_t cap, char *err, size_t errlen)
+{
+    c->fd = memfd_create("ringzero-tier1", MFD_CLOEXEC);
+    if (c->fd < 0 || ftruncate(c->fd, (off_t)cap) != 0) {
+        snprintf(err, errlen, "tier 1: cannot create its code memory (memfd of %zu MiB): %s",
+                 cap >> 20, strerror(errno));
+        if (c->fd >= 0)
+            close(c->fd);
+        return -1;
+    }
+    c->w = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+    c->x = mmap(NULL, cap, PROT_READ | PROT_EXEC, MAP_SHARED, c->fd, 0);
+    if (c->w == MAP_FAILED || c->x == MAP_FAILED) {
+        snprintf(err, errlen, "tier 1: cannot map its code memory (%zu MiB) writable and "
+                 "executable: %s", cap >> 20, strerror(errno));
+        if (c->w != MAP_FAILED)
+            munmap(c->w, cap);
+        if (c->x != MAP_FAILED)
+            munmap(c->x, cap);
+        close(c->fd);
+        return -1;
+    }
+    c->cap = cap;
+    c->used = 0;
+    return 0;
+}
+
+void *dbt_arena_alloc(Dbt *d, size_t size)
+{
+    size = (size + 15) & ~(size_t)15;
+    if (d->arena.cap - d->arena.used < size)
+        return NULL;
+    void *p = d->arena.base + d->arena.used;
+    d->arena.used += size;
+    memset(p, 0, size);
+    return p;
+}
+
+/* The trampoline, at the start of the code memory (kept across flushes):
+ * saves the callee-saved registers, rbx = cpu, jumps to the code with the
+ * stack 16-byte aligned (so calls from it are ABI calls); the code returns
+ * by jumping to exit_x with rax = its DbtExit. */
+static void emit_trampoline(Dbt *d)
+{
+    static const int saved[] = { X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R14, X64_R15 };
+    X64 e;
+    x64_init(&e, d->code.w, 256, d->code.x - d->code.w);
+    for (int i = 0; i < 6; i++)
+        x64_push_r(&e, saved[i]);
+    x64_alu_ri(&e, X64_SUB, 8, X64_RSP, 8);
+    x64_mov_rr(&e, 8, X64_RBX, X64_RDI);
+    x64_jmp_r(&e, X64_RSI);
+    d->exit_x = (const uint8_t *)x64_pc(&e);
+    x64_alu_ri(&e, X64_ADD, 8, X64_RSP, 8);
+    for (int i = 5; i >= 0; i--)
+        x64_pop_r(&e, saved[i]);
+    x64_plain(&e, X64_RET);
+    d->enter = (DbtExit * (*)(CPU *, const void *))(void *)d->code.x;
+    d->code.used = (x64_len(&e) + 63) & ~(size_t)63;
+}
+
+static void reset_code(Dbt *d)
+{
+    d->code.used = 0;
+    d->arena.used = 0;
+    emit_trampoline(d);
+}
+
+static bool pinned(Dbt *d, uint64_t page)
+{
+    for (unsigned i = 0; i < sizeof d->pins / sizeof d->pins[0]; i++)
+        if (d->pins[i].page == page + 1)
+            return d->pins[i].count >= DBT_PIN_AFTER;
+    return false;
+}
+
+static void count_rewrite(Dbt *d, uint64_t page)
+{
+    unsigned h = (unsigned)(page * 0x9e3779b1u) % (sizeof d->pins / sizeof d->pins[0]);
+    if (d->pins[h].page != page + 1)
+        d->pins[h].page = page + 1, d->pins[h].count = 0;  /* newest wins the slot */
+    if (++d->pins[h].count == DBT_PIN_AFTER)
+        d->stats.pinned_pages++;
+}
+
+static void hook_translate(void *opaque, CPU *cpu, Block *b)
+{
+    Dbt *d = opaque;
+    (void)cpu;
+    if (!b->valid || pinned(d, b->pa >> 12) || pinned(d, b->pa_end >> 12)) {
+        b->host_info = &d->refused;
+        d->stats.refused++;
+        return;
+    }
+    uint64_t t0 = now_ns();
+    DbtBlock *db = dbt_arena_alloc(d, sizeof *db);
+    if (!db || !dbt_translate_block(d, b, db)) {
+        /* Full: start again with an empty cache (the block is decoded
+         * again and offered again when it is hot again). */
+        codecache_flush(d->cc);
+        return;
+    }
+    b->host_info = db;
+    b->host = (void *)db->code_x;
+    d->stats.translated++;
+    d->stats.translate_ns += now_ns() - t0;
+}
+
+static Block *hook_run(void *opaque, CPU *cpu, Block *b)
+{
+    Dbt *d = opaque;
+    if (cpu->icount + b->ninsns > cpu->icount_end)
+        return NULL;
+    d->stats.runs++;
+    if (d->opt.lockstep)
+        return lockstep_run(d, cpu, b);
+    DbtExit *x = d->enter(cpu, b->host);
+    cpu->tier1_exit = x->slot != EXIT_OTHER ? x : NULL;
+    return x->db->b;
+}
+
+/* Chains the exit the last run left through to next's code when that is
+ * the same from now on: both in one linear page and one physical page
+ * (a remap of the page ends the block that does it), from's instructions
+ * unable to change the mode key (so next's key holds at the exit), and
+ * next not spanning into another page. */
+static void hook_link(void *opaque, CPU *cpu, Block *from, Block *next)
+{
+    Dbt *d = opaque;
+    DbtExit *x = cpu->tier1_exit;
+    DbtBlock *db = x ? x->db : NULL;
+    DbtBlock *nb = next->host_info;
+    if (!db || db->b != from || db->dead || !next->host || nb == &d->refused || nb->dead ||
+        db->chained_to[x->slot] || d->opt.lockstep)
+        return;
+    if ((from->pa >> 12) != (next->pa >> 12) || (next->pa_end >> 12) != (next->pa >> 12) ||
+        (cpu_code_lin(cpu, from->rip) >> 12) != (cpu_code_lin(cpu, next->rip) >> 12))
+        return;
+    DbtLink *l = dbt_arena_alloc(d, sizeof *l);
+    if (!l)
+        return;
+    *l = (DbtLink){ db, x->slot, nb->incoming };
+    nb->incoming = l;
+    db->chained_to[x->slot] = next->host;
+    dbt_patch_slot(d, db, x->slot, next->host);
+    d->stats.chains++;
+}
+
+static void hook_invalidate(void *opaque, BlockHead *h)
+{
+    Dbt *d = opaque;
+    DbtBlock *db = h->host_info;
+    if (db == &d->refused)
+        return;
+    count_rewrite(d, h->pa >> 12);
+    for (DbtLink *l = db->incoming; l; l = l->next) {
+        DbtBlock *f = l->from;
+        if (!f->dead && f->chained_to[l->slot] == db->code_x) {
+            dbt_patch_slot(d, f, l->slot, f->stub_x[l->slot]);
+            f->chained_to[l->slot] = NULL;
+            d->stats.unchains++;
+        }
+    }
+    db->incoming = NULL;
+    db->dead = true;
+    h->host = NULL;
+    d->stats.invalidations++;
+}
+
+/* Every block is about to be forgotten: so is their code.  Code that is
+ * running now (a helper flushed from inside it) is still intact until the
+ * next translation, and leaves at its next stop check. */
+static void hook_flush(void *opaque)
+{
+    Dbt *d = opaque;
+    reset_code(d);
+    d->stats.flushes++;
+    __atomic_fetch_or(&d->cpu->stop_request, CC_STOP_CODE, __ATOMIC_RELAXED);
+}
+
+Dbt *dbt_new(CPU *cpu, CodeCache *cc, const DbtOptions *o, char *err, size_t errlen)
+{
+    Dbt *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, errlen, "tier 1: out of memory");
+        return NULL;
+    }
+    d->cpu = cpu;
+    d->cc = cc;
+    d->opt = *o;
+    if (!d->opt.code_bytes)
+        d->opt.code_bytes = DBT_DEFAULT_CODE_BYTES;
+    if (code_mem_init(&d->code, d->opt.code_bytes, err, errlen)) {
+        free(d);
+        return NULL;
+    }
+    /* Records are about a tenth of the code they describe. */
+    d->arena.cap = d->opt.code_bytes / 4;
+    d->arena.base = malloc(d->arena.cap);
+    if (!d->arena.base) {
+        snprintf(err, errlen, "tier 1: out of memory");
+        dbt_free(d);
+        return NULL;
+    }
+    reset_code(d);
+    d->t1 = (CpuTier1){ hook_translate, hook_run, hook_link, d, d->opt.threshold };
+    cpu->tier1 = &d->t1;
+    if (d->opt.lockstep && lockstep_init(d, cpu, err, errlen)) {
+        dbt_free(d);
+        return NULL;
+    }
+    codecache_set_hooks(cc, hook_invalidate, hook_flush, d);
+    return d;
+}
+
+void dbt_free(Dbt *d)
+{
+    if (!d)
+        return;
+    lockstep_free(d);
+    if (d->cpu->tier1 == &d->t1)
+        d->cpu->tier1 = NULL;
+    codecache_set_hooks(d->cc, NULL, NULL, NULL);
+    if (d->code.cap) {
+        munmap(d->code.w, d->code.cap);
+        munmap(d->code.x, d->code.cap);
+        close(d->code.fd);
+    }
+    free(d->arena.base);
+    free(d);
+}
+
+const DbtStats *dbt_stats(const Dbt *d) { return &d->stats; }
+bool dbt_diverged(const Dbt *d) { return d->diverged; }
+
+static double pct(uint64_t a, uint64_t b) { return b ? 100.0 * (double)a / (double)b : 0.0; }
+
+void dbt_print_stats(const Dbt *d, FILE *f)
+{
+    const DbtStats *s = &d->stats;
+    fprintf(f, "tbstats: tier 1: %llu blocks translated (%llu left in tier 0), %llu bytes of host "
+            "code, %.1f ms translating (%.1f us a block)\n",
+            (unsigned long long)s->translated, (unsigned long long)s->refused,
+            (unsigned long long)s->host_bytes, (double)s->translate_ns / 1e6,
+            s->translated ? (double)s->translate_ns / 1e3 / (double)s->translated : 0.0);
+    fprintf(f, "tbstats: tier 1: guest instructions translated: %.1f%% native, %.1f%% helper calls\n",
+            pct(s->insns_native, s->insns_native + s->insns_helper),
+            pct(s->insns_helper, s->insns_native + s->insns_helper));
+    fprintf(f, "tbstats: tier 1: %llu entries from the loop, %llu exits chained (%llu undone), "
+            "%llu invalidated, %llu flushes, %llu pages kept in tier 0\n",
+            (unsigned long long)s->runs, (unsigned long long)s->chains,
+            (unsigned long long)s->unchains, (unsigned long long)s->invalidations,
+            (unsigned long long)s->flushes, (unsigned long long)s->pinned_pages);
+    fprintf(f, "tbstats: tier 1: code memory %zu of %zu KiB\n", d->code.used >> 10, d->code.cap >> 10);
+    if (d->opt.lockstep)
+        fprintf(f, "tbstats: lockstep: %llu blocks compared, %llu not comparable (device access)\n",
+                (unsigned long long)s->lockstep_blocks, (unsigned long long)s->lockstep_skipped);
+}
+
+int dbt_parse_accel(const char *s, bool *use_dbt, DbtOptions *o, char *err, size_t errlen)
+{
+    *o = (DbtOptions){ DBT_DEFAULT_THRESHOLD, false, DBT_DEFAULT_CODE_BYTES };
+    char buf[256];
+    if (strlen(s) >= sizeof buf) {
+        snprintf(err, errlen, "-accel: '%.40s...' is too long", s);
+        return -1;
+    }
+    strcpy(buf, s);
+    char *save = NULL, *tok = strtok_r(buf, ",", &save);
+    if (!tok || (strcmp(tok, "interp") && strcmp(tok, "dbt"))) {
+        snprintf(err, errlen, "-accel: '%s' is not interp or dbt", tok ? tok : "");
+        return -1;
+    }
+    *use_dbt = !strcmp(tok, "dbt");
+    while ((tok = strtok_r(NULL, ",", &save))) {
+        char *eq = strchr(tok, '=');
+        char *end = NULL;
+        unsigned long long v = 0;
+        if (eq) {
+            errno = 0;
+            v = strtoull(eq + 1, &end, 10);
+            if (eq[1] == '\0' || *end || errno || eq[1] == '-') {
+                snprintf(err, errlen, "-accel: '%s' needs a number", tok);
+                return -1;
+            }
+            *eq = '\0';
+        }
+        if (!*use_dbt) {
+            snprintf(err, errlen, "-accel interp: '%s' is an option of dbt", tok);
+            return -1;
+        }
+        if (!strcmp(tok, "threshold") && eq && v <= 0xffffffffu) {
+            o->threshold = (uint32_t)v;
+        } else if (!strcmp(tok, "tb-size") && eq && v >= 1 && v <= 2048) {
+            o->code_bytes = (size_t)v << 20;
+        } else if (!strcmp(tok, "lockstep") && !eq) {
+            o->lockstep = true;
+        } else {
+            snprintf(err, errlen, "-accel dbt: unknown or out-of-range option '%s' (threshold=N, "
+                     "tb-size=MIB 1..2048, lockstep)", tok);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,86 @@
+/* internal.h — what the translator's files share (private to dbt/). */
+#ifndef RZ_DBT_INTERNAL_H
+#define RZ_DBT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dbt.h"
+#include "../cpu/block.h"
+#include "../cpu/insn.h"
+
+/* One way out of a block's code.  Translated code returns the address of
+ * the exit it took; slots 0 and 1 end in a patchable jmp rel32 (to the
+ * block's own stub until dbt_link chains it to the next block's code). */
+enum { EXIT_SLOT0, EXIT_SLOT1, EXIT_OTHER };
+typedef struct DbtBlock DbtBlock;
+typedef struct DbtExit {
+    DbtBlock *db;
+    uint8_t slot;
+} DbtExit;
+
+/* A chained jump into a block, on the target's list so its death undoes it. */
+typedef struct DbtLink {
+    DbtBlock *from;
+    uint8_t slot;
+    struct DbtLink *next;
+} DbtLink;
+
+struct DbtBlock {
+    Block *b;
+    DbtExit exit[3];
+    uint8_t *jmp_w[2];        /* write-view address of each slot's rel32, NULL: no slot */
+    const uint8_t *stub_x[2]; /* execute address of each slot's unchained stub */
+    uint8_t *chained_to[2];   /* execute address it jumps to now (NULL: its stub) */
+    DbtLink *incoming;
+    bool dead;
+    bool key_stable;          /* no instruction may change the mode key: exits may chain */
+    uint32_t code_size;
+    const uint8_t *code_x;
+    /* For lockstep and tbstats: how many of its instructions are native. */
+    uint16_t nnative;
+};
+
+/* Host code memory: one memfd mapped twice, writable and executable. */
+typedef struct CodeMem {
+    uint8_t *w, *x;           /* the two views */
+    size_t cap, used;
+    int fd;
+} CodeMem;
+
+/* Bump arena for DbtBlock and DbtLink records; reset with the code. */
+typedef struct Arena {
+    uint8_t *base;
+    size_t cap, used;
+} Arena;
+
+struct Dbt {
+    CpuTier1 t1;
+    CPU *cpu;
+    CodeCache *cc;
+    DbtOptions opt;
+    CodeMem code;
+    Arena arena;
+    /* The trampoline: enter(cpu, code) runs code with rbx = cpu and returns
+     * what the code left in rax (a DbtExit *); exit_x is where code jumps
+     * to return. */
+    DbtExit *(*enter)(CPU *cpu, const void *code);
+    const uint8_t *exit_x;
+    /* Pages rewritten while they held translated code (SMC), by count; a
+     * page at DBT_PIN_AFTER stays in tier 0. */
+    struct { uint64_t page; uint32_t count; } pins[256];
+    DbtStats stats;
+    struct Lockstep *lockstep;  /* -accel dbt,lockstep (lockstep.c) */
+    bool diverged;            /* lockstep found a difference: the machine stops */
+    DbtBlock refused;         /* host_info of a block tier 1 declined */
+};
+
+#define DBT_PIN_AFTER 8
+
+void *dbt_arena_alloc(Dbt *d, size_t size);
+/* Emits b's host code; false when the code memory or arena is full. */
+bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db);
+/* Points slot's jump at target (execute address). */
+void dbt_patch_slot(Dbt *d, DbtBlock *db, int slot, const uint8_t *target);
+
+#endif

@@ -1,0 +1,204 @@
+/* translate.c — a decoded block (cpu/block.h) to host code.
+ *
+ * The code runs with rbx = the CPU and the guest's flags in the CPU's own
+ * form (eflags + lazy record) at every block boundary and around every
+ * helper call.  Per block:
+ *
+ *   entry:  icount + n > icount_end, or a stop request?  -> leave, not run
+ *   per instruction: native host code (native.c), or
+ *           rip, next_rip, icount stored; handler(cpu, &insn) called;
+ *           a stop request (device, code invalidated) -> leave after it
+ *   exit:   a direct branch compares next_rip with its two targets and
+ *           takes slot 0 or 1: a jmp rel32 to the slot's stub (rip stored,
+ *           return to the loop) until dbt_link points it at the next
+ *           block's code; anything else returns through the "other" exit.
+ *
+ * Handlers see exactly the state tier 0 gives them: rip the instruction,
+ * next_rip the one after, icount the instructions retired before it, so a
+ * fault raised in one (longjmp to cpu_run) leaves precise state.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "internal.h"
+#include "native.h"
+#include "x64.h"
+
+#define CPU_AT(field) x64_mem(X64_RBX, (int32_t)offsetof(CPU, field))
+
+/* A pending rel32 to an out-of-line stub, with what the stub stores. */
+typedef struct Fixup {
+    size_t field;
+    uint64_t rip;       /* guest rip to store */
+    unsigned icount;    /* instructions to add to icount */
+} Fixup;
+
+static void store_imm64(X64 *e, X64Mem m, uint64_t v)
+{
+    if ((uint64_t)(int64_t)(int32_t)v == v) {
+        x64_mov_mi(e, 8, m, (int32_t)v);
+    } else {
+        x64_mov_ri(e, 8, X64_RAX, v);
+        x64_mov_mr(e, 8, m, X64_RAX);
+    }
+}
+
+static void add_icount(X64 *e, unsigned n)
+{
+    if (n)
+        x64_alu_mi(e, X64_ADD, 8, CPU_AT(icount), (int32_t)n);
+}
+
+/* rax = exit record; jmp to the trampoline's return. */
+static void leave(Dbt *d, X64 *e, const DbtExit *x)
+{
+    x64_mov_ri(e, 8, X64_RAX, (uint64_t)(uintptr_t)x);
+    x64_jmp(e, (uintptr_t)d->exit_x);
+}
+
+static void stub(Dbt *d, X64 *e, const Fixup *f, const DbtExit *x)
+{
+    x64_bind32(e, f->field);
+    store_imm64(e, CPU_AT(rip), f->rip);
+    add_icount(e, f->icount);
+    leave(d, e, x);
+}
+
+/* The targets a direct branch can go to: taken (slot 0) and fall-through
+ * (slot 1), truncated as near_target does.  Only compared against, so an
+ * odd case (CS limit, 16-bit wrap) costs a return to the loop, nothing else. */
+static bool direct_targets(const Insn *in, uint64_t next, uint64_t t[2])
+{
+    const FormInfo *f = &form_info[in->form];
+    if (!(f->attrs & A_BRANCH) || (f->imm != I_JB && f->imm != I_JZ))
+        return false;
+    uint64_t taken = next + in->imm;
+    if (in->osz == 2)
+        taken &= 0xffff;
+    else if (in->osz == 4)
+        taken &= 0xffffffffu;
+    t[0] = taken;
+    t[1] = in->code_mode == CODE64 ? next : next & (in->osz == 2 ? 0xffff : 0xffffffffu);
+    return true;
+}
+
+/* Ends the block at guest rip `next` known statically: one slot. */
+static void exit_to(X64 *e, DbtBlock *db, int slot, uint64_t target, Fixup *stubs,
+                    unsigned *nstubs)
+{
+    size_t field = x64_jmp(e, x64_pc(e));  /* bound to its stub below */
+    db->jmp_w[slot] = e->start + field;
+    stubs[(*nstubs)++] = (Fixup){ field, target, 0 };
+}
+
+bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
+{
+    /* Worst case per instruction is about 60 bytes of call sequence plus a
+     * 40-byte stub; the native forms stay below that. */
+    size_t room = 160 + (size_t)b->ninsns * 128;
+    if (d->code.cap - d->code.used < room)
+        return false;
+    X64 e;
+    x64_init(&e, d->code.w + d->code.used, room, d->code.x - d->code.w);
+    Fixup stubs[BLOCK_MAX_INSNS + 4];
+    unsigned nstubs = 0;
+    db->b = b;
+    for (int i = 0; i < 3; i++)
+        db->exit[i] = (DbtExit){ db, (uint8_t)i };
+    db->key_stable = true;
+
+    /* Entry: the budget and the stop word (flags are in the CPU here). */
+    x64_mov_rm(&e, 8, X64_RAX, CPU_AT(icount));
+    x64_alu_ri(&e, X64_ADD, 8, X64_RAX, b->ninsns);
+    x64_alu_rm(&e, X64_CMP, 8, X64_RAX, CPU_AT(icount_end));
+    stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_A, x64_pc(&e)), b->rip, 0 };
+    x64_alu_mi(&e, X64_CMP, 4, CPU_AT(stop_request), 0);
+    stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_NE, x64_pc(&e)), b->rip, 0 };
+
+    NativeCtx nc;
+    native_begin(&nc, &e, b);
+    uint64_t rip = b->rip;
+    unsigned counted = 0;   /* instructions already added to icount */
+    bool ended = false;
+    for (unsigned i = 0; i < b->ninsns; i++) {
+        const Insn *in = &b->insns[i];
+        const FormInfo *f = &form_info[in->form];
+        uint64_t next = rip + in->len;
+        bool last = i + 1 == b->ninsns;
+        if (f->attrs & A_SENS)
+            db->key_stable = false;
+        if (native_emit(&nc, i)) {
+            db->nnative++;
+        } else {
+            native_sync(&nc, i);   /* the handler sees the CPU state */
+            add_icount(&e, i - counted);
+            counted = i;
+            store_imm64(&e, CPU_AT(rip), rip);
+            store_imm64(&e, CPU_AT(next_rip), next);
+            x64_mov_rr(&e, 8, X64_RDI, X64_RBX);
+            x64_mov_ri(&e, 8, X64_RSI, (uint64_t)(uintptr_t)in);
+            x64_call_abs(&e, (const void *)b->fn[i]);
+            uint64_t t[2];
+            if (last && (f->attrs & A_END)) {
+                add_icount(&e, 1);
+                counted = i + 1;
+                x64_mov_rm(&e, 8, X64_RAX, CPU_AT(next_rip));
+                if (db->key_stable && direct_targets(in, next, t)) {
+                    for (int s = 0; s < 2; s++) {
+                        if (t[s] == t[0] && s == 1)
+                            break;  /* a branch to the next instruction */
+                        x64_mov_ri(&e, 8, X64_RCX, t[s]);
+                        x64_alu_rr(&e, X64_CMP, 8, X64_RAX, X64_RCX);
+                        size_t skip = x64_jcc8(&e, X64_CC_NE);
+                        exit_to(&e, db, s, t[s], stubs, &nstubs);
+                        x64_bind8(&e, skip);
+                    }
+                }
+                x64_mov_mr(&e, 8, CPU_AT(rip), X64_RAX);
+                leave(d, &e, &db->exit[EXIT_OTHER]);
+                ended = true;
+            } else if (!last) {
+                x64_alu_mi(&e, X64_CMP, 4, CPU_AT(stop_request), 0);
+                stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_NE, x64_pc(&e)), next, i + 1 - counted };
+            }
+        }
+        rip = next;
+    }
+    if (!ended) {
+        /* Ended by the length or page limit: on to the next instruction. */
+        native_sync(&nc, b->ninsns);
+        add_icount(&e, b->ninsns - counted);
+        counted = b->ninsns;
+        if (db->key_stable) {
+            exit_to(&e, db, EXIT_SLOT0, rip, stubs, &nstubs);
+        } else {
+            store_imm64(&e, CPU_AT(rip), rip);
+            leave(d, &e, &db->exit[EXIT_OTHER]);
+        }
+    }
+    /* Out of line: the stubs.  Slot stubs are where unchained slots go. */
+    for (unsigned k = 0; k < nstubs; k++) {
+        int slot = -1;
+        for (int s = 0; s < 2; s++)
+            if (db->jmp_w[s] == e.start + stubs[k].field)
+                slot = s;
+        if (slot >= 0)
+            db->stub_x[slot] = (const uint8_t *)x64_pc(&e);
+        stub(d, &e, &stubs[k], &db->exit[slot >= 0 ? slot : EXIT_OTHER]);
+    }
+    native_end(&nc);
+    if (e.overflow)
+        return false;
+    db->code_x = d->code.x + d->code.used;
+    db->code_size = (uint32_t)x64_len(&e);
+    d->code.used += (db->code_size + 15) & ~15u;
+    d->stats.host_bytes += db->code_size;
+    d->stats.insns_native += db->nnative;
+    d->stats.insns_helper += b->ninsns - db->nnative;
+    return true;
+}
+
+void dbt_patch_slot(Dbt *d, DbtBlock *db, int slot, const uint8_t *target)
+{
+    (void)x64_patch_rel32(db->jmp_w[slot], d->code.x - d->code.w, (uintptr_t)target);
+}
