@@ -13,6 +13,11 @@
 
 #define BLOCK_MAX_INSNS 64
 
+/* The mode-key bit (exec.c) of 32-bit and 16-bit code whose CS, DS, ES and
+ * SS are flat: base 0, limit 4 GiB, data segments writable and expand-up.
+ * Tier 1 uses memory operands of such blocks without a base or limit. */
+#define MODE_KEY_FLAT (1ull << 43)
+
 typedef struct Block {
     union {
         BlockHead head;

@@ -140,16 +140,31 @@ _Noreturn void cpu_raise(CPU *cpu, int vector, uint32_t error, bool has_error)
     longjmp(*cpu->fault_jmp, 1);
 }
 
+/* Outside 64-bit code: CS, DS, ES and SS all start at 0 and reach 4 GiB,
+ * the data ones writable and expand-up (block.h, MODE_KEY_FLAT). */
+static inline bool flat_segments(const CPU *cpu)
+{
+    if (cpu->code_mode == CODE64)
+        return false;
+    uint64_t odd = cpu->seg[S_CS].base | (cpu->seg[S_CS].limit ^ 0xffffffffu);
+    static const int data[3] = { S_DS, S_ES, S_SS };
+    for (int i = 0; i < 3; i++) {
+        const Seg *s = &cpu->seg[data[i]];
+        odd |= s->base | (s->limit ^ 0xffffffffu) | ((s->attr & 0x9e) ^ 0x92);
+    }
+    return odd == 0;
+}
+
 /* Every bit that changes how code decodes or what a handler does.  Only
  * equality matters, so the bits stay where they are (no tests, few shifts):
  * code_mode 0..1, CPL 2..3, CR0.PE/WP/PG 4/20/35, EFLAGS.VM 40, SS.B 41,
- * EFER.LMA 42. */
+ * EFER.LMA 42, flat segments 43. */
 static inline uint64_t mode_key(const CPU *cpu)
 {
     return (uint64_t)cpu->code_mode | (uint64_t)cpu->cpl << 2 |
            (cpu->cr0 & 0x80010001ull) << 4 | (uint64_t)(cpu->eflags & F_VM) << (40 - 17) |
            (uint64_t)(cpu->seg[S_SS].attr & SA_DB) << (41 - 14) |
-           (cpu->efer & (1u << 10)) << (42 - 10);
+           (cpu->efer & (1u << 10)) << (42 - 10) | (flat_segments(cpu) ? MODE_KEY_FLAT : 0);
 }
 
 /* How many instruction bytes may be fetched at CS offset off: 15, fewer

@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "lockstep.h"
 #include "x64.h"
+#include "../softmmu/tlb.h"
 
 static uint64_t now_ns(void)
 {
@@ -60,7 +61,7 @@ void *dbt_arena_alloc(Dbt *d, size_t size)
 }
 
 /* The trampoline, at the start of the code memory (kept across flushes):
- * saves the callee-saved registers, rbx = cpu, jumps to the code with the
+ * saves the callee-saved registers, rbx = cpu, r12 = its TLB, jumps to the code with the
  * stack 16-byte aligned (so calls from it are ABI calls); the code returns
  * by jumping to exit_x with rax = its DbtExit. */
 static void emit_trampoline(Dbt *d)
@@ -72,6 +73,7 @@ static void emit_trampoline(Dbt *d)
         x64_push_r(&e, saved[i]);
     x64_alu_ri(&e, X64_SUB, 8, X64_RSP, 8);
     x64_mov_rr(&e, 8, X64_RBX, X64_RDI);
+    x64_mov_rm(&e, 8, X64_R12, x64_mem(X64_RDI, (int32_t)offsetof(CPU, tlb)));
     x64_jmp_r(&e, X64_RSI);
     d->exit_x = (const uint8_t *)x64_pc(&e);
     x64_alu_ri(&e, X64_ADD, 8, X64_RSP, 8);
@@ -134,6 +136,8 @@ static Block *hook_run(void *opaque, CPU *cpu, Block *b)
     Dbt *d = opaque;
     if (cpu->icount + b->ninsns > cpu->icount_end)
         return NULL;
+    if (!cpu->tlb)
+        tlb_attach(&cpu->mmu);  /* translated code holds it in r12 */
     d->stats.runs++;
     if (d->opt.lockstep)
         return lockstep_run(d, cpu, b);

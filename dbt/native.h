@@ -2,33 +2,57 @@
  *
  * The translator (translate.c) offers each instruction of a block to
  * native_emit; what it declines becomes a call to the interpreter's
- * handler, before which native_sync puts everything native code keeps in
- * host registers or host RFLAGS back into the CPU state.
+ * handler, before which native_sync puts the guest flags, if native code
+ * left them in host RFLAGS, back into the CPU state.  A native memory
+ * operand's TLB miss runs the instruction's handler out of line: the
+ * translator emits those slow paths after the block from nc->slow, between
+ * native_slow_flags_in and native_slow_flags_out.
  */
 #ifndef RZ_DBT_NATIVE_H
 #define RZ_DBT_NATIVE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "../cpu/block.h"
 #include "x64.h"
 
+/* One TLB miss exit. */
+typedef struct NativeSlow {
+    size_t field;       /* the jcc's rel32 (offset in the block's code) */
+    size_t join;        /* where the fast path goes on after the instruction */
+    unsigned insn;      /* which instruction */
+    unsigned counted;   /* the translator's icount bookkeeping there */
+    uint64_t rip;
+    bool save_flags;    /* the guest flags are in ah/al (LAHF/SETO) */
+} NativeSlow;
+
 typedef struct NativeCtx {
     X64 *e;
     const Block *b;
-    /* The guest's OSZAPC are in host RFLAGS (not in cpu->eflags/lf). */
-    bool flags_in_host;
-    /* live[i]: the arithmetic flags instruction i's successors may read
-     * before writing them (the block's exit counts as reading all). */
+    bool flags_in_host;   /* the guest's OSZAPC are in host RFLAGS */
+    bool flat;            /* flat segments for the whole block (MODE_KEY_FLAT, or 64-bit) */
+    bool segs_changed;    /* a sensitive instruction ran: no more inline memory operands */
+    unsigned counted;     /* set by the translator before native_emit */
+    /* live[i]: the arithmetic flags instruction i or later ones may read
+     * before writing them (a helper, a possible fault, the exit: all). */
     uint32_t live[BLOCK_MAX_INSNS + 1];
+    unsigned nslow;
+    NativeSlow slow[BLOCK_MAX_INSNS];
 } NativeCtx;
 
 void native_begin(NativeCtx *nc, X64 *e, const Block *b);
 /* Emits instruction i natively; false: the caller calls its handler. */
 bool native_emit(NativeCtx *nc, unsigned i);
-/* Before instruction i runs as a handler (or the block exits, i = ninsns):
- * the CPU state is the architectural state. */
-void native_sync(NativeCtx *nc, unsigned i);
-void native_end(NativeCtx *nc);
+/* The block's last instruction i as a native JMP rel / Jcc: true with *cc
+ * the host condition of "taken" (-1: always), and the guest flags captured
+ * in rcx (native_exit_flags puts them into the CPU on each way out). */
+bool native_branch(NativeCtx *nc, unsigned i, int *cc);
+void native_exit_flags(NativeCtx *nc);
+/* Before a handler runs or the block exits: the CPU state is the
+ * architectural state. */
+void native_sync(NativeCtx *nc);
+void native_slow_flags_in(NativeCtx *nc, const NativeSlow *s);
+void native_slow_flags_out(NativeCtx *nc, const NativeSlow *s);
 
 #endif

@@ -91,16 +91,27 @@ static void exit_to(X64 *e, DbtBlock *db, int slot, uint64_t target, Fixup *stub
     stubs[(*nstubs)++] = (Fixup){ field, target, 0 };
 }
 
+/* rip, next_rip; handler(cpu, &insn).  icount is the caller's. */
+static void call_handler(X64 *e, const Block *b, unsigned i, uint64_t rip)
+{
+    const Insn *in = &b->insns[i];
+    store_imm64(e, CPU_AT(rip), rip);
+    store_imm64(e, CPU_AT(next_rip), rip + in->len);
+    x64_mov_rr(e, 8, X64_RDI, X64_RBX);
+    x64_mov_ri(e, 8, X64_RSI, (uint64_t)(uintptr_t)in);
+    x64_call_abs(e, (const void *)b->fn[i]);
+}
+
 bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
 {
     /* Worst case per instruction is about 60 bytes of call sequence plus a
      * 40-byte stub; the native forms stay below that. */
-    size_t room = 160 + (size_t)b->ninsns * 128;
+    size_t room = 256 + (size_t)b->ninsns * 256;
     if (d->code.cap - d->code.used < room)
         return false;
     X64 e;
     x64_init(&e, d->code.w + d->code.used, room, d->code.x - d->code.w);
-    Fixup stubs[BLOCK_MAX_INSNS + 4];
+    Fixup stubs[2 * BLOCK_MAX_INSNS + 4];
     unsigned nstubs = 0;
     db->b = b;
     for (int i = 0; i < 3; i++)
@@ -125,20 +136,34 @@ bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
         const FormInfo *f = &form_info[in->form];
         uint64_t next = rip + in->len;
         bool last = i + 1 == b->ninsns;
+        uint64_t t[2];
+        int cc;
         if (f->attrs & A_SENS)
             db->key_stable = false;
+        nc.counted = counted;
         if (native_emit(&nc, i)) {
             db->nnative++;
+        } else if (last && db->key_stable && direct_targets(in, next, t) && native_branch(&nc, i, &cc)) {
+            /* A native branch: the guest flags go to the CPU on both ways
+             * out (the capture left RFLAGS for the jcc). */
+            db->nnative++;
+            size_t skip = 0;
+            if (cc >= 0)
+                skip = x64_jcc(&e, (X64Cond)(cc ^ 1), x64_pc(&e));
+            for (int s = 0; s < (cc >= 0 ? 2 : 1); s++) {
+                if (s == 1)
+                    x64_bind32(&e, skip);
+                native_exit_flags(&nc);
+                add_icount(&e, b->ninsns - counted);
+                exit_to(&e, db, s, t[s], stubs, &nstubs);
+            }
+            counted = b->ninsns;
+            ended = true;
         } else {
-            native_sync(&nc, i);   /* the handler sees the CPU state */
+            native_sync(&nc);   /* the handler sees the CPU state */
             add_icount(&e, i - counted);
             counted = i;
-            store_imm64(&e, CPU_AT(rip), rip);
-            store_imm64(&e, CPU_AT(next_rip), next);
-            x64_mov_rr(&e, 8, X64_RDI, X64_RBX);
-            x64_mov_ri(&e, 8, X64_RSI, (uint64_t)(uintptr_t)in);
-            x64_call_abs(&e, (const void *)b->fn[i]);
-            uint64_t t[2];
+            call_handler(&e, b, i, rip);
             if (last && (f->attrs & A_END)) {
                 add_icount(&e, 1);
                 counted = i + 1;
@@ -166,7 +191,7 @@ bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
     }
     if (!ended) {
         /* Ended by the length or page limit: on to the next instruction. */
-        native_sync(&nc, b->ninsns);
+        native_sync(&nc);
         add_icount(&e, b->ninsns - counted);
         counted = b->ninsns;
         if (db->key_stable) {
@@ -176,7 +201,27 @@ bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
             leave(d, &e, &db->exit[EXIT_OTHER]);
         }
     }
-    /* Out of line: the stubs.  Slot stubs are where unchained slots go. */
+    /* Out of line: the TLB misses of native memory operands, each running
+     * its instruction's handler and going back after it. */
+    for (unsigned k = 0; k < nc.nslow; k++) {
+        const NativeSlow *sl = &nc.slow[k];
+        const Insn *in = &b->insns[sl->insn];
+        x64_bind32(&e, sl->field);
+        native_slow_flags_in(&nc, sl);
+        unsigned ahead = sl->insn - sl->counted;
+        add_icount(&e, ahead);
+        call_handler(&e, b, sl->insn, sl->rip);
+        /* Back to the fast path's count; a stop request (the store hit
+         * code: SMC) leaves after the instruction. */
+        if (ahead)
+            x64_alu_mi(&e, X64_SUB, 8, CPU_AT(icount), (int32_t)ahead);
+        x64_alu_mi(&e, X64_CMP, 4, CPU_AT(stop_request), 0);
+        stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_NE, x64_pc(&e)), sl->rip + in->len,
+                                   sl->insn + 1 - sl->counted };
+        native_slow_flags_out(&nc, sl);
+        x64_jmp(&e, (uintptr_t)e.start + sl->join + (uintptr_t)e.exec_delta);
+    }
+    /* Then the stubs.  Slot stubs are where unchained slots go. */
     for (unsigned k = 0; k < nstubs; k++) {
         int slot = -1;
         for (int s = 0; s < 2; s++)
@@ -186,7 +231,6 @@ bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
             db->stub_x[slot] = (const uint8_t *)x64_pc(&e);
         stub(d, &e, &stubs[k], &db->exit[slot >= 0 ? slot : EXIT_OTHER]);
     }
-    native_end(&nc);
     if (e.overflow)
         return false;
     db->code_x = d->code.x + d->code.used;
