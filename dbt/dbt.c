@@ -10,6 +10,7 @@
 
 #include "internal.h"
 #include "lockstep.h"
+#include "probe.h"
 #include "x64.h"
 #include "../softmmu/tlb.h"
 
@@ -230,6 +231,7 @@ Dbt *dbt_new(CPU *cpu, CodeCache *cc, const DbtOptions *o, char *err, size_t err
         return NULL;
     }
     reset_code(d);
+    dbt_probe(d);
     d->t1 = (CpuTier1){ hook_translate, hook_run, hook_link, d, d->opt.threshold };
     cpu->tier1 = &d->t1;
     if (d->opt.lockstep && lockstep_init(d, cpu, err, errlen)) {
@@ -279,6 +281,17 @@ void dbt_print_stats(const Dbt *d, FILE *f)
             (unsigned long long)s->unchains, (unsigned long long)s->invalidations,
             (unsigned long long)s->flushes, (unsigned long long)s->pinned_pages);
     fprintf(f, "tbstats: tier 1: code memory %zu of %zu KiB\n", d->code.used >> 10, d->code.cap >> 10);
+    static const char *const fam[4] = { "shift/rotate by CL", "shift/rotate by imm", "IMUL r,r/m",
+                                        "IMUL r,r/m,imm" };
+    fprintf(f, "tbstats: tier 1: undefined flags as tier 0's on this host (ModRM.reg:sizes):");
+    for (int k = 0; k < 4; k++) {
+        fprintf(f, " %s", fam[k]);
+        for (int x = 0; x < 8; x++)
+            if (d->undef_ok[k][x])
+                fprintf(f, " %d:%s%s%s%s", x, d->undef_ok[k][x] & 1 ? "b" : "", d->undef_ok[k][x] & 2 ? "w" : "",
+                        d->undef_ok[k][x] & 4 ? "d" : "", d->undef_ok[k][x] & 8 ? "q" : "");
+        fprintf(f, k < 3 ? ";" : "\n");
+    }
     if (d->opt.lockstep)
         fprintf(f, "tbstats: lockstep: %llu blocks compared, %llu not comparable (device access)\n",
                 (unsigned long long)s->lockstep_blocks, (unsigned long long)s->lockstep_skipped);

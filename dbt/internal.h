@@ -73,6 +73,9 @@ struct Dbt {
     struct Lockstep *lockstep;  /* -accel dbt,lockstep (lockstep.c) */
     bool diverged;            /* lockstep found a difference: the machine stops */
     DbtBlock refused;         /* host_info of a block tier 1 declined */
+    /* probe.c: [PROBE_*][ModRM.reg] bit log2(size): this host's undefined
+     * flags are tier 0's for the form. */
+    uint8_t undef_ok[4][8];
 };
 
 #define DBT_PIN_AFTER 8

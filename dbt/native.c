@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "native.h"
+#include "probe.h"
 #include "../cpu/operand.h"
 #include "../softmmu/tlb.h"
 
@@ -37,7 +38,7 @@
 enum {
     K_NONE, K_ALU_EG, K_ALU_GE, K_ALU_EI, K_ALU_AI, K_TEST_EG, K_TEST_EI, K_TEST_AI,
     K_MOV_EG, K_MOV_GE, K_MOV_EI, K_MOV_ZI, K_LEA, K_INCDEC, K_NOTNEG, K_SETCC, K_CMOVCC,
-    K_MOVZX, K_MOVSX, K_MOVSXD, K_SHIFT_I, K_JCC, K_JMP,
+    K_MOVZX, K_MOVSX, K_MOVSXD, K_SHIFT_I, K_SHIFT_CL, K_IMUL2, K_IMUL3, K_JCC, K_JMP,
 };
 
 static int kind_of(const Insn *in)
@@ -52,6 +53,8 @@ static int kind_of(const Insn *in)
             return K_INCDEC;
         if (op == 0x63)
             return K_MOVSXD;
+        if (op == 0x69 || op == 0x6b)
+            return K_IMUL3;
         if (op >= 0x70 && op < 0x80)
             return K_JCC;
         if (op >= 0x80 && op <= 0x83 && op != 0x82)
@@ -70,6 +73,8 @@ static int kind_of(const Insn *in)
             return K_MOV_ZI;
         if ((op == 0xc0 || op == 0xc1 || op == 0xd0 || op == 0xd1) && ext != 6)
             return K_SHIFT_I;
+        if ((op == 0xd2 || op == 0xd3) && ext != 6)
+            return K_SHIFT_CL;
         if ((op == 0xc6 || op == 0xc7) && ext == 0)
             return K_MOV_EI;
         if (op == 0xe9 || op == 0xeb)
@@ -87,6 +92,8 @@ static int kind_of(const Insn *in)
             return K_JCC;
         if (op >= 0x90 && op < 0xa0)
             return K_SETCC;
+        if (op == 0xaf)
+            return K_IMUL2;
         if (op == 0xb6 || op == 0xb7)
             return K_MOVZX;
         if (op == 0xbe || op == 0xbf)
@@ -96,10 +103,12 @@ static int kind_of(const Insn *in)
 }
 
 /* The arithmetic flags a form reads, as native code sees it: a shift by
- * an immediate (never 0 here) writes its flags without reading them. */
+ * an immediate (never 0 here) writes its flags without keeping them. */
 static uint32_t flags_read(const Insn *in, int k)
 {
-    return k == K_SHIFT_I ? 0 : form_flags_read(&form_info[in->form]) & FL_ALL;
+    if (k == K_SHIFT_I)   /* RCL/RCR still rotate CF in */
+        return (((in->modrm >> 3) & 6) == 2) ? F_CF : 0;
+    return form_flags_read(&form_info[in->form]) & FL_ALL;
 }
 
 static uint32_t flags_written(const Insn *in)
@@ -135,8 +144,9 @@ static void liveness(NativeCtx *nc)
     }
 }
 
-void native_begin(NativeCtx *nc, X64 *e, const Block *b)
+void native_begin(NativeCtx *nc, X64 *e, const Block *b, const uint8_t (*undef_ok)[8])
 {
+    nc->undef_ok = undef_ok;
     nc->e = e;
     nc->b = b;
     nc->flags_in_host = false;
@@ -397,15 +407,16 @@ static bool native_ok(const NativeCtx *nc, unsigned i, int k)
     if (k == K_ALU_EG || k == K_ALU_GE || k == K_ALU_EI || k == K_ALU_AI || k == K_TEST_EG ||
         k == K_TEST_EI || k == K_TEST_AI)
         undef &= ~(uint32_t)F_AF;
+    /* ... and where this host was found to compute them as tier 0 does. */
+    int probe = k == K_SHIFT_I ? PROBE_SHIFT_I : k == K_SHIFT_CL ? PROBE_SHIFT_CL
+              : k == K_IMUL2 ? PROBE_IMUL2 : k == K_IMUL3 ? PROBE_IMUL3 : -1;
+    unsigned ext = probe == PROBE_SHIFT_I || probe == PROBE_SHIFT_CL ? (in->modrm >> 3) & 7 : 0;
+    if (probe >= 0 && (nc->undef_ok[probe][ext] >> __builtin_ctz(in->osz) & 1))
+        undef = 0;
     if (undef & nc->live[i + 1])
         return false;
-    if (k == K_SHIFT_I) {
-        unsigned ext = (in->modrm >> 3) & 7;
-        if (shift_count(in) == 0 || ext == 2 || ext == 3)
-            return false;   /* count 0 leaves the flags; RCL/RCR stay helpers */
-        if (in->osz < 4 && ext <= 1)
-            return false;   /* 8/16-bit rotates: tier 0's count reduction */
-    }
+    if (k == K_SHIFT_I && shift_count(in) == 0)
+        return false;   /* count 0: nothing happens, the handler does it */
     if (k == K_JMP || k == K_JCC) {
         /* The targets must be valid wherever the block runs: any in flat
          * 32-bit code (CS limit 4 GiB), canonical ones in 64-bit code (the
@@ -486,6 +497,27 @@ bool native_emit(NativeCtx *nc, unsigned i)
         break;
     case K_SHIFT_I:
         emit_unary(e, E, size, false, (int)ext, (uint8_t)shift_count(in), X64_NOT);
+        break;
+    case K_SHIFT_CL:
+        /* The count is the guest's CL; a count of 0 leaves flags and value
+         * (a 4-byte register is still zero-extended, as by the host). */
+        x64_mov_rm(e, 1, X64_RCX, GREG_AT(R_CX));
+        if (E.greg && size == 4) {
+            x64_mov_rm(e, 4, X64_RDX, E.m);
+            x64_shift_rcl(e, (X64Shift)ext, 4, X64_RDX);
+            x64_mov_mr(e, 8, E.m, X64_RDX);
+        } else {
+            x64_shift_mcl(e, (X64Shift)ext, size, E.m);
+        }
+        break;
+    case K_IMUL2: case K_IMUL3:
+        if (k == K_IMUL2) {
+            x64_mov_rm(e, size, X64_RDX, G.m);
+            x64_imul_rm(e, size, X64_RDX, E.m);
+        } else {
+            x64_imul_rmi(e, size, X64_RDX, E.m, (int32_t)in->imm);
+        }
+        x64_mov_mr(e, size == 4 ? 8 : size, G.m, X64_RDX);
         break;
     case K_SETCC:
         x64_setcc_m(e, (X64Cond)(in->opc & 15), E.m);

@@ -34,6 +34,7 @@ typedef struct NativeCtx {
     bool flat;            /* flat segments for the whole block (MODE_KEY_FLAT, or 64-bit) */
     bool segs_changed;    /* a sensitive instruction ran: no more inline memory operands */
     unsigned counted;     /* set by the translator before native_emit */
+    const uint8_t (*undef_ok)[8];
     /* live[i]: the arithmetic flags instruction i or later ones may read
      * before writing them (a helper, a possible fault, the exit: all). */
     uint32_t live[BLOCK_MAX_INSNS + 1];
@@ -41,7 +42,8 @@ typedef struct NativeCtx {
     NativeSlow slow[BLOCK_MAX_INSNS];
 } NativeCtx;
 
-void native_begin(NativeCtx *nc, X64 *e, const Block *b);
+/* undef_ok: probe.c's table (which undefined flags the host gets right). */
+void native_begin(NativeCtx *nc, X64 *e, const Block *b, const uint8_t (*undef_ok)[8]);
 /* Emits instruction i natively; false: the caller calls its handler. */
 bool native_emit(NativeCtx *nc, unsigned i);
 /* The block's last instruction i as a native JMP rel / Jcc: true with *cc

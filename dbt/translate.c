@@ -127,7 +127,7 @@ bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
     stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_NE, x64_pc(&e)), b->rip, 0 };
 
     NativeCtx nc;
-    native_begin(&nc, &e, b);
+    native_begin(&nc, &e, b, d->undef_ok);
     uint64_t rip = b->rip;
     unsigned counted = 0;   /* instructions already added to icount */
     bool ended = false;
