@@ -38,7 +38,9 @@
 enum {
     K_NONE, K_ALU_EG, K_ALU_GE, K_ALU_EI, K_ALU_AI, K_TEST_EG, K_TEST_EI, K_TEST_AI,
     K_MOV_EG, K_MOV_GE, K_MOV_EI, K_MOV_ZI, K_LEA, K_INCDEC, K_NOTNEG, K_SETCC, K_CMOVCC,
-    K_MOVZX, K_MOVSX, K_MOVSXD, K_SHIFT_I, K_SHIFT_CL, K_IMUL2, K_IMUL3, K_JCC, K_JMP,
+    K_MOVZX, K_MOVSX, K_MOVSXD, K_SHIFT_I, K_SHIFT_CL, K_IMUL2, K_IMUL3,
+    K_PUSH, K_PUSHI, K_POP,
+    K_JCC, K_JMP, K_CALL, K_RET,   /* branches: only as the block's end (native_branch) */
 };
 
 static int kind_of(const Insn *in)
@@ -51,6 +53,16 @@ static int kind_of(const Insn *in)
             return alu[op & 7];
         if (op >= 0x40 && op < 0x50)
             return K_INCDEC;
+        if (op >= 0x50 && op < 0x58)
+            return K_PUSH;
+        if (op >= 0x58 && op < 0x60)
+            return K_POP;
+        if (op == 0x68 || op == 0x6a)
+            return K_PUSHI;
+        if (op == 0xc2 || op == 0xc3)
+            return K_RET;
+        if (op == 0xe8)
+            return K_CALL;
         if (op == 0x63)
             return K_MOVSXD;
         if (op == 0x69 || op == 0x6b)
@@ -136,7 +148,7 @@ static void liveness(NativeCtx *nc)
     for (int i = (int)b->ninsns - 1; i >= 0; i--) {
         const Insn *in = &b->insns[i];
         int k = kind_of(in);
-        if (k == K_NONE || (in->flags & IF_MEM))
+        if (k == K_NONE || (in->flags & IF_MEM) || k >= K_PUSH)
             live = FL_ALL;
         else
             live = (live & ~flags_written(in)) | flags_read(in, k);
@@ -211,6 +223,26 @@ static bool mem_ok(const NativeCtx *nc, const Insn *in)
     if (in->code_mode == CODE64)
         return true;
     return in->seg == S_DS || in->seg == S_ES || in->seg == S_SS;
+}
+
+/* The stack takes the inline path in 64-bit code, and in flat 32-bit code
+ * with a 32-bit stack (SS.B, in the mode key). */
+static bool stack_ok(const NativeCtx *nc)
+{
+    const Insn *in0 = &nc->b->insns[0];
+    return nc->flat && !nc->segs_changed &&
+           (in0->code_mode == CODE64 || (nc->b->key >> 41 & 1));
+}
+
+/* r8 = rSP + delta wrapped to the stack's size, r11 = the same (the new
+ * rSP of a push; the address of a pop, r11 then rSP + delta). */
+static void emit_stack_addr(X64 *e, const Insn *in, int push_size, int pop_size)
+{
+    unsigned w = in->code_mode == CODE64 ? 8 : 4;
+    x64_mov_rm(e, w, X64_R8, GREG_AT(R_SP));
+    if (push_size)
+        x64_lea(e, w, X64_R8, x64_mem(X64_R8, -push_size));
+    x64_lea(e, w, X64_R11, x64_mem(X64_R8, pop_size));
 }
 
 /* r8 = the memory operand's offset (with_seg: its linear address; only FS
@@ -398,6 +430,8 @@ static bool native_ok(const NativeCtx *nc, unsigned i, int k)
         return false;
     if ((in->flags & IF_MEM) && !mem_ok(nc, in))
         return false;
+    if (k >= K_PUSH && k != K_JCC && k != K_JMP && !stack_ok(nc))
+        return false;
     if ((in->flags & IF_LOCK) && (!(in->flags & IF_MEM) ||
                                   !(k == K_ALU_EG || k == K_ALU_EI || k == K_INCDEC || k == K_NOTNEG)))
         return false;
@@ -417,14 +451,40 @@ static bool native_ok(const NativeCtx *nc, unsigned i, int k)
         return false;
     if (k == K_SHIFT_I && shift_count(in) == 0)
         return false;   /* count 0: nothing happens, the handler does it */
-    if (k == K_JMP || k == K_JCC) {
+    if (k >= K_JCC) {
         /* The targets must be valid wherever the block runs: any in flat
-         * 32-bit code (CS limit 4 GiB), canonical ones in 64-bit code (the
-         * translator compares them). */
+         * 32-bit code (CS limit 4 GiB), canonical ones in 64-bit code (a
+         * RET checks its own). */
         if (i + 1 != nc->b->ninsns || !nc->flat)
             return false;
+        if (k != K_RET) {
+            uint64_t rip = nc->b->rip;
+            for (unsigned j = 0; j <= i; j++)
+                rip += nc->b->insns[j].len;
+            uint64_t t = rip + in->imm;
+            if (in->code_mode == CODE64 && in->osz == 8 && (!is_canonical(t) || !is_canonical(rip)))
+                return false;
+        }
     }
     return true;
+}
+
+/* The TLB lookup of a stack access at r8, the guest flags (in the host)
+ * kept around it. */
+static void stack_access(NativeCtx *nc, const Insn *in, unsigned size, int acc, unsigned i,
+                         uint64_t rip, bool save)
+{
+    X64 *e = nc->e;
+    (void)in;
+    if (save) {
+        x64_plain(e, X64_LAHF);
+        x64_setcc_r(e, X64_CC_O, X64_RAX);
+    }
+    emit_tlb(nc, size, acc, i, rip, save);
+    if (save) {
+        x64_alu_ri(e, X64_ADD, 1, X64_RAX, 0x7f);
+        x64_plain(e, X64_SAHF);
+    }
 }
 
 /* Emits instruction i natively; false leaves it to a handler. */
@@ -433,7 +493,7 @@ bool native_emit(NativeCtx *nc, unsigned i)
     const Insn *in = &nc->b->insns[i];
     X64 *e = nc->e;
     int k = kind_of(in);
-    if (k == K_JMP || k == K_JCC || !native_ok(nc, i, k)) {
+    if (k >= K_JCC || !native_ok(nc, i, k)) {
         if (form_info[in->form].attrs & A_SENS)
             nc->segs_changed = true;   /* a segment load, a mode change, ... */
         return false;   /* (a branch ending the block: native_branch) */
@@ -447,6 +507,25 @@ bool native_emit(NativeCtx *nc, unsigned i)
     if (need && !nc->flags_in_host) {
         flags_to_host(e);
         nc->flags_in_host = true;
+    }
+    if (k == K_PUSH || k == K_PUSHI || k == K_POP) {
+        bool save = nc->flags_in_host;
+        emit_stack_addr(e, in, k == K_POP ? 0 : (int)size, k == K_POP ? (int)size : 0);
+        stack_access(nc, in, size, k == K_POP ? ACC_READ : ACC_WRITE, i, rip, save);
+        if (k == K_POP) {
+            x64_mov_rm(e, size, X64_RDX, x64_mem(X64_R8, 0));
+            x64_mov_mr(e, 8, GREG_AT(R_SP), X64_R11);
+            x64_mov_mr(e, size == 2 ? 2 : 8, GREG_AT(in->rm), X64_RDX);
+        } else {
+            if (k == K_PUSH)
+                x64_mov_rm(e, size, X64_RDX, GREG_AT(in->rm));
+            else
+                x64_mov_ri(e, 8, X64_RDX, in->imm);
+            x64_mov_mr(e, size, x64_mem(X64_R8, 0), X64_RDX);
+            x64_mov_mr(e, 8, GREG_AT(R_SP), X64_R11);
+        }
+        nc->slow[nc->nslow - 1].join = x64_len(e);
+        return true;
     }
     if (acc >= 0) {
         /* The lookup clobbers RFLAGS: guest flags in the host are saved in
@@ -557,24 +636,67 @@ bool native_emit(NativeCtx *nc, unsigned i)
 }
 
 /* The block's last instruction as a native branch: Jcc on the host flags
- * (captured in rcx for the exits first), JMP rel. */
-bool native_branch(NativeCtx *nc, unsigned i, int *cc)
+ * (captured in rcx for the exits first), JMP and CALL rel (the return
+ * address pushed inline), RET (the target popped into rdx). */
+int native_branch(NativeCtx *nc, unsigned i, int *cc)
 {
     const Insn *in = &nc->b->insns[i];
+    X64 *e = nc->e;
     int k = kind_of(in);
-    if ((k != K_JCC && k != K_JMP) || !native_ok(nc, i, k))
-        return false;
-    if (k == K_JMP) {
-        native_sync(nc);
-        *cc = -1;
-        return true;
+    if (k < K_JCC || !native_ok(nc, i, k))
+        return NB_NONE;
+    uint64_t rip = nc->b->rip;
+    for (unsigned j = 0; j < i; j++)
+        rip += nc->b->insns[j].len;
+    *cc = -1;
+    if (k == K_JCC) {
+        if (!nc->flags_in_host)
+            flags_to_host(e);
+        nc->flags_in_host = true;
+        flags_capture(e);
+        *cc = in->opc & 15;
+        return NB_DIRECT;
     }
-    if (!nc->flags_in_host)
-        flags_to_host(nc->e);
-    nc->flags_in_host = true;
-    flags_capture(nc->e);
-    *cc = in->opc & 15;
-    return true;
+    native_sync(nc);
+    if (k == K_JMP)
+        return NB_DIRECT;
+    unsigned size = in->osz;
+    if (k == K_CALL) {
+        emit_stack_addr(e, in, (int)size, 0);
+        stack_access(nc, in, size, ACC_WRITE, i, rip, false);
+        x64_mov_ri(e, 8, X64_RDX, rip + in->len);
+        x64_mov_mr(e, size, x64_mem(X64_R8, 0), X64_RDX);
+        x64_mov_mr(e, 8, GREG_AT(R_SP), X64_R11);
+        nc->slow[nc->nslow - 1].join = x64_len(e);
+        return NB_DIRECT;
+    }
+    /* RET [imm16]: the target is checked (wrapped to the operand size,
+     * canonical) before anything changes; a bad one is the slow path's
+     * (the handler raises #GP). */
+    emit_stack_addr(e, in, 0, (int)size + (in->opc == 0xc2 ? (int)in->imm : 0));
+    stack_access(nc, in, size, ACC_READ, i, rip, false);
+    NativeSlow *sl = &nc->slow[nc->nslow - 1];
+    x64_mov_rm(e, size == 2 ? 2 : size, X64_RDX, x64_mem(X64_R8, 0));
+    if (size == 2)
+        x64_movzx_rr(e, 4, X64_RDX, 2, X64_RDX);
+    if (size == 8) {
+        x64_mov_rr(e, 8, X64_R9, X64_RDX);
+        x64_shift_ri(e, X64_SHL, 8, X64_R9, 16);
+        x64_shift_ri(e, X64_SAR, 8, X64_R9, 16);
+        x64_alu_rr(e, X64_CMP, 8, X64_R9, X64_RDX);
+        NativeSlow *s2 = &nc->slow[nc->nslow++];
+        *s2 = *sl;
+        s2->field = x64_jcc(e, X64_CC_NE, x64_pc(e));
+        sl = s2;
+    }
+    x64_mov_mr(e, 8, GREG_AT(R_SP), X64_R11);
+    nc->slow[nc->nslow - 1].join = x64_len(e);
+    if (size == 8)
+        nc->slow[nc->nslow - 2].join = x64_len(e);
+    for (unsigned s = 0; s < nc->nslow; s++)
+        if (nc->slow[s].insn == i)
+            nc->slow[s].target_in_rdx = true;
+    return NB_INDIRECT;
 }
 
 void native_exit_flags(NativeCtx *nc)

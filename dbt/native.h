@@ -25,6 +25,7 @@ typedef struct NativeSlow {
     unsigned counted;   /* the translator's icount bookkeeping there */
     uint64_t rip;
     bool save_flags;    /* the guest flags are in ah/al (LAHF/SETO) */
+    bool target_in_rdx; /* a RET: the join wants the target (next_rip) in rdx */
 } NativeSlow;
 
 typedef struct NativeCtx {
@@ -46,10 +47,13 @@ typedef struct NativeCtx {
 void native_begin(NativeCtx *nc, X64 *e, const Block *b, const uint8_t (*undef_ok)[8]);
 /* Emits instruction i natively; false: the caller calls its handler. */
 bool native_emit(NativeCtx *nc, unsigned i);
-/* The block's last instruction i as a native JMP rel / Jcc: true with *cc
- * the host condition of "taken" (-1: always), and the guest flags captured
- * in rcx (native_exit_flags puts them into the CPU on each way out). */
-bool native_branch(NativeCtx *nc, unsigned i, int *cc);
+/* The block's last instruction i as a native branch: NB_DIRECT (Jcc, JMP,
+ * CALL rel) with *cc the host condition of "taken" (-1: always) and the
+ * guest flags captured in rcx (native_exit_flags puts them into the CPU on
+ * each way out); NB_INDIRECT (RET) with the target in rdx and the flags in
+ * the CPU; NB_NONE: a handler runs it. */
+enum { NB_NONE, NB_DIRECT, NB_INDIRECT };
+int native_branch(NativeCtx *nc, unsigned i, int *cc);
 void native_exit_flags(NativeCtx *nc);
 /* Before a handler runs or the block exits: the CPU state is the
  * architectural state. */

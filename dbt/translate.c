@@ -137,13 +137,14 @@ bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
         uint64_t next = rip + in->len;
         bool last = i + 1 == b->ninsns;
         uint64_t t[2];
-        int cc;
+        int cc, nb = NB_NONE;
         if (f->attrs & A_SENS)
             db->key_stable = false;
         nc.counted = counted;
         if (native_emit(&nc, i)) {
             db->nnative++;
-        } else if (last && db->key_stable && direct_targets(in, next, t) && native_branch(&nc, i, &cc)) {
+        } else if (last && db->key_stable && direct_targets(in, next, t) &&
+                   (nb = native_branch(&nc, i, &cc)) == NB_DIRECT) {
             /* A native branch: the guest flags go to the CPU on both ways
              * out (the capture left RFLAGS for the jcc). */
             db->nnative++;
@@ -158,6 +159,14 @@ bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
                 exit_to(&e, db, s, t[s], stubs, &nstubs);
             }
             counted = b->ninsns;
+            ended = true;
+        } else if (last && db->key_stable && (nb = native_branch(&nc, i, &cc)) == NB_INDIRECT) {
+            /* RET: to wherever rdx says, through the loop. */
+            db->nnative++;
+            add_icount(&e, b->ninsns - counted);
+            counted = b->ninsns;
+            x64_mov_mr(&e, 8, CPU_AT(rip), X64_RDX);
+            leave(d, &e, &db->exit[EXIT_OTHER]);
             ended = true;
         } else {
             native_sync(&nc);   /* the handler sees the CPU state */
@@ -215,9 +224,14 @@ bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
          * code: SMC) leaves after the instruction. */
         if (ahead)
             x64_alu_mi(&e, X64_SUB, 8, CPU_AT(icount), (int32_t)ahead);
-        x64_alu_mi(&e, X64_CMP, 4, CPU_AT(stop_request), 0);
-        stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_NE, x64_pc(&e)), sl->rip + in->len,
-                                   sl->insn + 1 - sl->counted };
+        if (sl->insn + 1 < b->ninsns) {
+            /* (the last instruction's join is the exit, which checks) */
+            x64_alu_mi(&e, X64_CMP, 4, CPU_AT(stop_request), 0);
+            stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_NE, x64_pc(&e)), sl->rip + in->len,
+                                       sl->insn + 1 - sl->counted };
+        }
+        if (sl->target_in_rdx)
+            x64_mov_rm(&e, 8, X64_RDX, CPU_AT(next_rip));
         native_slow_flags_out(&nc, sl);
         x64_jmp(&e, (uintptr_t)e.start + sl->join + (uintptr_t)e.exec_delta);
     }
