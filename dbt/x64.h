@@ -80,12 +80,12 @@ typedef uint32_t X64Enc;
 #define X64E_0F38  (2u << 8)     /* 0F 38 */
 #define X64E_0F3A  (3u << 8)     /* 0F 3A */
 #define X64E_66    (1u << 10)    /* prefix 66 (operand size or mandatory) */
-#define X64E_F2    (2u << 10)    /* prefix F2 */
-#define X64E_F3    (3u << 10)    /* prefix F3 */
-#define X64E_W     (1u << 12)    /* REX.W */
-#define X64E_BREG  (1u << 13)    /* ModRM.reg is a byte register */
-#define X64E_BRM   (1u << 14)    /* ModRM.rm is a byte register */
-#define X64E_RO    (1u << 15)    /* no ModRM: the register is in opcode bits 0..2 */
+#define X64E_F2    (1u << 11)    /* mandatory prefix F2 (after any 66) */
+#define X64E_F3    (2u << 11)    /* mandatory prefix F3 */
+#define X64E_W     (1u << 13)    /* REX.W */
+#define X64E_BREG  (1u << 14)    /* ModRM.reg is a byte register */
+#define X64E_BRM   (1u << 15)    /* ModRM.rm (or the opcode's register) is a byte register */
+#define X64E_RO    (1u << 16)    /* no ModRM: rm goes in opcode bits 0..2 (+REX.B) */
 
 /* reg: a register or a /digit opcode extension; rm: a register.  imm_size
  * 0, 1, 2 or 4 bytes of imm follow (8 only with X64E_RO: movabs). */
@@ -202,8 +202,9 @@ void x64_nop(X64 *e, unsigned n);       /* n bytes of the recommended NOPs */
 
 /* ---- control transfer -------------------------------------------------- */
 
-/* rel32 branches to an execute address; they return the offset (from
- * start) of the rel32 field, for x64_patch_rel32 later. */
+/* rel32 branches to an execute address (x64_pc(e) as a placeholder when
+ * the target is not known yet); they return the offset (from start) of the
+ * rel32 field, for x64_bind32 / x64_patch_rel32 later. */
 size_t x64_jcc(X64 *e, X64Cond cc, uintptr_t target);
 size_t x64_jmp(X64 *e, uintptr_t target);
 size_t x64_call(X64 *e, uintptr_t target);
