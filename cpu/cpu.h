@@ -165,9 +165,11 @@ struct CPU {
 
     /* Execution bookkeeping */
     uint64_t icount;      /* instructions retired */
-    /* cpu_run's end: translated code enters a block only while icount plus
-     * its length stays within it (the chained blocks' budget). */
-    uint64_t icount_end;
+    /* cpu_run's end; and where translated code, going from block to block
+     * without the loop, stops to let the loop poll interrupts (tier 1 sets
+     * it a little ahead of icount on each entry): a block is entered only
+     * while icount plus its length stays within it. */
+    uint64_t icount_end, icount_yield;
     const CpuTier1 *tier1;
     /* What translated code leaves for the loop when it returns: the exit
      * it took (dbt/'s record, NULL: not chainable). */

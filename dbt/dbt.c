@@ -85,10 +85,14 @@ static void emit_trampoline(Dbt *d)
     d->code.used = (x64_len(&e) + 63) & ~(size_t)63;
 }
 
+static void ibtc_clear(IbtcEntry *t);
+
 static void reset_code(Dbt *d)
 {
     d->code.used = 0;
     d->arena.used = 0;
+    for (unsigned i = 0; i < 1u << IBTC_BITS; i++)
+        ibtc_clear(&d->ibtc[i]);
     emit_trampoline(d);
 }
 
@@ -120,7 +124,19 @@ static void hook_translate(void *opaque, CPU *cpu, Block *b)
     }
     uint64_t t0 = now_ns();
     DbtBlock *db = dbt_arena_alloc(d, sizeof *db);
-    if (!db || !dbt_translate_block(d, b, db)) {
+    int r = db ? dbt_translate_block(d, b, db) : 0;
+    if (r < 0) {
+        b->host_info = &d->refused;
+        d->stats.refused++;
+        d->stats.unencodable++;
+        if (getenv("RZ_DBT_DEBUG"))
+            fprintf(stderr, "dbt: block at %#llx not encodable\n", (unsigned long long)b->rip);
+        return;
+    }
+    if (r == 0) {
+        if (getenv("RZ_DBT_DEBUG"))
+            fprintf(stderr, "dbt: full at block %#llx (%u insns): code %zu of %zu, arena %zu of %zu\n",
+                    (unsigned long long)b->rip, b->ninsns, d->code.used, d->code.cap, d->arena.used, d->arena.cap);
         /* Full: start again with an empty cache (the block is decoded
          * again and offered again when it is hot again). */
         codecache_flush(d->cc);
@@ -139,38 +155,69 @@ static Block *hook_run(void *opaque, CPU *cpu, Block *b)
         return NULL;
     if (!cpu->tlb)
         tlb_attach(&cpu->mmu);  /* translated code holds it in r12 */
+    /* Chained blocks poll no interrupts: they come back to the loop after
+     * DBT_YIELD instructions at most. */
+    uint64_t y = cpu->icount + DBT_YIELD;
+    cpu->icount_yield = y < cpu->icount_end ? y : cpu->icount_end;
     d->stats.runs++;
     if (d->opt.lockstep)
         return lockstep_run(d, cpu, b);
     DbtExit *x = d->enter(cpu, b->host);
     cpu->tier1_exit = x->slot != EXIT_OTHER ? x : NULL;
+    if (x->slot == EXIT_INDIRECT)
+        d->stats.ibtc_misses++;
     return x->db->b;
 }
 
-/* Chains the exit the last run left through to next's code when that is
- * the same from now on: both in one linear page and one physical page
- * (a remap of the page ends the block that does it), from's instructions
- * unable to change the mode key (so next's key holds at the exit), and
- * next not spanning into another page. */
+static void ibtc_clear(IbtcEntry *t)
+{
+    t->rip = t->key = ~0ull;   /* no block has this key */
+    t->code = NULL;
+    t->db = NULL;
+}
+
+/* The exit the last run left through now leads to next: a direct exit is
+ * patched to jump to next's code (its entry within one page: the page's
+ * mapping cannot change without ending a block; its checked entry across
+ * pages), an indirect one fills the indirect-branch cache.  Only from
+ * blocks that cannot change the mode key (next's key holds at the exit),
+ * never to a block spanning two pages. */
 static void hook_link(void *opaque, CPU *cpu, Block *from, Block *next)
 {
     Dbt *d = opaque;
     DbtExit *x = cpu->tier1_exit;
     DbtBlock *db = x ? x->db : NULL;
     DbtBlock *nb = next->host_info;
-    if (!db || db->b != from || db->dead || !next->host || nb == &d->refused || nb->dead ||
-        db->chained_to[x->slot] || d->opt.lockstep)
+    if (!db || db->b != from || db->dead || !db->key_stable || !next->host || nb == &d->refused ||
+        nb->dead || d->opt.lockstep || next->key != from->key)
         return;
-    if ((from->pa >> 12) != (next->pa >> 12) || (next->pa_end >> 12) != (next->pa >> 12) ||
+    if (x->slot == EXIT_INDIRECT) {
+        if (!nb->checked_x)
+            return;
+        unsigned h = (unsigned)(next->rip & ((1u << IBTC_BITS) - 1));
+        IbtcEntry *t = &d->ibtc[h];
+        if (t->db)
+            t->db->ibtc_slot = -1;
+        *t = (IbtcEntry){ next->rip, next->key, nb->checked_x, nb };
+        nb->ibtc_slot = (int32_t)h;
+        d->stats.ibtc_fills++;
+        return;
+    }
+    if (db->chained_to[x->slot] || (next->pa_end >> 12) != (next->pa >> 12))
+        return;
+    const uint8_t *to = next->host;
+    if ((from->pa >> 12) != (next->pa >> 12) ||
         (cpu_code_lin(cpu, from->rip) >> 12) != (cpu_code_lin(cpu, next->rip) >> 12))
+        to = nb->checked_x;   /* another page: check its mapping first */
+    if (!to)
         return;
     DbtLink *l = dbt_arena_alloc(d, sizeof *l);
     if (!l)
         return;
     *l = (DbtLink){ db, x->slot, nb->incoming };
     nb->incoming = l;
-    db->chained_to[x->slot] = next->host;
-    dbt_patch_slot(d, db, x->slot, next->host);
+    db->chained_to[x->slot] = (uint8_t *)to;
+    dbt_patch_slot(d, db, x->slot, to);
     d->stats.chains++;
 }
 
@@ -183,13 +230,16 @@ static void hook_invalidate(void *opaque, BlockHead *h)
     count_rewrite(d, h->pa >> 12);
     for (DbtLink *l = db->incoming; l; l = l->next) {
         DbtBlock *f = l->from;
-        if (!f->dead && f->chained_to[l->slot] == db->code_x) {
+        const uint8_t *to = f->chained_to[l->slot];
+        if (!f->dead && to && (to == db->code_x || to == db->checked_x)) {
             dbt_patch_slot(d, f, l->slot, f->stub_x[l->slot]);
             f->chained_to[l->slot] = NULL;
             d->stats.unchains++;
         }
     }
     db->incoming = NULL;
+    if (db->ibtc_slot >= 0 && d->ibtc[db->ibtc_slot].db == db)
+        ibtc_clear(&d->ibtc[db->ibtc_slot]);
     db->dead = true;
     h->host = NULL;
     d->stats.invalidations++;
@@ -280,6 +330,8 @@ void dbt_print_stats(const Dbt *d, FILE *f)
             (unsigned long long)s->runs, (unsigned long long)s->chains,
             (unsigned long long)s->unchains, (unsigned long long)s->invalidations,
             (unsigned long long)s->flushes, (unsigned long long)s->pinned_pages);
+    fprintf(f, "tbstats: tier 1: indirect branches: %llu cache fills, %llu misses back to the loop\n",
+            (unsigned long long)s->ibtc_fills, (unsigned long long)s->ibtc_misses);
     fprintf(f, "tbstats: tier 1: code memory %zu of %zu KiB\n", d->code.used >> 10, d->code.cap >> 10);
     static const char *const fam[4] = { "shift/rotate by CL", "shift/rotate by imm", "IMUL r,r/m",
                                         "IMUL r,r/m,imm" };

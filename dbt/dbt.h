@@ -30,7 +30,8 @@ typedef struct DbtOptions {
 
 typedef struct DbtStats {
     uint64_t translated;      /* blocks translated */
-    uint64_t refused;         /* blocks left in tier 0 (pinned pages, full cache) */
+    uint64_t refused;         /* blocks left in tier 0 (pinned pages, unencodable) */
+    uint64_t unencodable;     /* of those, refused by the emitter (a translator bug) */
     uint64_t host_bytes;      /* host code emitted */
     uint64_t translate_ns;    /* time spent translating */
     uint64_t insns_native;    /* guest instructions emitted as host instructions */
@@ -38,6 +39,8 @@ typedef struct DbtStats {
     uint64_t runs;            /* entries from the loop into translated code */
     uint64_t chains;          /* exits patched to jump straight to a block */
     uint64_t unchains;        /* of those, undone when their target died */
+    uint64_t ibtc_fills;      /* indirect-branch cache entries made */
+    uint64_t ibtc_misses;     /* indirect exits that went back to the loop */
     uint64_t invalidations;   /* translated blocks invalidated (SMC, pages) */
     uint64_t flushes;         /* whole-cache flushes */
     uint64_t pinned_pages;    /* pages kept in tier 0 for being rewritten */

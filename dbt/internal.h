@@ -12,7 +12,7 @@
 /* One way out of a block's code.  Translated code returns the address of
  * the exit it took; slots 0 and 1 end in a patchable jmp rel32 (to the
  * block's own stub until dbt_link chains it to the next block's code). */
-enum { EXIT_SLOT0, EXIT_SLOT1, EXIT_OTHER };
+enum { EXIT_SLOT0, EXIT_SLOT1, EXIT_OTHER, EXIT_INDIRECT, EXIT_KINDS };
 typedef struct DbtBlock DbtBlock;
 typedef struct DbtExit {
     DbtBlock *db;
@@ -28,7 +28,7 @@ typedef struct DbtLink {
 
 struct DbtBlock {
     Block *b;
-    DbtExit exit[3];
+    DbtExit exit[EXIT_KINDS];
     uint8_t *jmp_w[2];        /* write-view address of each slot's rel32, NULL: no slot */
     const uint8_t *stub_x[2]; /* execute address of each slot's unchained stub */
     uint8_t *chained_to[2];   /* execute address it jumps to now (NULL: its stub) */
@@ -36,10 +36,25 @@ struct DbtBlock {
     bool dead;
     bool key_stable;          /* no instruction may change the mode key: exits may chain */
     uint32_t code_size;
-    const uint8_t *code_x;
+    const uint8_t *code_x;    /* the entry */
+    /* The checked entry (NULL: none): first makes sure the block's linear
+     * page still maps its physical page, for jumps from other pages
+     * (chains, the indirect-branch cache). */
+    const uint8_t *checked_x;
+    int32_t ibtc_slot;        /* its entry in the indirect-branch cache, -1: none */
     /* For lockstep and tbstats: how many of its instructions are native. */
     uint16_t nnative;
 };
+
+/* The indirect-branch cache: where an indirect exit (RET, JMP/CALL r/m)
+ * of a block that cannot change the mode key goes without the loop, by
+ * the guest rip.  key is compared too; code is the target's checked entry. */
+#define IBTC_BITS 12
+typedef struct IbtcEntry {
+    uint64_t rip, key;
+    const uint8_t *code;
+    DbtBlock *db;
+} IbtcEntry;
 
 /* Host code memory: one memfd mapped twice, writable and executable. */
 typedef struct CodeMem {
@@ -70,6 +85,7 @@ struct Dbt {
      * page at DBT_PIN_AFTER stays in tier 0. */
     struct { uint64_t page; uint32_t count; } pins[256];
     DbtStats stats;
+    IbtcEntry ibtc[1u << IBTC_BITS];
     struct Lockstep *lockstep;  /* -accel dbt,lockstep (lockstep.c) */
     bool diverged;            /* lockstep found a difference: the machine stops */
     DbtBlock refused;         /* host_info of a block tier 1 declined */
@@ -79,10 +95,14 @@ struct Dbt {
 };
 
 #define DBT_PIN_AFTER 8
+/* Instructions translated code may run before it goes back to the loop to
+ * poll interrupts (a timer's latency: about 10 us). */
+#define DBT_YIELD 8192
 
 void *dbt_arena_alloc(Dbt *d, size_t size);
-/* Emits b's host code; false when the code memory or arena is full. */
-bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db);
+/* Emits b's host code: 1, 0 when the code memory is full, -1 when the
+ * emitter refused an encoding (a bug worth a look: -d tbstats counts it). */
+int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db);
 /* Points slot's jump at target (execute address). */
 void dbt_patch_slot(Dbt *d, DbtBlock *db, int slot, const uint8_t *target);
 

@@ -4,7 +4,7 @@
  * form (eflags + lazy record) at every block boundary and around every
  * helper call.  Per block:
  *
- *   entry:  icount + n > icount_end, or a stop request?  -> leave, not run
+ *   entry:  icount + n > icount_yield, or a stop request?  -> leave, not run
  *   per instruction: native host code (native.c), or
  *           rip, next_rip, icount stored; handler(cpu, &insn) called;
  *           a stop request (device, code invalidated) -> leave after it
@@ -23,6 +23,7 @@
 #include "internal.h"
 #include "native.h"
 #include "x64.h"
+#include "../softmmu/tlb.h"
 
 #define CPU_AT(field) x64_mem(X64_RBX, (int32_t)offsetof(CPU, field))
 
@@ -64,6 +65,55 @@ static void stub(Dbt *d, X64 *e, const Fixup *f, const DbtExit *x)
     leave(d, e, x);
 }
 
+/* An exit to the rip in reg through the indirect-branch cache: a hit with
+ * this block's key jumps to the target's checked entry, a miss returns to
+ * the loop (which fills the entry). */
+static void indirect_exit(Dbt *d, X64 *e, DbtBlock *db, int reg)
+{
+    x64_mov_mr(e, 8, CPU_AT(rip), reg);
+    if (!db->key_stable || !db->checked_x) {
+        leave(d, e, &db->exit[EXIT_OTHER]);
+        return;
+    }
+    x64_mov_rr(e, 8, X64_R10, reg);
+    x64_shift_ri(e, X64_SHL, 8, X64_R10, 64 - IBTC_BITS);  /* low rip bits, scaled below */
+    x64_shift_ri(e, X64_SHR, 8, X64_R10, 64 - IBTC_BITS - 5);
+    x64_mov_ri(e, 8, X64_R11, (uint64_t)(uintptr_t)d->ibtc);
+    x64_alu_rr(e, X64_ADD, 8, X64_R11, X64_R10);
+    x64_alu_rm(e, X64_CMP, 8, reg, x64_mem(X64_R11, (int32_t)offsetof(IbtcEntry, rip)));
+    size_t miss1 = x64_jcc8(e, X64_CC_NE);
+    x64_mov_ri(e, 8, X64_R10, db->b->key);
+    x64_alu_rm(e, X64_CMP, 8, X64_R10, x64_mem(X64_R11, (int32_t)offsetof(IbtcEntry, key)));
+    size_t miss2 = x64_jcc8(e, X64_CC_NE);
+    x64_jmp_m(e, x64_mem(X64_R11, (int32_t)offsetof(IbtcEntry, code)));
+    x64_bind8(e, miss1);
+    x64_bind8(e, miss2);
+    leave(d, e, &db->exit[EXIT_INDIRECT]);
+}
+
+/* The checked entry: the TLB's execute tag for the block's linear page and
+ * the physical page cached with it must be the block's, else back to the
+ * loop before anything ran.  Only for blocks in one page whose segments
+ * need no limit check (flat or 64-bit code). */
+static void checked_entry(Dbt *d, X64 *e, Block *b, DbtBlock *db, Fixup *stubs, unsigned *nstubs)
+{
+    db->checked_x = NULL;
+    bool flat = b->insns[0].code_mode == CODE64 || (b->key & MODE_KEY_FLAT);
+    if (!flat || (b->pa >> 12) != (b->pa_end >> 12))
+        return;
+    uint64_t lin = b->insns[0].code_mode == CODE64 ? b->rip : (uint32_t)b->rip;
+    bool user = (b->key >> 2 & 3) == 3;
+    unsigned idx = (lin >> 12) & (TLB_ENTRIES - 1);
+    db->checked_x = (const uint8_t *)x64_pc(e);
+    x64_mov_ri(e, 8, X64_R9, lin & TLB_PAGE_MASK);
+    x64_alu_rm(e, X64_CMP, 8, X64_R9, x64_mem(X64_R12, (int32_t)offsetof(Tlb, e[user][idx].tag[ACC_EXEC])));
+    stubs[(*nstubs)++] = (Fixup){ x64_jcc(e, X64_CC_NE, x64_pc(e)), b->rip, 0 };
+    x64_mov_ri(e, 8, X64_R9, b->pa & TLB_PAGE_MASK);
+    x64_alu_rm(e, X64_CMP, 8, X64_R9, x64_mem(X64_R12, (int32_t)offsetof(Tlb, info[user][idx].pa)));
+    stubs[(*nstubs)++] = (Fixup){ x64_jcc(e, X64_CC_NE, x64_pc(e)), b->rip, 0 };
+    (void)d;
+}
+
 /* The targets a direct branch can go to: taken (slot 0) and fall-through
  * (slot 1), truncated as near_target does.  Only compared against, so an
  * odd case (CS limit, 16-bit wrap) costs a return to the loop, nothing else. */
@@ -102,26 +152,32 @@ static void call_handler(X64 *e, const Block *b, unsigned i, uint64_t rip)
     x64_call_abs(e, (const void *)b->fn[i]);
 }
 
-bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
+int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
 {
     /* Worst case per instruction is about 60 bytes of call sequence plus a
      * 40-byte stub; the native forms stay below that. */
-    size_t room = 256 + (size_t)b->ninsns * 256;
+    size_t room = 1024 + (size_t)b->ninsns * 512;
     if (d->code.cap - d->code.used < room)
-        return false;
+        return 0;
     X64 e;
     x64_init(&e, d->code.w + d->code.used, room, d->code.x - d->code.w);
     Fixup stubs[2 * BLOCK_MAX_INSNS + 4];
     unsigned nstubs = 0;
     db->b = b;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < EXIT_KINDS; i++)
         db->exit[i] = (DbtExit){ db, (uint8_t)i };
     db->key_stable = true;
+    for (unsigned i = 0; i < b->ninsns; i++)
+        if (form_info[b->insns[i].form].attrs & A_SENS)
+            db->key_stable = false;
+    db->ibtc_slot = -1;
+    checked_entry(d, &e, b, db, stubs, &nstubs);
+    size_t entry = x64_len(&e);
 
     /* Entry: the budget and the stop word (flags are in the CPU here). */
     x64_mov_rm(&e, 8, X64_RAX, CPU_AT(icount));
     x64_alu_ri(&e, X64_ADD, 8, X64_RAX, b->ninsns);
-    x64_alu_rm(&e, X64_CMP, 8, X64_RAX, CPU_AT(icount_end));
+    x64_alu_rm(&e, X64_CMP, 8, X64_RAX, CPU_AT(icount_yield));
     stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_A, x64_pc(&e)), b->rip, 0 };
     x64_alu_mi(&e, X64_CMP, 4, CPU_AT(stop_request), 0);
     stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_NE, x64_pc(&e)), b->rip, 0 };
@@ -138,8 +194,6 @@ bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
         bool last = i + 1 == b->ninsns;
         uint64_t t[2];
         int cc, nb = NB_NONE;
-        if (f->attrs & A_SENS)
-            db->key_stable = false;
         nc.counted = counted;
         if (native_emit(&nc, i)) {
             db->nnative++;
@@ -165,8 +219,7 @@ bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
             db->nnative++;
             add_icount(&e, b->ninsns - counted);
             counted = b->ninsns;
-            x64_mov_mr(&e, 8, CPU_AT(rip), X64_RDX);
-            leave(d, &e, &db->exit[EXIT_OTHER]);
+            indirect_exit(d, &e, db, X64_RDX);
             ended = true;
         } else {
             native_sync(&nc);   /* the handler sees the CPU state */
@@ -188,8 +241,12 @@ bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
                         x64_bind8(&e, skip);
                     }
                 }
-                x64_mov_mr(&e, 8, CPU_AT(rip), X64_RAX);
-                leave(d, &e, &db->exit[EXIT_OTHER]);
+                if (f->attrs & A_BRANCH)
+                    indirect_exit(d, &e, db, X64_RAX);
+                else {
+                    x64_mov_mr(&e, 8, CPU_AT(rip), X64_RAX);
+                    leave(d, &e, &db->exit[EXIT_OTHER]);
+                }
                 ended = true;
             } else if (!last) {
                 x64_alu_mi(&e, X64_CMP, 4, CPU_AT(stop_request), 0);
@@ -246,14 +303,14 @@ bool dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
         stub(d, &e, &stubs[k], &db->exit[slot >= 0 ? slot : EXIT_OTHER]);
     }
     if (e.overflow)
-        return false;
-    db->code_x = d->code.x + d->code.used;
+        return x64_len(&e) >= room - 16 ? 0 : -1;   /* out of room, or not encodable */
+    db->code_x = d->code.x + d->code.used + entry;
     db->code_size = (uint32_t)x64_len(&e);
     d->code.used += (db->code_size + 15) & ~15u;
     d->stats.host_bytes += db->code_size;
     d->stats.insns_native += db->nnative;
     d->stats.insns_helper += b->ninsns - db->nnative;
-    return true;
+    return 1;
 }
 
 void dbt_patch_slot(Dbt *d, DbtBlock *db, int slot, const uint8_t *target)
