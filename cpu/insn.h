@@ -79,6 +79,8 @@ enum {
     A_RESNOP = 1u << 13,/* reserved-NOP only on models with Quirks.prefetch_reg_nop, else #UD */
     A_DIRECT = 1u << 14,/* the translator may run it as the same host instruction (re-encoded,
                            memory operands through the TLB); never with A_SENS */
+    A_SEGLD = 1u << 15, /* loads a data segment register without ending its block: the
+                           translator's flat-segment assumption (MODE_KEY_FLAT) ends there */
 };
 
 /* Operand column (FormInfo.ops): OR-ed tokens O_<role><operand>.

@@ -146,6 +146,8 @@ static void hook_translate(void *opaque, CPU *cpu, Block *b)
     b->host = (void *)db->code_x;
     d->stats.translated++;
     d->stats.translate_ns += now_ns() - t0;
+    if (d->opt.out_asm)
+        dbt_print_block(d, b, db, d->opt.out_asm);
 }
 
 static Block *hook_run(void *opaque, CPU *cpu, Block *b)
@@ -351,7 +353,7 @@ void dbt_print_stats(const Dbt *d, FILE *f)
 
 int dbt_parse_accel(const char *s, bool *use_dbt, DbtOptions *o, char *err, size_t errlen)
 {
-    *o = (DbtOptions){ DBT_DEFAULT_THRESHOLD, false, DBT_DEFAULT_CODE_BYTES };
+    *o = (DbtOptions){ DBT_DEFAULT_THRESHOLD, false, DBT_DEFAULT_CODE_BYTES, NULL };
     char buf[256];
     if (strlen(s) >= sizeof buf) {
         snprintf(err, errlen, "-accel: '%.40s...' is too long", s);

@@ -23,6 +23,7 @@ typedef struct DbtOptions {
     uint32_t threshold;   /* runs in tier 0 before a block is translated */
     bool lockstep;        /* replay every translated block in tier 0 and compare */
     size_t code_bytes;    /* host code capacity; full: everything is flushed */
+    FILE *out_asm;        /* -d out_asm: each translation disassembled here, or NULL */
 } DbtOptions;
 
 #define DBT_DEFAULT_THRESHOLD 2

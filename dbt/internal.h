@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dbt.h"
 #include "../cpu/block.h"
@@ -44,6 +45,11 @@ struct DbtBlock {
     int32_t ibtc_slot;        /* its entry in the indirect-branch cache, -1: none */
     /* For lockstep and tbstats: how many of its instructions are native. */
     uint16_t nnative;
+    /* Offsets in the block's code (which starts at code_x - entry_off):
+     * where each guest instruction's host code starts, [ninsns] where the
+     * out-of-line part starts; for -d out_asm. */
+    uint16_t host_off[BLOCK_MAX_INSNS + 1];
+    uint16_t entry_off;
 };
 
 /* The indirect-branch cache: where an indirect exit (RET, JMP/CALL r/m)
@@ -103,6 +109,8 @@ void *dbt_arena_alloc(Dbt *d, size_t size);
 /* Emits b's host code: 1, 0 when the code memory is full, -1 when the
  * emitter refused an encoding (a bug worth a look: -d tbstats counts it). */
 int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db);
+/* -d out_asm: b's guest instructions and its host code, disassembled. */
+void dbt_print_block(const Dbt *d, const Block *b, const DbtBlock *db, FILE *f);
 /* Points slot's jump at target (execute address). */
 void dbt_patch_slot(Dbt *d, DbtBlock *db, int slot, const uint8_t *target);
 

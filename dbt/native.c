@@ -494,8 +494,8 @@ bool native_emit(NativeCtx *nc, unsigned i)
     X64 *e = nc->e;
     int k = kind_of(in);
     if (k >= K_JCC || !native_ok(nc, i, k)) {
-        if (form_info[in->form].attrs & A_SENS)
-            nc->segs_changed = true;   /* a segment load, a mode change, ... */
+        if (form_info[in->form].attrs & A_SEGLD)
+            nc->segs_changed = true;   /* the segments may no longer be flat */
         return false;   /* (a branch ending the block: native_branch) */
     }
     uint64_t rip = nc->b->rip;

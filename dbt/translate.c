@@ -173,6 +173,7 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
     db->ibtc_slot = -1;
     checked_entry(d, &e, b, db, stubs, &nstubs);
     size_t entry = x64_len(&e);
+    db->entry_off = (uint16_t)entry;
 
     /* Entry: the budget and the stop word (flags are in the CPU here). */
     x64_mov_rm(&e, 8, X64_RAX, CPU_AT(icount));
@@ -195,6 +196,7 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
         uint64_t t[2];
         int cc, nb = NB_NONE;
         nc.counted = counted;
+        db->host_off[i] = (uint16_t)x64_len(&e);
         if (native_emit(&nc, i)) {
             db->nnative++;
         } else if (last && db->key_stable && direct_targets(in, next, t) &&
@@ -267,6 +269,7 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
             leave(d, &e, &db->exit[EXIT_OTHER]);
         }
     }
+    db->host_off[b->ninsns] = (uint16_t)x64_len(&e);
     /* Out of line: the TLB misses of native memory operands, each running
      * its instruction's handler and going back after it. */
     for (unsigned k = 0; k < nc.nslow; k++) {

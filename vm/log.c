@@ -27,7 +27,8 @@ static const struct {
     { "in_asm", LOG_IN_ASM, "each guest block when it is decoded, disassembled" },
     { "exec", LOG_EXEC, "one line per block executed" },
     { "cpu", LOG_CPU, "the register state before each block executed" },
-    { "tbstats", LOG_TBSTATS, "code cache counters at exit" },
+    { "tbstats", LOG_TBSTATS, "code cache and tier-1 counters at exit" },
+    { "out_asm", LOG_OUT_ASM, "each block tier 1 translates: its guest instructions and the host code, disassembled" },
     { "post", LOG_POST, "POST codes the firmware writes to port 0x80 (not a QEMU item)" },
 };
 

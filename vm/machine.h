@@ -62,7 +62,7 @@ typedef struct Machine {
 
 enum { LOG_GUEST_ERRORS = 1 << 0, LOG_INT = 1 << 1, LOG_CPU_RESET = 1 << 2,
        LOG_IN_ASM = 1 << 3, LOG_EXEC = 1 << 4, LOG_CPU = 1 << 5, LOG_TBSTATS = 1 << 6,
-       LOG_POST = 1 << 7 };
+       LOG_POST = 1 << 7, LOG_OUT_ASM = 1 << 8 };
 
 /* The PC's memory map (docs/machine.md): RAM up to PC_RAM_BELOW_4G_MAX at
  * physical 0, the rest from 4 GiB; [3 GiB, 4 GiB) is the 32-bit hole for

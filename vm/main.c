@@ -116,7 +116,7 @@ int main(int argc, char **argv)
     unsigned log_mask = 0;
     const char *cpu_opt = "intel";
     bool use_dbt = false;
-    DbtOptions dbt_opt = { DBT_DEFAULT_THRESHOLD, false, DBT_DEFAULT_CODE_BYTES };
+    DbtOptions dbt_opt = { DBT_DEFAULT_THRESHOLD, false, DBT_DEFAULT_CODE_BYTES, NULL };
     const char *gdb_spec = NULL;
     bool start_stopped = false;
     MachineConfig cfg = { .serial = CHR_STDIO, .icount_shift = -1 };
@@ -253,6 +253,8 @@ int main(int argc, char **argv)
         status = 1;
         goto out;
     }
+    if (log_mask & LOG_OUT_ASM)
+        dbt_opt.out_asm = m->log;
     if (use_dbt && machine_use_dbt(m, &dbt_opt, err, sizeof err)) {
         fprintf(stderr, "ringzero: %s\n", err);
         status = 1;
