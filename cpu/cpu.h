@@ -9,6 +9,7 @@
 
 #include <setjmp.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../softmmu/ctlregs.h"
@@ -290,8 +291,9 @@ static inline unsigned cpu_code_bits(const CPU *cpu) { return 16u << cpu->code_m
  * for other vectors. */
 const char *exc_name(int vector);
 
-/* A code cache for the interpreter's blocks (cpu/block.h). */
-CodeCache *cpu_codecache_new(Mem *mem);
+/* A code cache for the interpreter's blocks (cpu/block.h) of size_bytes in
+ * all (0: the default; codecache_new), or NULL with one line in err. */
+CodeCache *cpu_codecache_new(Mem *mem, size_t size_bytes, char *err, size_t errlen);
 
 /* Stack */
 void cpu_push(CPU *cpu, uint64_t val, unsigned size);

@@ -207,16 +207,16 @@ static _Noreturn void fetch_fault(CPU *cpu, int r, uint64_t lin, uint64_t off, i
  * byte's offset (cs_last) for find_block to check on every later use. */
 static __attribute__((noinline)) Block *build_block(CPU *cpu, uint64_t pa, uint64_t key)
 {
-    Block *b = (Block *)codecache_alloc(cpu->cc, pa, key);
+    Insn insns[BLOCK_MAX_INSNS];
+    Handler fn[BLOCK_MAX_INSNS];
     uint64_t lin = cpu_code_lin(cpu, cpu->rip), start_page = lin >> 12;
-    uint64_t pa_last = pa, off = cpu->rip;
+    uint64_t pa_last = pa, off = cpu->rip, cs_last = 0;
     unsigned n = 0;
     bool plain = true;
-    b->rip = cpu->rip;
     while (n < BLOCK_MAX_INSNS) {
         uint8_t buf[15];
         int avail = mem_fetch(&cpu->mmu, lin, buf, fetch_max(cpu, off));
-        Insn *in = &b->insns[n];
+        Insn *in = &insns[n];
         int r = decode(buf, avail, cpu->code_mode, &cpu->model->q, in);
         if (r < 0) {
             if (n > 0)
@@ -228,15 +228,25 @@ static __attribute__((noinline)) Block *build_block(CPU *cpu, uint64_t pa, uint6
             break;  /* would need a third page */
         if ((last >> 12) != start_page)
             pa_last = cpu_translate(cpu, last, ACC_EXEC);
-        b->cs_last = cpu->code_mode == CODE64 ? 0 : off + (uint64_t)r - 1;
-        b->fn[n] = insn_handler(in);
-        plain &= b->fn[n] != form_handler[in->form];  /* a hot instance */
+        cs_last = cpu->code_mode == CODE64 ? 0 : off + (uint64_t)r - 1;
+        fn[n] = insn_handler(in);
+        plain &= fn[n] != form_handler[in->form];  /* a hot instance */
         n++;
         if (form_info[in->form].attrs & A_END)
             break;
         lin += (uint64_t)r;
         off += (uint64_t)r;
     }
+    /* Allocated only now, at its size: nothing above raised after a block
+     * was taken, and a flush here (the cache full) loses nothing decoded. */
+    void *payload;
+    Block *b = (Block *)codecache_alloc(cpu->cc, pa, key, BLOCK_PAYLOAD_SIZE(n), &payload);
+    b->insns = payload;
+    b->fn = (Handler *)(b->insns + n);
+    memcpy(b->insns, insns, n * sizeof *insns);
+    memcpy(b->fn, fn, n * sizeof *fn);
+    b->rip = cpu->rip;
+    b->cs_last = cs_last;
     b->ninsns = (uint16_t)n;
     b->plain = plain;
     codecache_commit(cpu->cc, &b->head, pa_last);
@@ -515,9 +525,9 @@ out:
     return ret;
 }
 
-CodeCache *cpu_codecache_new(Mem *mem)
+CodeCache *cpu_codecache_new(Mem *mem, size_t size_bytes, char *err, size_t errlen)
 {
-    return codecache_new(mem, sizeof(Block));
+    return codecache_new(mem, sizeof(Block), size_bytes, err, errlen);
 }
 
 /* The anonymous copies of the lower layers' structs are those structs. */

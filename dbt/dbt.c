@@ -21,35 +21,6 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* W^X: the code is written through one mapping of a memfd and runs from
- * another, so no page is ever writable and executable at once. */
-static int code_mem_init(CodeMem *c, size_t cap, char *err, size_t errlen)
-{
-    c->fd = memfd_create("ringzero-tier1", MFD_CLOEXEC);
-    if (c->fd < 0 || ftruncate(c->fd, (off_t)cap) != 0) {
-        snprintf(err, errlen, "tier 1: cannot create its code memory (memfd of %zu MiB): %s",
-                 cap >> 20, strerror(errno));
-        if (c->fd >= 0)
-            close(c->fd);
-        return -1;
-    }
-    c->w = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
-    c->x = mmap(NULL, cap, PROT_READ | PROT_EXEC, MAP_SHARED, c->fd, 0);
-    if (c->w == MAP_FAILED || c->x == MAP_FAILED) {
-        snprintf(err, errlen, "tier 1: cannot map its code memory (%zu MiB) writable and "
-                 "executable: %s", cap >> 20, strerror(errno));
-        if (c->w != MAP_FAILED)
-            munmap(c->w, cap);
-        if (c->x != MAP_FAILED)
-            munmap(c->x, cap);
-        close(c->fd);
-        return -1;
-    }
-    c->cap = cap;
-    c->used = 0;
-    return 0;
-}
-
 void *dbt_arena_alloc(Dbt *d, size_t size)
 {
     size = (size + 15) & ~(size_t)15;
@@ -69,7 +40,8 @@ static void emit_trampoline(Dbt *d)
 {
     static const int saved[] = { X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R14, X64_R15 };
     X64 e;
-    x64_init(&e, d->code.w, 256, d->code.x - d->code.w);
+    uint8_t *w = execmem_alloc(&d->own, 256);
+    x64_init(&e, w, 256, d->own.delta);
     for (int i = 0; i < 6; i++)
         x64_push_r(&e, saved[i]);
     x64_alu_ri(&e, X64_SUB, 8, X64_RSP, 8);
@@ -81,19 +53,17 @@ static void emit_trampoline(Dbt *d)
     for (int i = 5; i >= 0; i--)
         x64_pop_r(&e, saved[i]);
     x64_plain(&e, X64_RET);
-    d->enter = (DbtExit * (*)(CPU *, const void *))(void *)d->code.x;
-    d->code.used = (x64_len(&e) + 63) & ~(size_t)63;
+    d->enter = (DbtExit * (*)(CPU *, const void *))execmem_exec_addr(&d->own, w);
 }
 
 static void ibtc_clear(IbtcEntry *t);
 
+/* The code cache forgets all host code: so does tier 1. */
 static void reset_code(Dbt *d)
 {
-    d->code.used = 0;
     d->arena.used = 0;
     for (unsigned i = 0; i < 1u << IBTC_BITS; i++)
         ibtc_clear(&d->ibtc[i]);
-    emit_trampoline(d);
 }
 
 static bool pinned(Dbt *d, uint64_t page)
@@ -134,12 +104,10 @@ static void hook_translate(void *opaque, CPU *cpu, Block *b)
         return;
     }
     if (r == 0) {
-        if (getenv("RZ_DBT_DEBUG"))
-            fprintf(stderr, "dbt: full at block %#llx (%u insns): code %zu of %zu, arena %zu of %zu\n",
-                    (unsigned long long)b->rip, b->ninsns, d->code.used, d->code.cap, d->arena.used, d->arena.cap);
-        /* Full: start again with an empty cache (the block is decoded
-         * again and offered again when it is hot again). */
-        codecache_flush(d->cc);
+        /* Host code or records are full: the cache flushes at its next
+         * block (the arena with it); b stays in tier 0 until then. */
+        if (!db)
+            d->cc->flush_pending = true;
         return;
     }
     b->host_info = db;
@@ -227,9 +195,10 @@ static void hook_invalidate(void *opaque, BlockHead *h)
 {
     Dbt *d = opaque;
     DbtBlock *db = h->host_info;
-    if (db == &d->refused)
+    if (!db || db == &d->refused)
         return;
-    count_rewrite(d, h->pa >> 12);
+    if (!d->cc->flushing)
+        count_rewrite(d, h->pa >> 12);
     for (DbtLink *l = db->incoming; l; l = l->next) {
         DbtBlock *f = l->from;
         const uint8_t *to = f->chained_to[l->slot];
@@ -257,7 +226,6 @@ static void hook_flush(void *opaque)
     d->stats.flushes++;
     __atomic_fetch_or(&d->cpu->stop_request, CC_STOP_CODE, __ATOMIC_RELAXED);
 }
-
 Dbt *dbt_new(CPU *cpu, CodeCache *cc, const DbtOptions *o, char *err, size_t errlen)
 {
     Dbt *d = calloc(1, sizeof *d);
@@ -268,14 +236,13 @@ Dbt *dbt_new(CPU *cpu, CodeCache *cc, const DbtOptions *o, char *err, size_t err
     d->cpu = cpu;
     d->cc = cc;
     d->opt = *o;
-    if (!d->opt.code_bytes)
-        d->opt.code_bytes = DBT_DEFAULT_CODE_BYTES;
-    if (code_mem_init(&d->code, d->opt.code_bytes, err, errlen)) {
+    d->code = codecache_execmem(cc);
+    if (execmem_init(&d->own, 64 << 10, err, errlen)) {
         free(d);
         return NULL;
     }
-    /* Records are about a tenth of the code they describe. */
-    d->arena.cap = d->opt.code_bytes / 4;
+    /* Records are about a quarter of the code they describe. */
+    d->arena.cap = execmem_capacity(d->code) / 4;
     d->arena.base = malloc(d->arena.cap);
     if (!d->arena.base) {
         snprintf(err, errlen, "tier 1: out of memory");
@@ -283,6 +250,7 @@ Dbt *dbt_new(CPU *cpu, CodeCache *cc, const DbtOptions *o, char *err, size_t err
         return NULL;
     }
     reset_code(d);
+    emit_trampoline(d);
     dbt_probe(d);
     d->t1 = (CpuTier1){ hook_translate, hook_run, hook_link, d, d->opt.threshold };
     cpu->tier1 = &d->t1;
@@ -290,7 +258,8 @@ Dbt *dbt_new(CPU *cpu, CodeCache *cc, const DbtOptions *o, char *err, size_t err
         dbt_free(d);
         return NULL;
     }
-    codecache_set_hooks(cc, hook_invalidate, hook_flush, d);
+    codecache_set_invalidate_hook(cc, hook_invalidate, d);
+    codecache_set_flush_hook(cc, hook_flush, d);
     return d;
 }
 
@@ -301,12 +270,9 @@ void dbt_free(Dbt *d)
     lockstep_free(d);
     if (d->cpu->tier1 == &d->t1)
         d->cpu->tier1 = NULL;
-    codecache_set_hooks(d->cc, NULL, NULL, NULL);
-    if (d->code.cap) {
-        munmap(d->code.w, d->code.cap);
-        munmap(d->code.x, d->code.cap);
-        close(d->code.fd);
-    }
+    codecache_set_invalidate_hook(d->cc, NULL, NULL);
+    codecache_set_flush_hook(d->cc, NULL, NULL);
+    execmem_destroy(&d->own);
     free(d->arena.base);
     free(d);
 }
@@ -334,7 +300,8 @@ void dbt_print_stats(const Dbt *d, FILE *f)
             (unsigned long long)s->flushes, (unsigned long long)s->pinned_pages);
     fprintf(f, "tbstats: tier 1: indirect branches: %llu cache fills, %llu misses back to the loop\n",
             (unsigned long long)s->ibtc_fills, (unsigned long long)s->ibtc_misses);
-    fprintf(f, "tbstats: tier 1: code memory %zu of %zu KiB\n", d->code.used >> 10, d->code.cap >> 10);
+    fprintf(f, "tbstats: tier 1: host code memory %zu of %zu KiB in use\n", execmem_used(d->code) >> 10,
+            execmem_capacity(d->code) >> 10);
     static const char *const fam[4] = { "shift/rotate by CL", "shift/rotate by imm", "IMUL r,r/m",
                                         "IMUL r,r/m,imm" };
     fprintf(f, "tbstats: tier 1: undefined flags as tier 0's on this host (ModRM.reg:sizes):");
@@ -353,7 +320,7 @@ void dbt_print_stats(const Dbt *d, FILE *f)
 
 int dbt_parse_accel(const char *s, bool *use_dbt, DbtOptions *o, char *err, size_t errlen)
 {
-    *o = (DbtOptions){ DBT_DEFAULT_THRESHOLD, false, DBT_DEFAULT_CODE_BYTES, NULL };
+    *o = (DbtOptions){ DBT_DEFAULT_THRESHOLD, false, 0, NULL };
     char buf[256];
     if (strlen(s) >= sizeof buf) {
         snprintf(err, errlen, "-accel: '%.40s...' is too long", s);

@@ -22,12 +22,12 @@
 typedef struct DbtOptions {
     uint32_t threshold;   /* runs in tier 0 before a block is translated */
     bool lockstep;        /* replay every translated block in tier 0 and compare */
-    size_t code_bytes;    /* host code capacity; full: everything is flushed */
+    size_t code_bytes;    /* tb-size: the code cache's size (decoded blocks and host
+                             code), 0: its default; the machine makes the cache */
     FILE *out_asm;        /* -d out_asm: each translation disassembled here, or NULL */
 } DbtOptions;
 
 #define DBT_DEFAULT_THRESHOLD 2
-#define DBT_DEFAULT_CODE_BYTES (32u << 20)
 
 typedef struct DbtStats {
     uint64_t translated;      /* blocks translated */

@@ -9,6 +9,7 @@
 #include "dbt.h"
 #include "../cpu/block.h"
 #include "../cpu/insn.h"
+#include "../codecache/execmem.h"
 
 /* One way out of a block's code.  Translated code returns the address of
  * the exit it took; slots 0 and 1 end in a patchable jmp rel32 (to the
@@ -62,13 +63,6 @@ typedef struct IbtcEntry {
     DbtBlock *db;
 } IbtcEntry;
 
-/* Host code memory: one memfd mapped twice, writable and executable. */
-typedef struct CodeMem {
-    uint8_t *w, *x;           /* the two views */
-    size_t cap, used;
-    int fd;
-} CodeMem;
-
 /* Bump arena for DbtBlock and DbtLink records; reset with the code. */
 typedef struct Arena {
     uint8_t *base;
@@ -80,7 +74,8 @@ struct Dbt {
     CPU *cpu;
     CodeCache *cc;
     DbtOptions opt;
-    CodeMem code;
+    ExecMem *code;            /* the code cache's: blocks' host code */
+    ExecMem own;              /* tier 1's own: the trampoline and the probe */
     Arena arena;
     /* The trampoline: enter(cpu, code) runs code with rbx = cpu and returns
      * what the code left in rax (a DbtExit *); exit_x is where code jumps

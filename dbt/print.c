@@ -17,7 +17,7 @@ static void host_lines(FILE *f, const uint8_t *code, size_t from, size_t to, con
 void dbt_print_block(const Dbt *d, const Block *b, const DbtBlock *db, FILE *f)
 {
     const uint8_t *start = db->code_x - db->entry_off;
-    const uint8_t *w = d->code.w + (start - d->code.x);   /* read through the write view */
+    const uint8_t *w = start - d->code->delta;   /* read through the write view */
     fprintf(f, "OUT: [rip %llx key %llx, %u guest instructions, %u native, %u bytes of host code at %p]\n",
             (unsigned long long)b->rip, (unsigned long long)b->key, b->ninsns, db->nnative, db->code_size, (const void *)start);
     if (db->entry_off) {

@@ -101,11 +101,12 @@ static bool agree(const CpuModel *model, void *fn, const uint8_t *ib, const uint
 void dbt_probe(Dbt *d)
 {
     memset(d->undef_ok, 0, sizeof d->undef_ok);
-    size_t room = 64 << 10;
-    if (d->code.cap - d->code.used < room)
+    size_t room = 4096;
+    uint8_t *w = execmem_alloc(&d->own, room);
+    if (!w)
         return;
     X64 e;
-    x64_init(&e, d->code.w + d->code.used, room, d->code.x - d->code.w);
+    x64_init(&e, w, room, d->own.delta);
     CPU *c = calloc(1, sizeof *c);
     if (!c)
         return;

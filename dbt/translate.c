@@ -157,10 +157,11 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
     /* Worst case per instruction is about 60 bytes of call sequence plus a
      * 40-byte stub; the native forms stay below that. */
     size_t room = 1024 + (size_t)b->ninsns * 512;
-    if (d->code.cap - d->code.used < room)
+    uint8_t *w = codecache_alloc_host(d->cc, room);
+    if (!w)
         return 0;
     X64 e;
-    x64_init(&e, d->code.w + d->code.used, room, d->code.x - d->code.w);
+    x64_init(&e, w, room, d->code->delta);
     Fixup stubs[2 * BLOCK_MAX_INSNS + 4];
     unsigned nstubs = 0;
     db->b = b;
@@ -305,11 +306,13 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
             db->stub_x[slot] = (const uint8_t *)x64_pc(&e);
         stub(d, &e, &stubs[k], &db->exit[slot >= 0 ? slot : EXIT_OTHER]);
     }
-    if (e.overflow)
+    if (e.overflow) {
+        execmem_shrink(d->code, w, 0);
         return x64_len(&e) >= room - 16 ? 0 : -1;   /* out of room, or not encodable */
-    db->code_x = d->code.x + d->code.used + entry;
+    }
+    execmem_shrink(d->code, w, x64_len(&e));
+    db->code_x = (const uint8_t *)execmem_exec_addr(d->code, w) + entry;
     db->code_size = (uint32_t)x64_len(&e);
-    d->code.used += (db->code_size + 15) & ~15u;
     d->stats.host_bytes += db->code_size;
     d->stats.insns_native += db->nnative;
     d->stats.insns_helper += b->ninsns - db->nnative;
@@ -318,5 +321,5 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
 
 void dbt_patch_slot(Dbt *d, DbtBlock *db, int slot, const uint8_t *target)
 {
-    (void)x64_patch_rel32(db->jmp_w[slot], d->code.x - d->code.w, (uintptr_t)target);
+    (void)x64_patch_rel32(db->jmp_w[slot], d->code->delta, (uintptr_t)target);
 }

@@ -87,11 +87,9 @@ static int machine_init_base(Machine *m, uint64_t ram_size, bool pc_layout, char
         return -1;
     m->mem.log_guest_error = log_guest_error;
     m->mem.log_opaque = m;
-    m->cc = cpu_codecache_new(&m->mem);
-    if (!m->cc) {
-        snprintf(err, errlen, "cannot allocate the code cache");
+    m->cc = cpu_codecache_new(&m->mem, m->cache_bytes, err, errlen);
+    if (!m->cc)
         return -1;
-    }
     cpu_init(&m->cpu, &m->mem);
     m->cpu.cc = m->cc;
     m->cpu.opaque = m;

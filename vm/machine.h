@@ -58,6 +58,8 @@ typedef struct Machine {
     bool gdb_start_stopped;
     MonHost mon;          /* gdb's `monitor' commands reach the machine here */
     struct Dbt *dbt;      /* tier 1 (-accel dbt), NULL: the interpreter alone */
+    size_t cache_bytes;   /* -accel ...,tb-size: the code cache's size (0: its default);
+                             set before machine_init */
 } Machine;
 
 enum { LOG_GUEST_ERRORS = 1 << 0, LOG_INT = 1 << 1, LOG_CPU_RESET = 1 << 2,

@@ -116,7 +116,7 @@ int main(int argc, char **argv)
     unsigned log_mask = 0;
     const char *cpu_opt = "intel";
     bool use_dbt = false;
-    DbtOptions dbt_opt = { DBT_DEFAULT_THRESHOLD, false, DBT_DEFAULT_CODE_BYTES, NULL };
+    DbtOptions dbt_opt = { DBT_DEFAULT_THRESHOLD, false, 0, NULL };
     const char *gdb_spec = NULL;
     bool start_stopped = false;
     MachineConfig cfg = { .serial = CHR_STDIO, .icount_shift = -1 };
@@ -225,6 +225,8 @@ int main(int argc, char **argv)
         cpu_error(err);
 
     Machine *m = calloc(1, sizeof *m);
+    if (m)
+        m->cache_bytes = dbt_opt.code_bytes;
     cfg.ram_size = ram;
     cfg.bios = bios != NULL;
     int status;

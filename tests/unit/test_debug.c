@@ -92,7 +92,7 @@ static void setup(uint32_t entry)
             printf("mem_init: %s\n", err);
             exit(1);
         }
-        cc = cpu_codecache_new(&mem);
+        cc = cpu_codecache_new(&mem, 0, NULL, 0);
     }
     if (cpu.tlb)
         tlb_detach(&cpu.mmu);

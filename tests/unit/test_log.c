@@ -42,7 +42,7 @@ static void setup(CPU *cpu)
             printf("mem_init: %s\n", err);
             exit(1);
         }
-        cc = cpu_codecache_new(&mem);
+        cc = cpu_codecache_new(&mem, 0, NULL, 0);
     }
     memset(mem.ram, 0, 1 << 20);
     codecache_flush(cc);
