@@ -66,20 +66,29 @@ static void reset_code(Dbt *d)
         ibtc_clear(&d->ibtc[i]);
 }
 
-static bool pinned(Dbt *d, uint64_t page)
+/* SMC: a page rewritten DBT_PIN_AFTER times while it held translated
+ * code, the last time within DBT_PIN_WINDOW instructions, stays in tier 0
+ * (a kernel patching its text at boot, then never again, gets tier 1 back
+ * once it is done). */
+static unsigned pin_slot(const Dbt *d, uint64_t page)
 {
-    for (unsigned i = 0; i < sizeof d->pins / sizeof d->pins[0]; i++)
-        if (d->pins[i].page == page + 1)
-            return d->pins[i].count >= DBT_PIN_AFTER;
-    return false;
+    return (unsigned)(page * 0x9e3779b1u) % (sizeof d->pins / sizeof d->pins[0]);
+}
+
+static bool pinned(const Dbt *d, uint64_t page)
+{
+    const struct DbtPin *p = &d->pins[pin_slot(d, page)];
+    return p->page == page + 1 && p->count >= DBT_PIN_AFTER &&
+           d->cpu->icount - p->last < DBT_PIN_WINDOW;
 }
 
 static void count_rewrite(Dbt *d, uint64_t page)
 {
-    unsigned h = (unsigned)(page * 0x9e3779b1u) % (sizeof d->pins / sizeof d->pins[0]);
-    if (d->pins[h].page != page + 1)
-        d->pins[h].page = page + 1, d->pins[h].count = 0;  /* newest wins the slot */
-    if (++d->pins[h].count == DBT_PIN_AFTER)
+    struct DbtPin *p = &d->pins[pin_slot(d, page)];
+    if (p->page != page + 1 || d->cpu->icount - p->last >= DBT_PIN_WINDOW)
+        *p = (struct DbtPin){ page + 1, 0, 0 };   /* newest wins the slot */
+    p->last = d->cpu->icount;
+    if (++p->count == DBT_PIN_AFTER)
         d->stats.pinned_pages++;
 }
 
@@ -87,8 +96,10 @@ static void hook_translate(void *opaque, CPU *cpu, Block *b)
 {
     Dbt *d = opaque;
     (void)cpu;
-    if (!b->valid || pinned(d, b->pa >> 12) || pinned(d, b->pa_end >> 12)) {
-        b->host_info = &d->refused;
+    if (!b->valid)
+        return;
+    if (pinned(d, b->pa >> 12) || pinned(d, b->pa_end >> 12)) {
+        b->exec_count = 0;   /* offered again later: the pin may be over */
         d->stats.refused++;
         return;
     }
@@ -133,6 +144,10 @@ static Block *hook_run(void *opaque, CPU *cpu, Block *b)
     if (d->opt.lockstep)
         return lockstep_run(d, cpu, b);
     DbtExit *x = d->enter(cpu, b->host);
+    if (d->dbg_exits) {
+        const Block *lb = x->db->b;
+        d->dbg_exits[(x->slot * FORM_COUNT + lb->insns[lb->ninsns - 1].form)]++;
+    }
     cpu->tier1_exit = x->slot != EXIT_OTHER ? x : NULL;
     if (x->slot == EXIT_INDIRECT)
         d->stats.ibtc_misses++;
@@ -149,15 +164,21 @@ static void ibtc_clear(IbtcEntry *t)
 /* The exit the last run left through now leads to next: a direct exit is
  * patched to jump to next's code (its entry within one page: the page's
  * mapping cannot change without ending a block; its checked entry across
- * pages), an indirect one fills the indirect-branch cache.  Only from
- * blocks that cannot change the mode key (next's key holds at the exit),
- * never to a block spanning two pages. */
+ * pages or into a block spanning two), an indirect one fills the
+ * indirect-branch cache.  Only from blocks that cannot change the mode key
+ * (next's key holds at the exit). */
 static void hook_link(void *opaque, CPU *cpu, Block *from, Block *next)
 {
     Dbt *d = opaque;
     DbtExit *x = cpu->tier1_exit;
     DbtBlock *db = x ? x->db : NULL;
     DbtBlock *nb = next->host_info;
+    if (d->dbg_exits && db && x->slot == 0) {
+        int why = !db ? 1 : db->b != from ? 2 : db->dead ? 3 : !db->key_stable ? 4 : !next->host ? 5
+                : nb == &d->refused ? 6 : nb->dead ? 7 : next->key != from->key ? 8
+                : db->chained_to[x->slot] ? 9 : (next->pa_end >> 12) != (next->pa >> 12) ? 10 : 0;
+        d->dbg_why[why]++;
+    }
     if (!db || db->b != from || db->dead || !db->key_stable || !next->host || nb == &d->refused ||
         nb->dead || d->opt.lockstep || next->key != from->key)
         return;
@@ -173,10 +194,10 @@ static void hook_link(void *opaque, CPU *cpu, Block *from, Block *next)
         d->stats.ibtc_fills++;
         return;
     }
-    if (db->chained_to[x->slot] || (next->pa_end >> 12) != (next->pa >> 12))
+    if (db->chained_to[x->slot])
         return;
     const uint8_t *to = next->host;
-    if ((from->pa >> 12) != (next->pa >> 12) ||
+    if ((from->pa >> 12) != (next->pa >> 12) || (next->pa_end >> 12) != (next->pa >> 12) ||
         (cpu_code_lin(cpu, from->rip) >> 12) != (cpu_code_lin(cpu, next->rip) >> 12))
         to = nb->checked_x;   /* another page: check its mapping first */
     if (!to)
@@ -213,7 +234,8 @@ static void hook_invalidate(void *opaque, BlockHead *h)
         ibtc_clear(&d->ibtc[db->ibtc_slot]);
     db->dead = true;
     h->host = NULL;
-    d->stats.invalidations++;
+    if (!d->cc->flushing)
+        d->stats.invalidations++;
 }
 
 /* Every block is about to be forgotten: so is their code.  Code that is
@@ -235,6 +257,8 @@ Dbt *dbt_new(CPU *cpu, CodeCache *cc, const DbtOptions *o, char *err, size_t err
     }
     d->cpu = cpu;
     d->cc = cc;
+    if (getenv("RZ_DBT_DEBUG"))
+        d->dbg_exits = calloc(EXIT_KINDS * FORM_COUNT, sizeof *d->dbg_exits);
     d->opt = *o;
     d->code = codecache_execmem(cc);
     if (execmem_init(&d->own, 64 << 10, err, errlen)) {
@@ -267,6 +291,22 @@ void dbt_free(Dbt *d)
 {
     if (!d)
         return;
+    if (d->dbg_exits) {
+        for (int k = 0; k < 20; k++) {
+            unsigned best = 0;
+            for (unsigned i = 1; i < EXIT_KINDS * FORM_COUNT; i++)
+                if (d->dbg_exits[i] > d->dbg_exits[best])
+                    best = i;
+            if (!d->dbg_exits[best])
+                break;
+            fprintf(stderr, "dbt: exit %u after %s: %llu\n", best / FORM_COUNT,
+                    form_info[best % FORM_COUNT].name, (unsigned long long)d->dbg_exits[best]);
+            d->dbg_exits[best] = 0;
+        }
+        free(d->dbg_exits);
+        for (int k = 0; k < 12; k++)
+            fprintf(stderr, "dbt: link refused for reason %d: %llu\n", k, (unsigned long long)d->dbg_why[k]);
+    }
     lockstep_free(d);
     if (d->cpu->tier1 == &d->t1)
         d->cpu->tier1 = NULL;

@@ -36,7 +36,8 @@ struct DbtBlock {
     uint8_t *chained_to[2];   /* execute address it jumps to now (NULL: its stub) */
     DbtLink *incoming;
     bool dead;
-    bool key_stable;          /* no instruction may change the mode key: exits may chain */
+    bool key_stable;          /* no instruction may change the mode key: exits may chain
+                                 (translate.c says which may) */
     uint32_t code_size;
     const uint8_t *code_x;    /* the entry */
     /* The checked entry (NULL: none): first makes sure the block's linear
@@ -82,13 +83,15 @@ struct Dbt {
      * to return. */
     DbtExit *(*enter)(CPU *cpu, const void *code);
     const uint8_t *exit_x;
-    /* Pages rewritten while they held translated code (SMC), by count; a
-     * page at DBT_PIN_AFTER stays in tier 0. */
-    struct { uint64_t page; uint32_t count; } pins[256];
+    /* Pages rewritten while they held translated code (SMC): how often,
+     * the last time (icount); dbt.c's pinned() says what stays in tier 0. */
+    struct DbtPin { uint64_t page, last; uint32_t count; } pins[256];
     DbtStats stats;
     IbtcEntry ibtc[1u << IBTC_BITS];
     struct Lockstep *lockstep;  /* -accel dbt,lockstep (lockstep.c) */
-    bool diverged;            /* lockstep found a difference: the machine stops */
+    bool diverged;
+    uint64_t *dbg_exits;      /* RZ_DBT_DEBUG: exits by kind and last form */
+    uint64_t dbg_why[12];            /* lockstep found a difference: the machine stops */
     DbtBlock refused;         /* host_info of a block tier 1 declined */
     /* probe.c: [PROBE_*][ModRM.reg] bit log2(size): this host's undefined
      * flags are tier 0's for the form. */
@@ -96,6 +99,7 @@ struct Dbt {
 };
 
 #define DBT_PIN_AFTER 8
+#define DBT_PIN_WINDOW 50000000ull
 /* Instructions translated code may run before it goes back to the loop to
  * poll interrupts (a timer's latency: about 10 us). */
 #define DBT_YIELD 8192

@@ -93,24 +93,29 @@ static void indirect_exit(Dbt *d, X64 *e, DbtBlock *db, int reg)
 
 /* The checked entry: the TLB's execute tag for the block's linear page and
  * the physical page cached with it must be the block's, else back to the
- * loop before anything ran.  Only for blocks in one page whose segments
- * need no limit check (flat or 64-bit code). */
+ * loop before anything ran.  Only for blocks whose segments need no limit
+ * check (flat or 64-bit code). */
 static void checked_entry(Dbt *d, X64 *e, Block *b, DbtBlock *db, Fixup *stubs, unsigned *nstubs)
 {
     db->checked_x = NULL;
     bool flat = b->insns[0].code_mode == CODE64 || (b->key & MODE_KEY_FLAT);
-    if (!flat || (b->pa >> 12) != (b->pa_end >> 12))
+    if (!flat)
         return;
     uint64_t lin = b->insns[0].code_mode == CODE64 ? b->rip : (uint32_t)b->rip;
     bool user = (b->key >> 2 & 3) == 3;
-    unsigned idx = (lin >> 12) & (TLB_ENTRIES - 1);
     db->checked_x = (const uint8_t *)x64_pc(e);
-    x64_mov_ri(e, 8, X64_R9, lin & TLB_PAGE_MASK);
-    x64_alu_rm(e, X64_CMP, 8, X64_R9, x64_mem(X64_R12, (int32_t)offsetof(Tlb, e[user][idx].tag[ACC_EXEC])));
-    stubs[(*nstubs)++] = (Fixup){ x64_jcc(e, X64_CC_NE, x64_pc(e)), b->rip, 0 };
-    x64_mov_ri(e, 8, X64_R9, b->pa & TLB_PAGE_MASK);
-    x64_alu_rm(e, X64_CMP, 8, X64_R9, x64_mem(X64_R12, (int32_t)offsetof(Tlb, info[user][idx].pa)));
-    stubs[(*nstubs)++] = (Fixup){ x64_jcc(e, X64_CC_NE, x64_pc(e)), b->rip, 0 };
+    /* A block spanning two pages checks both. */
+    uint64_t pages[2][2] = { { lin, b->pa }, { (lin | 0xfff) + 1, b->pa_end } };
+    for (int p = 0; p < ((b->pa >> 12) != (b->pa_end >> 12) ? 2 : 1); p++) {
+        unsigned idx = (pages[p][0] >> 12) & (TLB_ENTRIES - 1);
+        x64_mov_ri(e, 8, X64_R9, pages[p][0] & TLB_PAGE_MASK);
+        x64_alu_rm(e, X64_CMP, 8, X64_R9,
+                   x64_mem(X64_R12, (int32_t)offsetof(Tlb, e[user][idx].tag[ACC_EXEC])));
+        stubs[(*nstubs)++] = (Fixup){ x64_jcc(e, X64_CC_NE, x64_pc(e)), b->rip, 0 };
+        x64_mov_ri(e, 8, X64_R9, pages[p][1] & TLB_PAGE_MASK);
+        x64_alu_rm(e, X64_CMP, 8, X64_R9, x64_mem(X64_R12, (int32_t)offsetof(Tlb, info[user][idx].pa)));
+        stubs[(*nstubs)++] = (Fixup){ x64_jcc(e, X64_CC_NE, x64_pc(e)), b->rip, 0 };
+    }
     (void)d;
 }
 
@@ -168,9 +173,15 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
     for (int i = 0; i < EXIT_KINDS; i++)
         db->exit[i] = (DbtExit){ db, (uint8_t)i };
     db->key_stable = true;
-    for (unsigned i = 0; i < b->ninsns; i++)
-        if (form_info[b->insns[i].form].attrs & A_SENS)
+    /* What may change the mode key: a segment load inside the block, or a
+     * sensitive form ending it (MOV CRn, far transfers, IRET, ...).  A
+     * block without either leaves with the key it was entered with, so its
+     * exits may chain and use the indirect-branch cache. */
+    for (unsigned i = 0; i < b->ninsns; i++) {
+        uint32_t a = form_info[b->insns[i].form].attrs;
+        if ((a & A_SEGLD) || ((a & A_SENS) && (a & A_END)))
             db->key_stable = false;
+    }
     db->ibtc_slot = -1;
     checked_entry(d, &e, b, db, stubs, &nstubs);
     size_t entry = x64_len(&e);
