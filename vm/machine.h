@@ -56,7 +56,7 @@ typedef struct Machine {
     /* -gdb / -s (debug/gdbstub.h), NULL without; gdb_start_stopped: -S. */
     struct GdbStub *gdb;
     bool gdb_start_stopped;
-    MonHost mon;          /* gdb's `monitor' commands reach the machine here */
+    MonHost mon;          /* the monitor (gdb's `monitor', the console's Ctrl-A c) reaches the machine here */
 } Machine;
 
 enum { LOG_GUEST_ERRORS = 1 << 0, LOG_INT = 1 << 1, LOG_CPU_RESET = 1 << 2,
