@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "../debug/gdbstub.h"
+#include "console_monitor.h"
 #include "../disasm/disasm.h"
 #include "../hw/hw.h"
 #include "../hw/pc.h"
@@ -219,7 +220,7 @@ static bool idle_until_interrupt(Machine *m)
     for (;;) {
         uint64_t next = pc_update(m->pc);
         if (m->cpu.intr_pending(&m->cpu) || m->cpu.nmi_pending || m->exit_requested ||
-            m->cpu.stop_request || chr_signal_pending() || m->console.quit)
+            m->cpu.stop_request || chr_signal_pending() || m->console.quit || m->console.monitor_key)
             return true;
         uint64_t now = machine_now_ns(m);
         if (next <= now)
@@ -378,6 +379,12 @@ static int run_loop(Machine *m)
         }
         if (m->exit_requested)
             return m->exit_status;
+        /* Ctrl-A c: the guest stops while the console shows the monitor. */
+        bool monitored = m->console.monitor_key;
+        if (monitored && console_monitor(&m->mon, &m->console) == MON_QUIT) {
+            fprintf(stderr, "ringzero: quit from the monitor\n");
+            return 0;
+        }
         if (m->console.quit) {
             fprintf(stderr, "\r\nringzero: quit from the serial console (Ctrl-A x)\r\n");
             return 0;
@@ -389,6 +396,10 @@ static int run_loop(Machine *m)
         }
         if (r == RUN_BREAK || (r == RUN_HALT && gdb_stop >= 0))
             continue;  /* gdb_stop is set: gdb_serve first */
+        /* After the monitor the chunk's end is stale (system_reset, a
+         * guest woken meanwhile): run again, which reports a halt anew. */
+        if (monitored && r != RUN_EXCEPTION && r != RUN_TRIPLE_FAULT)
+            continue;
         char where[192];
         if (r == RUN_EXCEPTION) {
             describe_pc(m, where, sizeof where);
