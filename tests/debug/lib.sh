@@ -8,6 +8,10 @@ check() {  # check DESCRIPTION EXTENDED-REGEX (in gdb's output)
 
 # start_rz ARGS...: ringzero ARGS -S -gdb tcp::0; sets rzpid and port.
 start_rz() {
+  # A previous run's rz.err must not be read before this one truncates it
+  # (the shell opens the file in the child, after the fork): its port
+  # would be a free one.
+  rm -f "$out/rz.err"
   "$rz" "$@" -S -gdb tcp::0 -serial none >"$out/rz.out" 2>"$out/rz.err" &
   rzpid=$!
   port=
