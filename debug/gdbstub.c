@@ -774,6 +774,10 @@ static int monitor_packet(GdbStub *g, const char *p, const char *end, char *out)
         return -1;
     }
     int r = monitor_command(g->mon, cmd, f);
+    /* The guest is stopped for gdb already; running it behind gdb's back
+     * would leave gdb waiting on a target it thinks is stopped. */
+    if (r == MON_CONT)
+        fprintf(f, "cont: gdb has the guest stopped; resume it from gdb (continue, stepi)\n");
     fclose(f);
     /* Each O packet carries at most PacketSize/2 - 1 bytes of text. */
     const size_t chunk = GDB_PACKET_MAX / 2 - 1;

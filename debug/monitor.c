@@ -22,9 +22,15 @@ bool debug_lin_to_phys(CPU *cpu, uint64_t lin, bool write, uint64_t *pa)
 static const char help_text[] =
     "help                    -- this list\n"
     "info registers          -- the CPU state (segment caches, CRs, EFER)\n"
+    "info tlb                -- every mapped page: virtual, physical, flags\n"
+    "info mem                -- the mapped virtual ranges and their protection\n"
     "info mtree              -- the memory and I/O port regions\n"
+    "info pic                -- the 8259 pair: IRR, IMR, ISR, ...\n"
+    "info irq                -- interrupts delivered, by IRQ line and by vector\n"
     "x /fmt addr             -- virtual (linear) memory dump; fmt: count, x|d|u, b|h|w|g\n"
     "xp /fmt addr            -- physical memory dump\n"
+    "stop                    -- keep the guest stopped\n"
+    "cont                    -- run the guest\n"
     "system_reset            -- reset the machine\n"
     "quit                    -- quit the emulator\n";
 
@@ -127,6 +133,34 @@ static void memory_dump(const MonHost *h, bool phys, const char *fmt, const char
     fputc('\n', f);
 }
 
+/* `info ITEM': one word, nothing after it. */
+static void info(const MonHost *h, const char *rest, FILE *f)
+{
+    static const char *const items[] = { "registers", "tlb", "mem", "mtree", "pic", "irq" };
+    while (isspace((unsigned char)*rest))
+        rest++;
+    size_t n = strcspn(rest, " \t\n");
+    unsigned i = 0;
+    while (i < sizeof items / sizeof items[0] && (strlen(items[i]) != n || strncmp(rest, items[i], n)))
+        i++;
+    if (i == sizeof items / sizeof items[0] || rest[n + strspn(rest + n, " \t\n")]) {
+        fprintf(f, "info: unknown item '%s' (registers, tlb, mem, mtree, pic, irq)\n", rest);
+        return;
+    }
+    void (*board)(void *, FILE *) = i == 4 ? h->info_pic : h->info_irq;
+    switch (i) {
+    case 0: h->info_registers(h->cpu, f); break;
+    case 1: mon_info_tlb(h->cpu, f); break;
+    case 2: mon_info_mem(h->cpu, f); break;
+    case 3: info_mtree(h->cpu->mem, f); break;
+    default:
+        if (board)
+            board(h->opaque, f);
+        else
+            fprintf(f, "info %s: this machine has no interrupt controller\n", items[i]);
+    }
+}
+
 int monitor_command(const MonHost *h, const char *line, FILE *f)
 {
     while (isspace((unsigned char)*line))
@@ -142,14 +176,7 @@ int monitor_command(const MonHost *h, const char *line, FILE *f)
     if (!strcmp(cmd, "help") || !strcmp(cmd, "?")) {
         fputs(help_text, f);
     } else if (!strcmp(cmd, "info")) {
-        while (isspace((unsigned char)*rest))
-            rest++;
-        if (!strncmp(rest, "registers", 9) && !rest[9 + strspn(rest + 9, " \t\n")])
-            h->info_registers(h->cpu, f);
-        else if (!strncmp(rest, "mtree", 5) && !rest[5 + strspn(rest + 5, " \t\n")])
-            info_mtree(h->cpu->mem, f);
-        else
-            fprintf(f, "info: unknown item '%s' (registers, mtree)\n", rest);
+        info(h, rest, f);
     } else if (!strcmp(cmd, "x") || !strcmp(cmd, "xp")) {
         const char *fmt = rest;
         while (*rest && !isspace((unsigned char)*rest))
@@ -163,6 +190,10 @@ int monitor_command(const MonHost *h, const char *line, FILE *f)
         h->system_reset(h->opaque);
     } else if (!strcmp(cmd, "quit") || !strcmp(cmd, "q")) {
         return MON_QUIT;
+    } else if (!strcmp(cmd, "stop") || !strcmp(cmd, "s")) {
+        return MON_STOP;
+    } else if (!strcmp(cmd, "cont") || !strcmp(cmd, "c")) {
+        return MON_CONT;
     } else if (cmd[0]) {
         fprintf(f, "unknown command: '%s' (help lists them)\n", cmd);
     }

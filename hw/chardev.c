@@ -231,7 +231,9 @@ static int read_byte(Chardev *c, uint8_t *b)
 
 int chr_read(Chardev *c, uint8_t *b)
 {
-    while (!c->quit && read_byte(c, b)) {
+    /* After Ctrl-A c the bytes that follow are the monitor's: none reach
+     * the guest until the monitor has taken the request. */
+    while (!c->quit && !c->monitor_key && read_byte(c, b)) {
         if (!c->escape && *b != 0x01)
             return 1;
         if (!c->escape) {
@@ -241,6 +243,10 @@ int chr_read(Chardev *c, uint8_t *b)
         c->escape = false;
         if (*b == 'x' || *b == 'X') {
             c->quit = true;
+            return 0;
+        }
+        if (*b == 'c' || *b == 'C') {
+            c->monitor_key = true;
             return 0;
         }
         if (*b == 0x01)

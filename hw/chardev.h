@@ -11,7 +11,8 @@
  * dropped.
  *
  * Input (stdio only) goes through the terminal escape, as QEMU's -nographic
- * console: Ctrl-A x asks to quit, Ctrl-A Ctrl-A is one Ctrl-A, other
+ * console: Ctrl-A x asks to quit, Ctrl-A c asks for the monitor (the run
+ * loop switches, vm/console_monitor.c), Ctrl-A Ctrl-A is one Ctrl-A, other
  * Ctrl-A sequences are dropped.  In raw mode Ctrl-C is a byte for the
  * guest, not a signal.
  */
@@ -33,6 +34,7 @@ typedef struct Chardev {
     bool raw;               /* stdin is a terminal this device put in raw mode */
     bool escape;            /* a Ctrl-A was read; the next byte is a command */
     bool quit;              /* Ctrl-A x was typed */
+    bool monitor_key;       /* Ctrl-A c was typed; whoever acts on it clears it */
     int error;              /* errno of the first failed write, 0 if none */
     char name[96];          /* for messages: "stdout", "-serial file:PATH" */
     size_t len;             /* bytes pending in buf */
@@ -52,7 +54,8 @@ void chr_write(Chardev *c, const void *data, size_t n);
 /* Writes out what is buffered; -1 if this device has had a write error. */
 int chr_flush(Chardev *c);
 /* One byte of input, after the escape: 1 with *b set, 0 when there is
- * none now.  Never blocks. */
+ * none now, or after Ctrl-A x or Ctrl-A c (until monitor_key is
+ * cleared).  Never blocks. */
 int chr_read(Chardev *c, uint8_t *b);
 /* Flushes, restores the terminal, closes what the device opened. */
 void chr_close(Chardev *c);

@@ -374,7 +374,21 @@ static bool intr_pending(CPU *cpu)
 static int intr_ack(CPU *cpu)
 {
     PcBoard *pc = cpu->intr_opaque;
-    return lapic_enabled(&pc->lapic) ? lapic_ack(&pc->lapic, pic_intr(&pc->pic)) : pic_ack(&pc->pic);
+    int v = lapic_enabled(&pc->lapic) ? lapic_ack(&pc->lapic, pic_intr(&pc->pic)) : pic_ack(&pc->pic);
+    pc->vector_count[v & 0xff]++;
+    return v;
+}
+
+void pc_print_irq_info(const PcBoard *pc, FILE *f)
+{
+    fprintf(f, "IRQ statistics for isa-i8259:\n");
+    for (int i = 0; i < 16; i++)
+        if (pc->pic.irq_count[i])
+            fprintf(f, "%2d: %llu\n", i, (unsigned long long)pc->pic.irq_count[i]);
+    fprintf(f, "Interrupt vectors taken by the CPU:\n");
+    for (int v = 0; v < 256; v++)
+        if (pc->vector_count[v])
+            fprintf(f, "0x%02x: %llu\n", v, (unsigned long long)pc->vector_count[v]);
 }
 
 /* ---- local APIC and IO-APIC wiring ---- */
@@ -499,6 +513,7 @@ void pc_reset(PcBoard *pc)
 {
     device_reset_all(&pc->devices);
     mem_set_a20(pc->b->mem, true);
+    memset(pc->vector_count, 0, sizeof pc->vector_count);
 }
 
 int pc_install_acpi(PcBoard *pc, char *err, size_t errlen)

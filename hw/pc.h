@@ -45,6 +45,9 @@ typedef struct PcBoard {
      * not run the guest for a while): delivered one at a time as the guest
      * takes each, so a guest counting ticks (jiffies) loses none. */
     unsigned pit_owed;
+    /* External interrupts the CPU took (its INTA), by vector, since the
+     * last reset: the monitor's info irq. */
+    uint64_t vector_count[256];
     uint64_t next_deadline_ns;
     unsigned poll_countdown;
     uint8_t acpi_rom[ACPI_TABLES_SIZE];  /* the tables acpi_install maps */
@@ -66,6 +69,10 @@ int pc_install_acpi(PcBoard *pc, char *err, size_t errlen);
 void pc_set_irq(PcBoard *pc, unsigned isa_irq, bool level);
 /* The file descriptor a halted machine waits on for input, or -1. */
 int pc_input_fd(const PcBoard *pc);
+/* The monitor's info irq: acknowledges per 8259 line ("IRQ statistics for
+ * isa-i8259:" and " N: COUNT" lines, as QEMU), then per vector taken
+ * ("0xVV: COUNT"), both since the last reset, lines with 0 left out. */
+void pc_print_irq_info(const PcBoard *pc, FILE *f);
 void pc_free(PcBoard *pc);
 
 #endif

@@ -116,9 +116,11 @@ int pic_ack(PicPair *p)
             vec = s->vector_base | 7;  /* spurious IRQ15 */
         } else {
             chip_ack(s, sirq);
+            p->irq_count[8 + sirq]++;
             vec = s->vector_base | sirq;
         }
     } else {
+        p->irq_count[irq]++;
         vec = m->vector_base | irq;
     }
     update_cascade(p);
@@ -207,6 +209,19 @@ uint64_t pic_io_read(PicPair *p, int chip, uint64_t addr)
     if (addr == 0)
         return c->read_isr ? c->isr : c->irr;
     return c->imr;
+}
+
+/* QEMU's fields: hprio is the IRQ of highest priority, rr_sel 1 when a
+ * read of the command port returns ISR (OCW3), fnm the special fully
+ * nested mode, which this PIC does not have. */
+void pic_print_info(const PicPair *p, FILE *f)
+{
+    for (int i = 0; i < 2; i++) {
+        const Pic8259 *c = &p->chip[i];
+        fprintf(f, "pic%d: irr=%02x imr=%02x isr=%02x hprio=%d irq_base=%02x rr_sel=%d elcr=%02x fnm=0\n",
+                i, c->irr, c->imr, c->isr, (c->priority_base + 1) & 7, c->vector_base, c->read_isr,
+                c->elcr);
+    }
 }
 
 #define CHIP_FIELDS(i) \

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "device.h"
 
@@ -22,6 +23,9 @@ typedef struct Pic8259 {
 typedef struct PicPair {
     Pic8259 chip[2];
     bool intr;            /* the master's INTR output, kept up to date by every change */
+    /* Acknowledges per IRQ line (0-7 master, 8-15 slave) since the last
+     * reset, for the monitor's info irq; spurious ones are not counted. */
+    uint64_t irq_count[16];
 } PicPair;
 
 void pic_init(PicPair *p);
@@ -34,6 +38,8 @@ static inline bool pic_intr(const PicPair *p) { return p->intr; }
  * request went away). */
 int pic_ack(PicPair *p);
 uint64_t pic_io_read(PicPair *p, int chip, uint64_t addr);
+/* The monitor's info pic, one line per chip in QEMU's format. */
+void pic_print_info(const PicPair *p, FILE *f);
 void pic_io_write(PicPair *p, int chip, uint64_t addr, uint8_t val);
 
 /* The pair's state for snapshots (hw/device.h), offsets into PicPair. */

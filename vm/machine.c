@@ -11,6 +11,7 @@
 
 #include "../dbt/dbt.h"
 #include "../debug/gdbstub.h"
+#include "console_monitor.h"
 #include "../disasm/disasm.h"
 #include "../hw/hw.h"
 #include "../hw/pc.h"
@@ -72,6 +73,16 @@ static void board_log(void *o, const char *item, const char *fmt, ...)
 /* The softmmu's reports (unmapped and wrong-size accesses). */
 static void log_guest_error(void *opaque, const char *msg) { board_log(opaque, "guest_errors", "%s", msg); }
 
+static void machine_reset(Machine *m);
+static void monitor_reset(void *o)
+{
+    Machine *m = o;
+    m->reset_reason = "system_reset from the monitor";
+    machine_reset(m);
+}
+static void monitor_info_pic(void *o, FILE *f) { Machine *m = o; pic_print_info(&m->pc->pic, f); }
+static void monitor_info_irq(void *o, FILE *f) { Machine *m = o; pc_print_irq_info(m->pc, f); }
+
 /* pc_layout: RAM beyond PC_RAM_BELOW_4G_MAX goes above 4 GiB; otherwise
  * (the minimal machine) all of it from physical 0. */
 static int machine_init_base(Machine *m, uint64_t ram_size, bool pc_layout, char *err, size_t errlen)
@@ -96,6 +107,8 @@ static int machine_init_base(Machine *m, uint64_t ram_size, bool pc_layout, char
     m->icount_shift = -1;
     m->start_ns = host_ns();
     m->cpu.clock_ns = cpu_clock;
+    m->mon = (MonHost){ .cpu = &m->cpu, .info_registers = log_cpu_state,
+                        .system_reset = monitor_reset, .opaque = m };
     m->board = (Board){ .mem = &m->mem, .cpu = &m->cpu, .console = &m->console, .opaque = m,
                         .now_ns = board_now_ns, .request_reset = board_reset,
                         .request_poweroff = board_poweroff, .log = board_log };
@@ -138,6 +151,8 @@ int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errl
     }
     if (pc_init(m->pc, &m->board, serial, err, errlen))
         return -1;
+    m->mon.info_pic = monitor_info_pic;
+    m->mon.info_irq = monitor_info_irq;
     /* Under -icount the wall clock starts at a fixed date, so runs repeat. */
     if (m->icount_shift >= 0)
         rtc_set_base(&m->pc->rtc, RTC_ICOUNT_BASE);
@@ -149,13 +164,6 @@ int machine_init_pc(Machine *m, const MachineConfig *cfg, char *err, size_t errl
     return 0;
 }
 
-static void machine_reset(Machine *m);
-static void monitor_reset(void *o)
-{
-    Machine *m = o;
-    m->reset_reason = "system_reset from the monitor";
-    machine_reset(m);
-}
 
 int machine_gdb_listen(Machine *m, const char *spec, char *err, size_t errlen)
 {
@@ -163,8 +171,6 @@ int machine_gdb_listen(Machine *m, const char *spec, char *err, size_t errlen)
     m->gdb = gdb_open(spec, &m->cpu, log_guest_error, m, err, errlen);
     if (!m->gdb)
         return -1;
-    m->mon = (MonHost){ .cpu = &m->cpu, .info_registers = log_cpu_state,
-                        .system_reset = monitor_reset, .opaque = m };
     gdb_set_monitor(m->gdb, &m->mon);
     return 0;
 }
@@ -221,7 +227,7 @@ static bool idle_until_interrupt(Machine *m)
     for (;;) {
         uint64_t next = pc_update(m->pc);
         if (m->cpu.intr_pending(&m->cpu) || m->cpu.nmi_pending || m->exit_requested ||
-            m->cpu.stop_request || chr_signal_pending() || m->console.quit)
+            m->cpu.stop_request || chr_signal_pending() || m->console.quit || m->console.monitor_key)
             return true;
         uint64_t now = machine_now_ns(m);
         if (next <= now)
@@ -382,6 +388,12 @@ static int run_loop(Machine *m)
         }
         if (m->exit_requested)
             return m->exit_status;
+        /* Ctrl-A c: the guest stops while the console shows the monitor. */
+        bool monitored = m->console.monitor_key;
+        if (monitored && console_monitor(&m->mon, &m->console) == MON_QUIT) {
+            fprintf(stderr, "ringzero: quit from the monitor\n");
+            return 0;
+        }
         if (m->console.quit) {
             fprintf(stderr, "\r\nringzero: quit from the serial console (Ctrl-A x)\r\n");
             return 0;
@@ -393,6 +405,10 @@ static int run_loop(Machine *m)
         }
         if (r == RUN_BREAK || (r == RUN_HALT && gdb_stop >= 0))
             continue;  /* gdb_stop is set: gdb_serve first */
+        /* After the monitor the chunk's end is stale (system_reset, a
+         * guest woken meanwhile): run again, which reports a halt anew. */
+        if (monitored && r != RUN_EXCEPTION && r != RUN_TRIPLE_FAULT)
+            continue;
         char where[192];
         if (r == RUN_EXCEPTION) {
             describe_pc(m, where, sizeof where);

@@ -56,7 +56,7 @@ typedef struct Machine {
     /* -gdb / -s (debug/gdbstub.h), NULL without; gdb_start_stopped: -S. */
     struct GdbStub *gdb;
     bool gdb_start_stopped;
-    MonHost mon;          /* gdb's `monitor' commands reach the machine here */
+    MonHost mon;          /* the monitor (gdb's `monitor', the console's Ctrl-A c) reaches the machine here */
     struct Dbt *dbt;      /* tier 1 (-accel dbt), NULL: the interpreter alone */
     size_t cache_bytes;   /* -accel ...,tb-size: the code cache's size (0: its default);
                              set before machine_init */

@@ -204,7 +204,7 @@ int main(int argc, char **argv)
     if ((kernel != NULL) + (bin != NULL) + (bios != NULL) != 1)
         bad_usage("%s", "give exactly one guest: -kernel FILE, -bin FILE@ADDR or -bios FILE");
     if (start_stopped && !gdb_spec)
-        bad_usage("%s", "-S needs -s or -gdb: only gdb can start the guest (there is no monitor yet)");
+        bad_usage("%s", "-S needs -s or -gdb: only gdb can start the guest");
     if ((initrd || *append) && !kernel)
         bad_usage("%s", "-initrd and -append go with -kernel");
 

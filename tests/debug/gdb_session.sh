@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # gdb_session.sh RINGZERO GDB TARGET_BIN MODE OUT_DIR
 # MODE raw: rsp_raw.py instead (bad packets), against the real-mode guest.
-# MODE switch: modeswitch.asm, a breakpoint after the switch to protected
-# mode with Qringzero.FollowMode:1 and `catch exec': gdb must follow.
+# MODE switch: longmode.asm, a breakpoint after the switch to protected
+# mode with Qringzero.FollowMode:1 and `catch exec': gdb must follow
+# (gdb_modes.sh steps over the switches instead).
 # One gdb batch session against target.asm in MODE (16, 32, 64): attach
 # with -S, x/3i $pc, break, continue, stepi, registers and memory read and
 # written, Ctrl-C (SIGINT to gdb, which sends 0x03), detach; then checks
@@ -25,21 +26,8 @@ esac
 
 hex() { printf '0x%x' $(( base + $1 )); }
 bp1=$(hex 0x20) spin=$(hex 0x40) flag=$(hex 0x100) data=$(hex 0x101)
-fail=0
-check() {  # check DESCRIPTION EXTENDED-REGEX (in gdb's output)
-  if ! grep -Eq -- "$2" "$out/gdb.out"; then echo "FAIL: $1: no line matching /$2/"; fail=1; fi
-}
-
-$rz $load -S -gdb tcp::0 -serial none >"$out/rz.out" 2>"$out/rz.err" &
-rzpid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/.*gdb stub listening on port \([0-9]*\).*/\1/p' "$out/rz.err")
-  [ -n "$port" ] && break
-  kill -0 $rzpid 2>/dev/null || break
-  sleep 0.1
-done
-if [ -z "$port" ]; then echo "FAIL: ringzero did not listen"; cat "$out/rz.err"; kill $rzpid 2>/dev/null; exit 1; fi
+. "$(dirname "$0")/lib.sh"
+start_rz $load
 
 # The port is taken now: a second stub on it is a one-line error, status 2.
 $rz $load -gdb tcp::$port -serial none >/dev/null 2>"$out/busy.err"
@@ -53,11 +41,7 @@ if [ "$mode" = raw ]; then
   grc=$?
   cat "$out/gdb.out"
   [ $grc -eq 0 ] && grep -q "all answers as expected" "$out/gdb.out" || { echo "FAIL: rsp_raw.py status $grc"; fail=1; }
-  rc=
-  for _ in $(seq 300); do
-    kill -0 $rzpid 2>/dev/null || { wait $rzpid; rc=$?; break; }
-    sleep 0.1
-  done
+  wait_rz
   [ "$rc" = 0 ] || { echo "FAIL: ringzero status '$rc' after k, want 0"; kill $rzpid 2>/dev/null; fail=1; }
   grep -q "killed by gdb" "$out/rz.err" || { echo "FAIL: no 'killed by gdb' line"; cat "$out/rz.err"; fail=1; }
   exit $fail
@@ -115,14 +99,9 @@ if [ "$extra" = mon ]; then
   check "xp sees the physical write above 4 GiB" '^0000000100000000: 0x5a$'
   check "system_reset" '^EIP=0000fff0 '
   check "system_reset: CS" '^CS =f000 base 0*ffff0000'
-  rc=
-  for _ in $(seq 300); do
-    kill -0 $rzpid 2>/dev/null || { wait $rzpid; rc=$?; break; }
-    sleep 0.1
-  done
+  wait_rz
   [ "$rc" = 0 ] || { echo "FAIL: ringzero status '$rc' after quit, want 0"; kill $rzpid 2>/dev/null; fail=1; }
-  if [ $fail -ne 0 ]; then echo "--- gdb output"; cat "$out/gdb.out"; echo "--- ringzero stderr"; cat "$out/rz.err"; fi
-  exit $fail
+  report
 fi
 
 if [ "$extra" = watch ]; then
@@ -153,14 +132,9 @@ if [ "$extra" = watch ]; then
   check "stopped after the load" "^\\\$2 = $rafter\$"
   check "Ctrl-C stops the guest in HLT" 'Program received signal SIGINT'
   check "stopped at the HLT loop" "^\\\$3 = ${halt%0}[0-9a-f]\$"
-  rc=
-  for _ in $(seq 300); do
-    kill -0 $rzpid 2>/dev/null || { wait $rzpid; rc=$?; break; }
-    sleep 0.1
-  done
+  wait_rz
   [ "$rc" = 0 ] || { echo "FAIL: ringzero status '$rc' after kill, want 0"; kill $rzpid 2>/dev/null; fail=1; }
-  if [ $fail -ne 0 ]; then echo "--- gdb output"; cat "$out/gdb.out"; echo "--- ringzero stderr"; cat "$out/rz.err"; fi
-  exit $fail
+  report
 fi
 timeout 60 "$gdb" -batch -nx -ex 'set pagination off' -ex 'set confirm off' \
   -ex "target remote 127.0.0.1:$port" \
@@ -173,11 +147,7 @@ timeout 60 "$gdb" -batch -nx -ex 'set pagination off' -ex 'set confirm off' \
   -ex "set {char}$flag = 1" -ex 'detach' >"$out/gdb.out" 2>&1
 grc=$?
 [ $grc -eq 0 ] || { echo "FAIL: gdb status $grc"; fail=1; }
-rc=
-for _ in $(seq 300); do
-  kill -0 $rzpid 2>/dev/null || { wait $rzpid; rc=$?; break; }
-  sleep 0.1
-done
+wait_rz
 if [ -z "$rc" ]; then echo "FAIL: ringzero still running after detach"; kill $rzpid; fail=1
 elif [ "$rc" -ne 85 ]; then echo "FAIL: ringzero status $rc, want 85 (data written by gdb)"; fail=1; fi
 
@@ -205,5 +175,4 @@ check "memory write" "^$data:.0x2a"
 check "Ctrl-C stops the guest" 'Program received signal SIGINT'
 check "stopped in the spin loop" "=> ${spin%0}[0-9a-f]:.(cmpb|je) "
 check "detach" 'Remote target\) detached'
-if [ $fail -ne 0 ]; then echo "--- gdb output"; cat "$out/gdb.out"; echo "--- ringzero stderr"; cat "$out/rz.err"; fi
-exit $fail
+report
