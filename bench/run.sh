@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark once and prints its figures; ratios to native come
 # from the same run (absolute times drift on shared machines).
-#   bench/run.sh [build-dir] [scale]   (defaults: build, 1)
+#   bench/run.sh [build-dir] [scale]   (defaults: build, 1; a scale below 1
+#   runs bench/cpu.sh --quick)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -15,3 +16,9 @@ echo "== tier 0, flat 64-bit loop (bench_interp $iters)"
 "$build/bench/bench_interp" "$iters"
 echo "== memory translation, SMC (bench_mmu $scale)"
 "$build/bench/bench_mmu" "$scale"
+echo "== CPU-bound guests: native, tier 0, tier 1, QEMU TCG (bench/cpu.sh)"
+if awk -v s="$scale" 'BEGIN { exit !(s < 1) }'; then
+    bench/cpu.sh "$build" --quick
+else
+    bench/cpu.sh "$build"
+fi

@@ -1,0 +1,41 @@
+# bench_checksums: the CPU benchmark's quick workloads (guests/cpu.c) run
+# natively, then each guest in tier 0 and in tier 1; every run must pass and
+# print exactly the native program's checksum lines.
+#   cmake -DRINGZERO=... -DNATIVE=... -DGUESTS=a.elf,b.elf -P checksums.cmake
+function(checksum_lines out_var text)
+  string(REGEX MATCHALL "bench [a-z0-9]+ end checksum=[0-9a-f]+" lines "${text}")
+  set(${out_var} "${lines}" PARENT_SCOPE)
+endfunction()
+
+execute_process(COMMAND ${NATIVE} RESULT_VARIABLE rc OUTPUT_VARIABLE out TIMEOUT 60)
+checksum_lines(want "${out}")
+list(LENGTH want n)
+if(NOT rc EQUAL 0 OR NOT n EQUAL 3)
+  message(FATAL_ERROR "native run failed (status ${rc}) or printed ${n} checksums, not 3:\n${out}")
+endif()
+string(REPLACE ";" "\n" shown "${want}")
+message("native:\n${shown}")
+
+set(bad 0)
+string(REPLACE "," ";" guests "${GUESTS}")
+foreach(elf ${guests})
+  foreach(accel interp dbt)
+    execute_process(COMMAND ${RINGZERO} -m 128M -kernel ${elf} -accel ${accel}
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+    checksum_lines(got "${out}")
+    get_filename_component(g ${elf} NAME)
+    if(NOT rc EQUAL 1 OR NOT out MATCHES "(^|\n)PASS\r?\n")
+      message("FAIL ${g} -accel ${accel}: status ${rc}, no PASS\n${out}${err}")
+      math(EXPR bad "${bad} + 1")
+    elseif(NOT got STREQUAL want)
+      string(REPLACE ";" "\n" shown "${got}")
+      message("FAIL ${g} -accel ${accel}: checksums differ from native:\n${shown}")
+      math(EXPR bad "${bad} + 1")
+    else()
+      message("ok ${g} -accel ${accel}")
+    endif()
+  endforeach()
+endforeach()
+if(bad GREATER 0)
+  message(FATAL_ERROR "${bad} run(s) did not reproduce the native checksums")
+endif()
