@@ -141,8 +141,16 @@ static Block *hook_run(void *opaque, CPU *cpu, Block *b)
     uint64_t y = cpu->icount + DBT_YIELD;
     cpu->icount_yield = y < cpu->icount_end ? y : cpu->icount_end;
     d->stats.runs++;
-    if (d->opt.lockstep)
+    if (d->opt.lockstep && ++d->lockstep_tick >= d->opt.lockstep) {
+        d->lockstep_tick = 0;
         return lockstep_run(d, cpu, b);
+    }
+    if (d->opt.lockstep) {
+        /* Not sampled this time: one block, unchained, unchecked. */
+        DbtExit *x = d->enter(cpu, b->host);
+        cpu->tier1_exit = NULL;
+        return x->db->b;
+    }
     DbtExit *x = d->enter(cpu, b->host);
     if (d->dbg_exits) {
         const Block *lb = x->db->b;
@@ -360,7 +368,7 @@ void dbt_print_stats(const Dbt *d, FILE *f)
 
 int dbt_parse_accel(const char *s, bool *use_dbt, DbtOptions *o, char *err, size_t errlen)
 {
-    *o = (DbtOptions){ DBT_DEFAULT_THRESHOLD, false, 0, NULL };
+    *o = (DbtOptions){ DBT_DEFAULT_THRESHOLD, 0, 0, NULL };
     char buf[256];
     if (strlen(s) >= sizeof buf) {
         snprintf(err, errlen, "-accel: '%.40s...' is too long", s);
@@ -394,11 +402,11 @@ int dbt_parse_accel(const char *s, bool *use_dbt, DbtOptions *o, char *err, size
             o->threshold = (uint32_t)v;
         } else if (!strcmp(tok, "tb-size") && eq && v >= 1 && v <= 2048) {
             o->code_bytes = (size_t)v << 20;
-        } else if (!strcmp(tok, "lockstep") && !eq) {
-            o->lockstep = true;
+        } else if (!strcmp(tok, "lockstep") && (!eq || (v >= 1 && v <= 0xffffffffu))) {
+            o->lockstep = eq ? (uint32_t)v : 1;
         } else {
             snprintf(err, errlen, "-accel dbt: unknown or out-of-range option '%s' (threshold=N, "
-                     "tb-size=MIB 1..2048, lockstep)", tok);
+                     "tb-size=MIB 1..2048, lockstep[=N])", tok);
             return -1;
         }
     }

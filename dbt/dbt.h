@@ -21,7 +21,8 @@
 
 typedef struct DbtOptions {
     uint32_t threshold;   /* runs in tier 0 before a block is translated */
-    bool lockstep;        /* replay every translated block in tier 0 and compare */
+    uint32_t lockstep;    /* replay translated blocks in tier 0 and compare: every
+                             one (1), one run in N (N), or none (0) */
     size_t code_bytes;    /* tb-size: the code cache's size (decoded blocks and host
                              code), 0: its default; the machine makes the cache */
     FILE *out_asm;        /* -d out_asm: each translation disassembled here, or NULL */
@@ -62,7 +63,7 @@ bool dbt_diverged(const Dbt *d);
 /* -d tbstats: the counters above, one per line, with the ratios. */
 void dbt_print_stats(const Dbt *d, FILE *f);
 
-/* -accel dbt[,threshold=N][,lockstep][,tb-size=MIB] or -accel interp.
+/* -accel dbt[,threshold=N][,lockstep[=N]][,tb-size=MIB] or -accel interp.
  * 0 with *use_dbt and *o set, or -1 with a one-line reason in err. */
 int dbt_parse_accel(const char *s, bool *use_dbt, DbtOptions *o, char *err, size_t errlen);
 

@@ -37,6 +37,7 @@ struct Lockstep {
     bool active;
     bool device;          /* a device or the clock was touched */
     unsigned n, n1;       /* entries; of them, tier 1's */
+    CPU s0, t;            /* the state before; tier 1's result */
     JEntry j[JOURNAL_MAX];
 };
 
@@ -233,12 +234,7 @@ Block *lockstep_run(Dbt *d, CPU *cpu, Block *b)
 {
     Lockstep *ls = d->lockstep;
     bool check = replayable(b);
-    CPU *s0 = malloc(sizeof *s0), *t = malloc(sizeof *t);
-    if (!s0 || !t) {
-        free(s0);
-        free(t);
-        check = false;
-    }
+    CPU *s0 = &ls->s0, *t = &ls->t;
     if (check)
         *s0 = *cpu;
     jmp_buf *saved = cpu->fault_jmp;
@@ -249,8 +245,6 @@ Block *lockstep_run(Dbt *d, CPU *cpu, Block *b)
     ls->active = false;
     if (!check || ls->device) {
         d->stats.lockstep_skipped++;
-        free(s0);
-        free(t);
         if (vec_t >= 0)
             longjmp(*saved, 1);
         return b;
@@ -273,8 +267,6 @@ Block *lockstep_run(Dbt *d, CPU *cpu, Block *b)
     ls->active = false;
     compare(d, cpu, t, b, n, vec_t, vec_i);
     d->stats.lockstep_blocks++;
-    free(s0);
-    free(t);
     if (vec_i >= 0)
         longjmp(*saved, 1);
     return b;

@@ -116,7 +116,7 @@ int main(int argc, char **argv)
     unsigned log_mask = 0;
     const char *cpu_opt = "intel";
     bool use_dbt = false;
-    DbtOptions dbt_opt = { DBT_DEFAULT_THRESHOLD, false, 0, NULL };
+    DbtOptions dbt_opt = { DBT_DEFAULT_THRESHOLD, 0, 0, NULL };
     const char *gdb_spec = NULL;
     bool start_stopped = false;
     MachineConfig cfg = { .serial = CHR_STDIO, .icount_shift = -1 };
