@@ -2,13 +2,13 @@
  * host instruction (native.h).
  *
  * Conventions inside a block (docs/tier1.md):
- *   rbx    the CPU; guest GPRs stay in cpu->regs, so a guest register is
- *          the host memory operand [rbx + 8*r] (AH..BH: + 1) and needs no
- *          spilling before a helper or at a fault
+ *   rbx    the CPU (guest GPRs in cpu->regs: [rbx + 8*r])
+ *   r13-r15, rbp, rsi, rdi, r11  guest GPRs cached within the block,
+ *          written back before a helper, a slow path or an exit
  *   r12    the TLB (cpu->tlb, attached before translated code runs)
  *   r8     a memory operand's address: linear, then host after the TLB
  *   rax    the guest flags saved by LAHF/SETO around a TLB lookup
- *   rcx, rdx, r9, r10  scratch
+ *   rcx, rdx, r9, r10  scratch (cl: a shift count)
  *   host RFLAGS  the guest's OSZAPC while nc->flags_in_host
  *
  * An instruction is emitted natively only when the host instruction gives
@@ -31,7 +31,7 @@
 #include "../softmmu/tlb.h"
 
 #define FL_ALL F_OSZAPC
-#define GREG_AT(r) x64_mem(X64_RBX, (int32_t)((r) < 16 ? 8 * (r) : 8 * ((r) - 16) + 1))
+#define GREG_AT(r) x64_mem(X64_RBX, (int32_t)(8 * (r)))
 #define CPU_AT(field) x64_mem(X64_RBX, (int32_t)offsetof(CPU, field))
 
 /* What native emission knows of a form, from the table's map/opcode/ext. */
@@ -156,6 +156,8 @@ static void liveness(NativeCtx *nc)
     }
 }
 
+static void rc_reset(NativeCtx *nc);
+
 void native_begin(NativeCtx *nc, X64 *e, const Block *b, const uint8_t (*undef_ok)[8])
 {
     nc->undef_ok = undef_ok;
@@ -165,6 +167,9 @@ void native_begin(NativeCtx *nc, X64 *e, const Block *b, const uint8_t (*undef_o
     nc->segs_changed = false;
     nc->nslow = 0;
     nc->flat = b->insns[0].code_mode == CODE64 || (b->key & MODE_KEY_FLAT);
+    nc->clock = 0;
+    nc->pinned = 0;
+    rc_reset(nc);
     liveness(nc);
 }
 
@@ -204,11 +209,108 @@ static void flags_to_host(X64 *e)
     x64_plain(e, X64_POPFQ);
 }
 
+/* ---- guest registers in host registers ----------------------------------- */
+
+/* The host registers that hold guest registers within a block; what is not
+ * here is scratch (r8-r10, rax, rcx, rdx) or fixed (rbx, r12, rsp).  A
+ * cached register is loaded whole on first use and written back (if
+ * written) before anything that reads the CPU state: a handler, a slow
+ * path, an exit.  rsi, rdi and r11 do not survive calls: they are written
+ * back and forgotten before one. */
+static const int8_t pool[] = { X64_R13, X64_R14, X64_R15, X64_RBP, X64_RSI, X64_RDI, X64_R11 };
+#define NPOOL (int)(sizeof pool / sizeof pool[0])
+static bool volatile_reg(int h) { return h == X64_RSI || h == X64_RDI || h == X64_R11; }
+
+static void rc_reset(NativeCtx *nc)
+{
+    for (int r = 0; r < 16; r++)
+        nc->host_of[r] = -1;
+    nc->dirty = 0;
+}
+
+static void rc_write_back(NativeCtx *nc, int r)
+{
+    if (nc->dirty >> r & 1)
+        x64_mov_mr(nc->e, 8, GREG_AT(r), nc->host_of[r]);
+    nc->dirty &= (uint16_t)~(1u << r);
+}
+
+/* Every written register back to the CPU (they stay cached). */
+static void rc_flush(NativeCtx *nc)
+{
+    for (int r = 0; r < 16; r++)
+        if (nc->host_of[r] >= 0)
+            rc_write_back(nc, r);
+}
+
+/* Before a call: written back, and the volatile ones forgotten. */
+static void rc_before_call(NativeCtx *nc, bool all)
+{
+    for (int r = 0; r < 16; r++)
+        if (nc->host_of[r] >= 0 && (all || volatile_reg(nc->host_of[r]))) {
+            rc_write_back(nc, r);
+            nc->host_of[r] = -1;
+        }
+}
+
+/* The host register holding guest r (loaded if need be). */
+static int rc_get(NativeCtx *nc, int r)
+{
+    if (nc->host_of[r] >= 0) {
+        nc->last_use[r] = ++nc->clock;
+        return nc->host_of[r];
+    }
+    int h = -1;
+    for (int p = 0; p < NPOOL && h < 0; p++) {
+        bool used = false;
+        for (int g = 0; g < 16; g++)
+            used |= nc->host_of[g] == pool[p];
+        if (!used)
+            h = pool[p];
+    }
+    if (h < 0) {   /* evict the least recently used */
+        int v = -1;
+        for (int g = 0; g < 16; g++)
+            if (nc->host_of[g] >= 0 && !(nc->pinned >> g & 1) && (v < 0 || nc->last_use[g] < nc->last_use[v]))
+                v = g;
+        rc_write_back(nc, v);
+        h = nc->host_of[v];
+        nc->host_of[v] = -1;
+    }
+    x64_mov_rm(nc->e, 8, h, GREG_AT(r));
+    nc->host_of[r] = (int8_t)h;
+    nc->last_use[r] = ++nc->clock;
+    return h;
+}
+
+/* The registers one instruction needs are kept while it is emitted. */
+static int rc_use(NativeCtx *nc, int r)
+{
+    int h = rc_get(nc, r);
+    nc->pinned |= (uint16_t)(1u << r);
+    return h;
+}
+
+static void rc_snapshot(const NativeCtx *nc, int8_t *map, uint16_t *dirty)
+{
+    for (int r = 0; r < 16; r++)
+        map[r] = nc->host_of[r];
+    if (dirty)
+        *dirty = nc->dirty;
+}
+
+static void flags_to_host_nc(NativeCtx *nc)
+{
+    rc_before_call(nc, false);
+    flags_to_host(nc->e);
+}
+
 void native_sync(NativeCtx *nc)
 {
     if (nc->flags_in_host)
         flags_to_cpu(nc->e);
     nc->flags_in_host = false;
+    rc_before_call(nc, true);
 }
 
 /* ---- memory operands ------------------------------------------------------ */
@@ -234,21 +336,21 @@ static bool stack_ok(const NativeCtx *nc)
            (in0->code_mode == CODE64 || (nc->b->key >> 41 & 1));
 }
 
-/* r8 = rSP + delta wrapped to the stack's size, r11 = the same (the new
- * rSP of a push; the address of a pop, r11 then rSP + delta). */
-static void emit_stack_addr(X64 *e, const Insn *in, int push_size, int pop_size)
+/* r8 = rSP - push_size, rcx = rSP + pop_size (the new rSP), wrapped to the
+ * stack's width. */
+static void emit_stack_addr(NativeCtx *nc, const Insn *in, int push_size, int pop_size)
 {
     unsigned w = in->code_mode == CODE64 ? 8 : 4;
-    x64_mov_rm(e, w, X64_R8, GREG_AT(R_SP));
-    if (push_size)
-        x64_lea(e, w, X64_R8, x64_mem(X64_R8, -push_size));
-    x64_lea(e, w, X64_R11, x64_mem(X64_R8, pop_size));
+    int sp = rc_use(nc, R_SP);
+    x64_lea(nc->e, w, X64_R8, x64_mem(sp, -push_size));
+    x64_lea(nc->e, w, X64_RCX, x64_mem(X64_R8, pop_size));
 }
 
 /* r8 = the memory operand's offset (with_seg: its linear address; only FS
  * and GS have a base in flat code). */
-static void emit_lin(X64 *e, const Insn *in, uint64_t rip, bool with_seg)
+static void emit_lin(NativeCtx *nc, const Insn *in, uint64_t rip, bool with_seg)
 {
+    X64 *e = nc->e;
     bool a32 = in->asz == 4;
     if (in->flags & IF_RIPREL) {
         uint64_t a = rip + in->len + (uint64_t)in->disp;
@@ -256,15 +358,8 @@ static void emit_lin(X64 *e, const Insn *in, uint64_t rip, bool with_seg)
     } else if (in->base == REG_NONE && in->index == REG_NONE) {
         x64_mov_ri(e, 8, X64_R8, a32 ? (uint32_t)in->disp : (uint64_t)in->disp);
     } else {
-        int base = X64_NOREG, index = X64_NOREG;
-        if (in->base != REG_NONE) {
-            x64_mov_rm(e, 8, X64_R8, GREG_AT(in->base));
-            base = X64_R8;
-        }
-        if (in->index != REG_NONE) {
-            x64_mov_rm(e, 8, X64_R9, GREG_AT(in->index));
-            index = X64_R9;
-        }
+        int base = in->base != REG_NONE ? rc_use(nc, in->base) : X64_NOREG;
+        int index = in->index != REG_NONE ? rc_use(nc, in->index) : X64_NOREG;
         x64_lea(e, a32 ? 4 : 8, X64_R8, x64_mem_idx(base, index, 1u << in->scale, (int32_t)in->disp));
     }
     if (with_seg && in->code_mode == CODE64 && (in->seg == S_FS || in->seg == S_GS)) {
@@ -274,7 +369,7 @@ static void emit_lin(X64 *e, const Insn *in, uint64_t rip, bool with_seg)
 }
 
 /* The TLB lookup: r8 linear -> host address, or a jump to the slow path
- * (recorded in nc->slow). */
+ * (recorded in nc->slow with the register cache as it is there). */
 static void emit_tlb(NativeCtx *nc, unsigned size, int acc, unsigned i, uint64_t rip, bool save_flags)
 {
     X64 *e = nc->e;
@@ -293,101 +388,123 @@ static void emit_tlb(NativeCtx *nc, unsigned size, int acc, unsigned i, uint64_t
     s->counted = nc->counted;
     s->rip = rip;
     s->save_flags = save_flags;
+    s->target_in_rdx = false;
+    rc_snapshot(nc, s->map_jump, &s->dirty_jump);
     x64_alu_rm(e, X64_ADD, 8, X64_R8,
                x64_mem_idx(X64_R12, X64_R10, 1, slot + (int32_t)offsetof(TlbEntry, addend)));
 }
 
-/* ---- operands ------------------------------------------------------------ */
-
-/* A guest register slot, the host address in r8 of a guest memory operand,
- * or an immediate.  greg: a 4-byte write must zero-extend. */
-typedef struct Opnd {
-    bool imm;
-    bool greg;
-    X64Mem m;
-    int64_t v;
-} Opnd;
-
-static Opnd op_greg(unsigned r) { return (Opnd){ false, true, GREG_AT(r), 0 }; }
-static Opnd op_imm(int64_t v) { return (Opnd){ true, false, { 0, 0, 0, 0 }, v }; }
-static Opnd op_host_mem(void) { return (Opnd){ false, false, x64_mem(X64_R8, 0), 0 }; }
-
-static unsigned g_reg(const Insn *in, unsigned size) { return size == 1 ? in->reg8 : in->reg; }
-static unsigned g_rm(const Insn *in, unsigned size) { return size == 1 ? in->rm8 : in->rm; }
-
-enum { OPK_ALU, OPK_TEST, OPK_MOV };
-
-/* d op= s, d = s (MOV), or the flags of d & s (TEST). */
-static void emit_binop(X64 *e, int opk, X64Alu alu, unsigned size, Opnd d, Opnd s, bool lock)
+/* The guest flags (in the host) kept across a TLB lookup at r8. */
+static void tlb_keep_flags(NativeCtx *nc, unsigned size, int acc, unsigned i, uint64_t rip)
 {
-    bool writes = opk == OPK_MOV || (opk == OPK_ALU && alu != X64_CMP);
-    int sr = -1;
-    if (!s.imm) {
-        x64_mov_rm(e, size, X64_RDX, s.m);
-        sr = X64_RDX;
+    X64 *e = nc->e;
+    bool save = nc->flags_in_host;
+    if (save) {
+        x64_plain(e, X64_LAHF);
+        x64_setcc_r(e, X64_CC_O, X64_RAX);
     }
-    if (writes && d.greg && size == 4) {
-        /* A 4-byte register write zero-extends: compute in ecx. */
-        if (opk == OPK_MOV) {
-            if (sr < 0)
-                x64_mov_ri(e, 4, X64_RCX, (uint32_t)s.v);
-            else
-                x64_mov_rr(e, 4, X64_RCX, sr);
-        } else {
-            x64_mov_rm(e, 4, X64_RCX, d.m);
-            if (sr < 0)
-                x64_alu_ri(e, alu, 4, X64_RCX, (int32_t)s.v);
-            else
-                x64_alu_rr(e, alu, 4, X64_RCX, sr);
-        }
-        x64_mov_mr(e, 8, d.m, X64_RCX);
-        return;
-    }
-    if (opk == OPK_MOV && sr < 0 && size == 8 && (int64_t)(int32_t)s.v != s.v) {
-        x64_mov_ri(e, 8, X64_RDX, (uint64_t)s.v);
-        sr = X64_RDX;
-    }
-    if (lock)
-        x64_lock(e);
-    if (opk == OPK_TEST) {
-        if (sr < 0)
-            x64_test_mi(e, size, d.m, (int32_t)s.v);
-        else
-            x64_test_mr(e, size, d.m, sr);
-    } else if (opk == OPK_MOV) {
-        if (sr < 0)
-            x64_mov_mi(e, size, d.m, (int32_t)s.v);
-        else
-            x64_mov_mr(e, size, d.m, sr);
-    } else {
-        if (sr < 0)
-            x64_alu_mi(e, alu, size, d.m, (int32_t)s.v);
-        else
-            x64_alu_mr(e, alu, size, d.m, sr);
+    emit_tlb(nc, size, acc, i, rip, save);
+    if (save) {
+        x64_alu_ri(e, X64_ADD, 1, X64_RAX, 0x7f);   /* OF back from al */
+        x64_plain(e, X64_SAHF);
     }
 }
 
-/* A one-operand read-modify-write (INC, DEC, NOT, NEG, shift by imm) of a
- * guest register or memory. */
-static void emit_unary(X64 *e, Opnd d, unsigned size, bool lock, int shift, uint8_t count, X64Unary u)
+/* ---- operands ------------------------------------------------------------ */
+
+/* A host register (a cached guest register), the guest memory operand at
+ * [r8], or an immediate. */
+typedef struct Opnd {
+    int kind;         /* OPND_REG, OPND_MEM, OPND_IMM */
+    int reg;
+    int64_t v;
+} Opnd;
+enum { OPND_REG, OPND_MEM, OPND_IMM };
+
+/* Guest register numbers of the operands (AH..BH never get here). */
+static int g_reg(const Insn *in, unsigned size) { return size == 1 ? in->reg8 : in->reg; }
+static int g_rm(const Insn *in, unsigned size) { return size == 1 ? in->rm8 : in->rm; }
+
+static Opnd op_reg(int h) { return (Opnd){ OPND_REG, h, 0 }; }
+static Opnd op_imm(int64_t v) { return (Opnd){ OPND_IMM, 0, v }; }
+static Opnd op_mem(void) { return (Opnd){ OPND_MEM, 0, 0 }; }
+static const X64Mem at_r8 = { X64_R8, X64_NOREG, 1, 0 };
+
+enum { OPK_ALU, OPK_TEST, OPK_MOV };
+
+/* d op= s, d = s (MOV), or the flags of d & s (TEST).  d is a register or
+ * [r8]; never both memory. */
+static void emit_binop(X64 *e, int opk, X64Alu alu, unsigned size, Opnd d, Opnd s, bool lock)
 {
-    bool in_reg = d.greg && size == 4;   /* zero-extends: compute in ecx */
-    if (in_reg)
-        x64_mov_rm(e, 4, X64_RCX, d.m);
+    if (s.kind == OPND_IMM && opk == OPK_MOV && d.kind == OPND_REG) {
+        x64_mov_ri(e, size, d.reg, (uint64_t)s.v);   /* size 4 zero-extends */
+        return;
+    }
+    if (s.kind == OPND_IMM && size == 8 && (int64_t)(int32_t)s.v != s.v) {
+        x64_mov_ri(e, 8, X64_RDX, (uint64_t)s.v);
+        s = op_reg(X64_RDX);
+    }
     if (lock)
         x64_lock(e);
-    if (shift >= 0) {
-        if (in_reg)
-            x64_shift_ri(e, (X64Shift)shift, 4, X64_RCX, count);
+    if (d.kind == OPND_REG) {
+        if (s.kind == OPND_IMM) {
+            if (opk == OPK_TEST)
+                x64_test_ri(e, size, d.reg, (int32_t)s.v);
+            else
+                x64_alu_ri(e, alu, size, d.reg, (int32_t)s.v);
+        } else if (s.kind == OPND_REG) {
+            if (opk == OPK_TEST)
+                x64_test_rr(e, size, d.reg, s.reg);
+            else if (opk == OPK_MOV)
+                x64_mov_rr(e, size, d.reg, s.reg);
+            else
+                x64_alu_rr(e, alu, size, d.reg, s.reg);
+        } else {
+            if (opk == OPK_TEST)
+                x64_test_mr(e, size, at_r8, d.reg);
+            else if (opk == OPK_MOV)
+                x64_mov_rm(e, size, d.reg, at_r8);
+            else
+                x64_alu_rm(e, alu, size, d.reg, at_r8);
+        }
+    } else if (s.kind == OPND_IMM) {
+        if (opk == OPK_TEST)
+            x64_test_mi(e, size, at_r8, (int32_t)s.v);
+        else if (opk == OPK_MOV)
+            x64_mov_mi(e, size, at_r8, (int32_t)s.v);
         else
-            x64_shift_mi(e, (X64Shift)shift, size, d.m, count);
-    } else if (in_reg) {
-        x64_unary_r(e, u, 4, X64_RCX);
+            x64_alu_mi(e, alu, size, at_r8, (int32_t)s.v);
     } else {
-        x64_unary_m(e, u, size, d.m);
+        if (opk == OPK_TEST)
+            x64_test_mr(e, size, at_r8, s.reg);
+        else if (opk == OPK_MOV)
+            x64_mov_mr(e, size, at_r8, s.reg);
+        else
+            x64_alu_mr(e, alu, size, at_r8, s.reg);
     }
-    if (in_reg)
-        x64_mov_mr(e, 8, d.m, X64_RCX);
+}
+
+/* INC, DEC, NOT, NEG, or a shift (by count, or by CL when count is 0) of
+ * a register or [r8]. */
+static void emit_unary(X64 *e, Opnd d, unsigned size, bool lock, int shift, uint8_t count, X64Unary u)
+{
+    if (lock)
+        x64_lock(e);
+    if (shift >= 0 && count) {
+        if (d.kind == OPND_REG)
+            x64_shift_ri(e, (X64Shift)shift, size, d.reg, count);
+        else
+            x64_shift_mi(e, (X64Shift)shift, size, at_r8, count);
+    } else if (shift >= 0) {
+        if (d.kind == OPND_REG)
+            x64_shift_rcl(e, (X64Shift)shift, size, d.reg);
+        else
+            x64_shift_mcl(e, (X64Shift)shift, size, at_r8);
+    } else if (d.kind == OPND_REG) {
+        x64_unary_r(e, u, size, d.reg);
+    } else {
+        x64_unary_m(e, u, size, at_r8);
+    }
 }
 
 /* ---- the forms ------------------------------------------------------------ */
@@ -421,12 +538,26 @@ static unsigned shift_count(const Insn *in)
     return c & (in->osz == 8 ? 63 : 31);
 }
 
+/* A byte operand AH..BH lives in bits 8..15 of a guest register: left to
+ * the handlers. */
+static bool high_byte(const Insn *in, int k)
+{
+    unsigned size = k == K_MOVZX || k == K_MOVSX ? mem_size(k, in) : in->osz;
+    if (k == K_SETCC)
+        size = 1;
+    if (size != 1 && !(k == K_MOVZX || k == K_MOVSX))
+        return false;
+    if (k == K_MOVZX || k == K_MOVSX)
+        return size == 1 && !(in->flags & IF_MEM) && in->rm8 >= 16;
+    return in->reg8 >= 16 || (!(in->flags & IF_MEM) && in->rm8 >= 16);
+}
+
 /* Can instruction i be native here?  Decided before anything is emitted. */
 static bool native_ok(const NativeCtx *nc, unsigned i, int k)
 {
     const Insn *in = &nc->b->insns[i];
     const FormInfo *f = &form_info[in->form];
-    if (k == K_NONE || (f->attrs & A_SENS))
+    if (k == K_NONE || (f->attrs & A_SENS) || high_byte(in, k))
         return false;
     if ((in->flags & IF_MEM) && !mem_ok(nc, in))
         return false;
@@ -436,12 +567,12 @@ static bool native_ok(const NativeCtx *nc, unsigned i, int k)
                                   !(k == K_ALU_EG || k == K_ALU_EI || k == K_INCDEC || k == K_NOTNEG)))
         return false;
     /* Undefined flags: the host's values must not be seen (AF of the logic
-     * ops excepted: both vendors and tier 0 clear it). */
+     * ops excepted: both vendors and tier 0 clear it) ... */
     uint32_t undef = form_flags_undefined(f) & FL_ALL;
     if (k == K_ALU_EG || k == K_ALU_GE || k == K_ALU_EI || k == K_ALU_AI || k == K_TEST_EG ||
         k == K_TEST_EI || k == K_TEST_AI)
         undef &= ~(uint32_t)F_AF;
-    /* ... and where this host was found to compute them as tier 0 does. */
+    /* ... unless this host was found to compute them as tier 0 does. */
     int probe = k == K_SHIFT_I ? PROBE_SHIFT_I : k == K_SHIFT_CL ? PROBE_SHIFT_CL
               : k == K_IMUL2 ? PROBE_IMUL2 : k == K_IMUL3 ? PROBE_IMUL3 : -1;
     unsigned ext = probe == PROBE_SHIFT_I || probe == PROBE_SHIFT_CL ? (in->modrm >> 3) & 7 : 0;
@@ -469,21 +600,23 @@ static bool native_ok(const NativeCtx *nc, unsigned i, int k)
     return true;
 }
 
-/* The TLB lookup of a stack access at r8, the guest flags (in the host)
- * kept around it. */
-static void stack_access(NativeCtx *nc, const Insn *in, unsigned size, int acc, unsigned i,
-                         uint64_t rip, bool save)
+static uint64_t insn_rip(const NativeCtx *nc, unsigned i)
 {
-    X64 *e = nc->e;
-    (void)in;
-    if (save) {
-        x64_plain(e, X64_LAHF);
-        x64_setcc_r(e, X64_CC_O, X64_RAX);
-    }
-    emit_tlb(nc, size, acc, i, rip, save);
-    if (save) {
-        x64_alu_ri(e, X64_ADD, 1, X64_RAX, 0x7f);
-        x64_plain(e, X64_SAHF);
+    uint64_t rip = nc->b->rip;
+    for (unsigned j = 0; j < i; j++)
+        rip += nc->b->insns[j].len;
+    return rip;
+}
+
+/* Dirty: guest r was written (its host register is newer than the CPU). */
+static void rc_wrote(NativeCtx *nc, int r) { nc->dirty |= (uint16_t)(1u << r); }
+
+/* The join of a slow path: the register cache there, for its reloads. */
+static void slow_join(NativeCtx *nc, unsigned first)
+{
+    for (unsigned s = first; s < nc->nslow; s++) {
+        nc->slow[s].join = x64_len(nc->e);
+        rc_snapshot(nc, nc->slow[s].map_join, NULL);
     }
 }
 
@@ -498,146 +631,199 @@ bool native_emit(NativeCtx *nc, unsigned i)
             nc->segs_changed = true;   /* the segments may no longer be flat */
         return false;   /* (a branch ending the block: native_branch) */
     }
-    uint64_t rip = nc->b->rip;
-    for (unsigned j = 0; j < i; j++)
-        rip += nc->b->insns[j].len;
+    uint64_t rip = insn_rip(nc, i);
     unsigned size = in->osz;
     uint32_t need = needs_flags(in, k, nc->live[i + 1]);
     int acc = mem_access(k, in);
+    unsigned first_slow = nc->nslow;
+    nc->pinned = 0;
     if (need && !nc->flags_in_host) {
-        flags_to_host(e);
+        flags_to_host_nc(nc);
         nc->flags_in_host = true;
     }
     if (k == K_PUSH || k == K_PUSHI || k == K_POP) {
-        bool save = nc->flags_in_host;
-        emit_stack_addr(e, in, k == K_POP ? 0 : (int)size, k == K_POP ? (int)size : 0);
-        stack_access(nc, in, size, k == K_POP ? ACC_READ : ACC_WRITE, i, rip, save);
+        emit_stack_addr(nc, in, k == K_POP ? 0 : (int)size, k == K_POP ? (int)size : 0);
+        int v = k == K_PUSH ? rc_use(nc, in->rm) : -1;
+        tlb_keep_flags(nc, size, k == K_POP ? ACC_READ : ACC_WRITE, i, rip);
+        unsigned w = in->code_mode == CODE64 ? 8 : 4;
+        int sp = rc_use(nc, R_SP);
         if (k == K_POP) {
-            x64_mov_rm(e, size, X64_RDX, x64_mem(X64_R8, 0));
-            x64_mov_mr(e, 8, GREG_AT(R_SP), X64_R11);
-            x64_mov_mr(e, size == 2 ? 2 : 8, GREG_AT(in->rm), X64_RDX);
+            x64_mov_rm(e, size, X64_RDX, at_r8);
+            x64_mov_rr(e, w, sp, X64_RCX);
+            int d = rc_use(nc, in->rm);
+            x64_mov_rr(e, size, d, X64_RDX);
+            rc_wrote(nc, in->rm);
         } else {
             if (k == K_PUSH)
-                x64_mov_rm(e, size, X64_RDX, GREG_AT(in->rm));
+                x64_mov_mr(e, size, at_r8, v);
             else
-                x64_mov_ri(e, 8, X64_RDX, in->imm);
-            x64_mov_mr(e, size, x64_mem(X64_R8, 0), X64_RDX);
-            x64_mov_mr(e, 8, GREG_AT(R_SP), X64_R11);
+                emit_binop(e, OPK_MOV, X64_ADD, size, op_mem(), op_imm((int64_t)in->imm), false);
+            x64_mov_rr(e, w, sp, X64_RCX);
         }
-        nc->slow[nc->nslow - 1].join = x64_len(e);
+        rc_wrote(nc, R_SP);
+        slow_join(nc, first_slow);
         return true;
     }
     if (acc >= 0) {
-        /* The lookup clobbers RFLAGS: guest flags in the host are saved in
-         * ah/al around it (and given to the handler on the slow path). */
-        bool save = nc->flags_in_host;
-        emit_lin(e, in, rip, true);
-        if (save) {
-            x64_plain(e, X64_LAHF);
-            x64_setcc_r(e, X64_CC_O, X64_RAX);
-        }
-        emit_tlb(nc, mem_size(k, in), acc, i, rip, save);
-        if (save) {
-            x64_alu_ri(e, X64_ADD, 1, X64_RAX, 0x7f);   /* OF back from al */
-            x64_plain(e, X64_SAHF);
-        }
+        emit_lin(nc, in, rip, true);
+        tlb_keep_flags(nc, mem_size(k, in), acc, i, rip);
     }
-    Opnd E = (in->flags & IF_MEM) ? op_host_mem() : op_greg(g_rm(in, size));
-    Opnd G = op_greg(g_reg(in, size));
+    bool mem = (in->flags & IF_MEM) != 0;
+    int rm = g_rm(in, size), reg = g_reg(in, size);
     bool lock = (in->flags & IF_LOCK) != 0;
     unsigned ext = (in->modrm >> 3) & 7;
     X64Alu op = (X64Alu)(in->opc >> 3 & 7);
     Opnd imm = op_imm((int64_t)in->imm);
+    /* E and G as operands; a destination register is marked written. */
+#define OPE() (mem ? op_mem() : op_reg(rc_use(nc, rm)))
+#define OPG() op_reg(rc_use(nc, reg))
     switch (k) {
-    case K_ALU_EG: emit_binop(e, OPK_ALU, op, size, E, G, lock); break;
-    case K_ALU_GE: emit_binop(e, OPK_ALU, op, size, G, E, false); break;
-    case K_ALU_EI: emit_binop(e, OPK_ALU, (X64Alu)ext, size, E, imm, lock); break;
-    case K_ALU_AI: emit_binop(e, OPK_ALU, op, size, op_greg(R_AX), imm, false); break;
-    case K_TEST_EG: emit_binop(e, OPK_TEST, X64_AND, size, E, G, false); break;
-    case K_TEST_EI: emit_binop(e, OPK_TEST, X64_AND, size, E, imm, false); break;
-    case K_TEST_AI: emit_binop(e, OPK_TEST, X64_AND, size, op_greg(R_AX), imm, false); break;
-    case K_MOV_EG: emit_binop(e, OPK_MOV, X64_ADD, size, E, G, false); break;
-    case K_MOV_GE: emit_binop(e, OPK_MOV, X64_ADD, size, G, E, false); break;
-    case K_MOV_EI: emit_binop(e, OPK_MOV, X64_ADD, size, E, imm, false); break;
-    case K_MOV_ZI: emit_binop(e, OPK_MOV, X64_ADD, size, op_greg(g_rm(in, size)), imm, false); break;
-    case K_LEA:
-        emit_lin(e, in, rip, false);   /* the offset: no segment base */
-        if (size == 4)
-            x64_mov_rr(e, 4, X64_R8, X64_R8);
-        x64_mov_mr(e, size == 2 ? 2 : 8, G.m, X64_R8);
+    case K_ALU_EG: case K_ALU_GE: case K_ALU_EI: case K_ALU_AI: {
+        X64Alu a = k == K_ALU_EI ? (X64Alu)ext : op;
+        Opnd d = k == K_ALU_GE ? OPG() : k == K_ALU_AI ? op_reg(rc_use(nc, R_AX)) : OPE();
+        Opnd s = k == K_ALU_EG ? OPG() : k == K_ALU_GE ? OPE() : imm;
+        emit_binop(e, OPK_ALU, a, size, d, s, lock && k != K_ALU_GE);
+        if (a != X64_CMP && d.kind == OPND_REG)
+            rc_wrote(nc, k == K_ALU_GE ? reg : k == K_ALU_AI ? R_AX : rm);
         break;
+    }
+    case K_TEST_EG: emit_binop(e, OPK_TEST, X64_AND, size, OPE(), OPG(), false); break;
+    case K_TEST_EI: emit_binop(e, OPK_TEST, X64_AND, size, OPE(), imm, false); break;
+    case K_TEST_AI: emit_binop(e, OPK_TEST, X64_AND, size, op_reg(rc_use(nc, R_AX)), imm, false); break;
+    case K_MOV_EG:
+        emit_binop(e, OPK_MOV, X64_ADD, size, OPE(), OPG(), false);
+        if (!mem)
+            rc_wrote(nc, rm);
+        break;
+    case K_MOV_GE: emit_binop(e, OPK_MOV, X64_ADD, size, OPG(), OPE(), false); rc_wrote(nc, reg); break;
+    case K_MOV_EI:
+        emit_binop(e, OPK_MOV, X64_ADD, size, OPE(), imm, false);
+        if (!mem)
+            rc_wrote(nc, rm);
+        break;
+    case K_MOV_ZI: emit_binop(e, OPK_MOV, X64_ADD, size, op_reg(rc_use(nc, rm)), imm, false); rc_wrote(nc, rm); break;
+    case K_LEA: {
+        /* The offset, no segment base; computed at the address size, then
+         * cut to the operand size (LEA of a 64-bit host adds in 64 bits:
+         * the low 32 or 16 bits are the same). */
+        int base = in->base != REG_NONE ? rc_use(nc, in->base) : X64_NOREG;
+        int index = in->index != REG_NONE ? rc_use(nc, in->index) : X64_NOREG;
+        int d = rc_use(nc, in->reg);
+        unsigned ls = size == 8 && in->asz == 4 ? 4 : size;
+        if (in->flags & IF_RIPREL) {
+            uint64_t a = rip + in->len + (uint64_t)in->disp;
+            x64_mov_ri(e, ls, d, in->asz == 4 ? (uint32_t)a : a);
+        } else if (base == X64_NOREG && index == X64_NOREG) {
+            x64_mov_ri(e, ls, d, in->asz == 4 ? (uint32_t)in->disp : (uint64_t)in->disp);
+        } else {
+            x64_lea(e, ls, d, x64_mem_idx(base, index, 1u << in->scale, (int32_t)in->disp));
+        }
+        rc_wrote(nc, in->reg);
+        break;
+    }
     case K_INCDEC: {
         bool dec = form_info[in->form].modrm == M_OPREG ? (in->opc & 8) != 0 : ext == 1;
-        emit_unary(e, E, size, lock, -1, 0, dec ? X64_DEC : X64_INC);
+        emit_unary(e, OPE(), size, lock, -1, 0, dec ? X64_DEC : X64_INC);
+        if (!mem)
+            rc_wrote(nc, rm);
         break;
     }
     case K_NOTNEG:
-        emit_unary(e, E, size, lock, -1, 0, ext == 2 ? X64_NOT : X64_NEG);
+        emit_unary(e, OPE(), size, lock, -1, 0, ext == 2 ? X64_NOT : X64_NEG);
+        if (!mem)
+            rc_wrote(nc, rm);
         break;
     case K_SHIFT_I:
-        emit_unary(e, E, size, false, (int)ext, (uint8_t)shift_count(in), X64_NOT);
+        emit_unary(e, OPE(), size, false, (int)ext, (uint8_t)shift_count(in), X64_NOT);
+        if (!mem)
+            rc_wrote(nc, rm);
         break;
-    case K_SHIFT_CL:
+    case K_SHIFT_CL: {
         /* The count is the guest's CL; a count of 0 leaves flags and value
          * (a 4-byte register is still zero-extended, as by the host). */
-        x64_mov_rm(e, 1, X64_RCX, GREG_AT(R_CX));
-        if (E.greg && size == 4) {
-            x64_mov_rm(e, 4, X64_RDX, E.m);
-            x64_shift_rcl(e, (X64Shift)ext, 4, X64_RDX);
-            x64_mov_mr(e, 8, E.m, X64_RDX);
-        } else {
-            x64_shift_mcl(e, (X64Shift)ext, size, E.m);
-        }
+        Opnd d = OPE();
+        x64_mov_rr(e, 4, X64_RCX, rc_use(nc, R_CX));
+        emit_unary(e, d, size, false, (int)ext, 0, X64_NOT);
+        if (!mem)
+            rc_wrote(nc, rm);
         break;
-    case K_IMUL2: case K_IMUL3:
+    }
+    case K_IMUL2: case K_IMUL3: {
+        Opnd s = OPE();
+        int d = rc_use(nc, reg);
         if (k == K_IMUL2) {
-            x64_mov_rm(e, size, X64_RDX, G.m);
-            x64_imul_rm(e, size, X64_RDX, E.m);
+            if (s.kind == OPND_REG)
+                x64_imul_rr(e, size, d, s.reg);
+            else
+                x64_imul_rm(e, size, d, at_r8);
+        } else if (s.kind == OPND_REG) {
+            x64_imul_rri(e, size, d, s.reg, (int32_t)in->imm);
         } else {
-            x64_imul_rmi(e, size, X64_RDX, E.m, (int32_t)in->imm);
+            x64_imul_rmi(e, size, d, at_r8, (int32_t)in->imm);
         }
-        x64_mov_mr(e, size == 4 ? 8 : size, G.m, X64_RDX);
+        rc_wrote(nc, reg);
         break;
+    }
     case K_SETCC:
-        x64_setcc_m(e, (X64Cond)(in->opc & 15), E.m);
+        if (mem) {
+            x64_setcc_m(e, (X64Cond)(in->opc & 15), at_r8);
+        } else {
+            x64_setcc_r(e, (X64Cond)(in->opc & 15), rc_use(nc, rm));
+            rc_wrote(nc, rm);
+        }
         break;
-    case K_CMOVCC:
+    case K_CMOVCC: {
         /* The source is read whatever the condition; a 4-byte destination
          * is zero-extended either way, as the host does it. */
-        x64_mov_rm(e, size, X64_RCX, G.m);
-        x64_cmov_rm(e, (X64Cond)(in->opc & 15), size, X64_RCX, E.m);
-        x64_mov_mr(e, size == 4 ? 8 : size, G.m, X64_RCX);
+        Opnd s = OPE();
+        int d = rc_use(nc, reg);
+        if (s.kind == OPND_REG)
+            x64_cmov_rr(e, (X64Cond)(in->opc & 15), size, d, s.reg);
+        else
+            x64_cmov_rm(e, (X64Cond)(in->opc & 15), size, d, at_r8);
+        rc_wrote(nc, reg);
         break;
+    }
     case K_MOVSXD:
         if (size != 8) {   /* without REX.W: a plain move */
-            emit_binop(e, OPK_MOV, X64_ADD, size, G, E, false);
+            emit_binop(e, OPK_MOV, X64_ADD, size, OPG(), OPE(), false);
+            rc_wrote(nc, reg);
             break;
         }
         /* fall through */
     case K_MOVZX: case K_MOVSX: {
         unsigned ss = mem_size(k, in);
-        Opnd src = (in->flags & IF_MEM) ? E : op_greg(ss == 1 ? in->rm8 : in->rm);
-        unsigned ds = size == 2 ? 4 : size;   /* a 16-bit result merges */
-        if (k == K_MOVZX)
-            x64_movzx_rm(e, ds, X64_RCX, ss, src.m);
-        else
-            x64_movsx_rm(e, ds, X64_RCX, ss, src.m);
-        x64_mov_mr(e, size == 4 ? 8 : size, G.m, X64_RCX);
+        int src = mem ? -1 : rc_use(nc, in->rm);
+        int d = rc_use(nc, reg);
+        bool sx = k != K_MOVZX;
+        if (src < 0) {
+            if (sx)
+                x64_movsx_rm(e, size, d, ss, at_r8);
+            else
+                x64_movzx_rm(e, size, d, ss, at_r8);
+        } else if (sx) {
+            x64_movsx_rr(e, size, d, ss, src);
+        } else {
+            x64_movzx_rr(e, size, d, ss, src);
+        }
+        rc_wrote(nc, reg);
         break;
     }
     default:
         return false;
     }
+#undef OPE
+#undef OPG
     if (flags_written(in))
         nc->flags_in_host = true;
-    if (acc >= 0)
-        nc->slow[nc->nslow - 1].join = x64_len(e);
+    slow_join(nc, first_slow);
     return true;
 }
 
 /* The block's last instruction as a native branch: Jcc on the host flags
  * (captured in rcx for the exits first), JMP and CALL rel (the return
- * address pushed inline), RET (the target popped into rdx). */
+ * address pushed inline), RET (the target popped into rdx).  The guest
+ * registers are back in the CPU before it leaves. */
 int native_branch(NativeCtx *nc, unsigned i, int *cc)
 {
     const Insn *in = &nc->b->insns[i];
@@ -645,57 +831,62 @@ int native_branch(NativeCtx *nc, unsigned i, int *cc)
     int k = kind_of(in);
     if (k < K_JCC || !native_ok(nc, i, k))
         return NB_NONE;
-    uint64_t rip = nc->b->rip;
-    for (unsigned j = 0; j < i; j++)
-        rip += nc->b->insns[j].len;
+    uint64_t rip = insn_rip(nc, i);
+    unsigned first_slow = nc->nslow;
+    nc->pinned = 0;
     *cc = -1;
     if (k == K_JCC) {
         if (!nc->flags_in_host)
-            flags_to_host(e);
+            flags_to_host_nc(nc);
         nc->flags_in_host = true;
         flags_capture(e);
+        rc_flush(nc);
         *cc = in->opc & 15;
         return NB_DIRECT;
     }
-    native_sync(nc);
-    if (k == K_JMP)
+    if (nc->flags_in_host)
+        flags_to_cpu(e);
+    nc->flags_in_host = false;
+    if (k == K_JMP) {
+        rc_flush(nc);
         return NB_DIRECT;
-    unsigned size = in->osz;
+    }
+    unsigned size = in->osz, w = in->code_mode == CODE64 ? 8 : 4;
     if (k == K_CALL) {
-        emit_stack_addr(e, in, (int)size, 0);
-        stack_access(nc, in, size, ACC_WRITE, i, rip, false);
+        emit_stack_addr(nc, in, (int)size, 0);
+        emit_tlb(nc, size, ACC_WRITE, i, rip, false);
         x64_mov_ri(e, 8, X64_RDX, rip + in->len);
-        x64_mov_mr(e, size, x64_mem(X64_R8, 0), X64_RDX);
-        x64_mov_mr(e, 8, GREG_AT(R_SP), X64_R11);
-        nc->slow[nc->nslow - 1].join = x64_len(e);
+        x64_mov_mr(e, size, at_r8, X64_RDX);
+        x64_mov_rr(e, w, rc_use(nc, R_SP), X64_RCX);
+        rc_wrote(nc, R_SP);
+        slow_join(nc, first_slow);
+        rc_flush(nc);
         return NB_DIRECT;
     }
     /* RET [imm16]: the target is checked (wrapped to the operand size,
      * canonical) before anything changes; a bad one is the slow path's
      * (the handler raises #GP). */
-    emit_stack_addr(e, in, 0, (int)size + (in->opc == 0xc2 ? (int)in->imm : 0));
-    stack_access(nc, in, size, ACC_READ, i, rip, false);
-    NativeSlow *sl = &nc->slow[nc->nslow - 1];
-    x64_mov_rm(e, size == 2 ? 2 : size, X64_RDX, x64_mem(X64_R8, 0));
+    emit_stack_addr(nc, in, 0, (int)size + (in->opc == 0xc2 ? (int)in->imm : 0));
+    emit_tlb(nc, size, ACC_READ, i, rip, false);
     if (size == 2)
-        x64_movzx_rr(e, 4, X64_RDX, 2, X64_RDX);
+        x64_movzx_rm(e, 4, X64_RDX, 2, at_r8);
+    else
+        x64_mov_rm(e, size, X64_RDX, at_r8);
     if (size == 8) {
         x64_mov_rr(e, 8, X64_R9, X64_RDX);
         x64_shift_ri(e, X64_SHL, 8, X64_R9, 16);
         x64_shift_ri(e, X64_SAR, 8, X64_R9, 16);
         x64_alu_rr(e, X64_CMP, 8, X64_R9, X64_RDX);
         NativeSlow *s2 = &nc->slow[nc->nslow++];
-        *s2 = *sl;
+        *s2 = nc->slow[nc->nslow - 2];
         s2->field = x64_jcc(e, X64_CC_NE, x64_pc(e));
-        sl = s2;
     }
-    x64_mov_mr(e, 8, GREG_AT(R_SP), X64_R11);
-    nc->slow[nc->nslow - 1].join = x64_len(e);
-    if (size == 8)
-        nc->slow[nc->nslow - 2].join = x64_len(e);
-    for (unsigned s = 0; s < nc->nslow; s++)
-        if (nc->slow[s].insn == i)
-            nc->slow[s].target_in_rdx = true;
+    x64_mov_rr(e, w, rc_use(nc, R_SP), X64_RCX);
+    rc_wrote(nc, R_SP);
+    slow_join(nc, first_slow);
+    for (unsigned s = first_slow; s < nc->nslow; s++)
+        nc->slow[s].target_in_rdx = true;
+    rc_flush(nc);
     return NB_INDIRECT;
 }
 
@@ -706,10 +897,14 @@ void native_exit_flags(NativeCtx *nc)
 }
 
 /* Slow path, before the handler: flags saved in ah/al (LAHF: SF ZF - AF -
- * PF - CF; SETO: OF) into eflags, lazy record empty. */
+ * PF - CF; SETO: OF) into eflags, lazy record empty; the registers written
+ * so far into the CPU. */
 void native_slow_flags_in(NativeCtx *nc, const NativeSlow *s)
 {
     X64 *e = nc->e;
+    for (int r = 0; r < 16; r++)
+        if (s->map_jump[r] >= 0 && (s->dirty_jump >> r & 1))
+            x64_mov_mr(e, 8, GREG_AT(r), s->map_jump[r]);
     if (!s->save_flags)
         return;
     x64_movzx_rr(e, 4, X64_RCX, 1, X64_AH);
@@ -721,9 +916,14 @@ void native_slow_flags_in(NativeCtx *nc, const NativeSlow *s)
 }
 
 /* After it: the flags where the fast path leaves them (in the host if it
- * had them there or the instruction wrote them). */
+ * had them there or the instruction wrote them), and the registers the
+ * fast path has cached at the join loaded again (the handler may have
+ * written them). */
 void native_slow_flags_out(NativeCtx *nc, const NativeSlow *s)
 {
     if (flags_written(&nc->b->insns[s->insn]) || s->save_flags)
         flags_to_host(nc->e);
+    for (int r = 0; r < 16; r++)
+        if (s->map_join[r] >= 0)
+            x64_mov_rm(nc->e, 8, s->map_join[r], GREG_AT(r));
 }

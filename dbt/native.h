@@ -26,6 +26,10 @@ typedef struct NativeSlow {
     uint64_t rip;
     bool save_flags;    /* the guest flags are in ah/al (LAHF/SETO) */
     bool target_in_rdx; /* a RET: the join wants the target (next_rip) in rdx */
+    /* The register cache (guest -> host register, -1) at the jump, with
+     * what was written, and at the join. */
+    int8_t map_jump[16], map_join[16];
+    uint16_t dirty_jump;
 } NativeSlow;
 
 typedef struct NativeCtx {
@@ -36,6 +40,10 @@ typedef struct NativeCtx {
     bool segs_changed;    /* a sensitive instruction ran: no more inline memory operands */
     unsigned counted;     /* set by the translator before native_emit */
     const uint8_t (*undef_ok)[8];
+    /* Guest registers held in host registers (native.c's pool). */
+    int8_t host_of[16];
+    uint16_t dirty, pinned;
+    uint32_t clock, last_use[16];
     /* live[i]: the arithmetic flags instruction i or later ones may read
      * before writing them (a helper, a possible fault, the exit: all). */
     uint32_t live[BLOCK_MAX_INSNS + 1];
