@@ -128,12 +128,26 @@ static uint32_t flags_written(const Insn *in)
     return form_flags_written(&form_info[in->form]) & FL_ALL;
 }
 
+/* The flags the SDM leaves undefined, but AF after AND/OR/XOR/TEST, which
+ * both vendors and tier 0 clear whatever it was. */
+static uint32_t flags_undefined(const Insn *in, int k)
+{
+    uint32_t u = form_flags_undefined(&form_info[in->form]) & FL_ALL;
+    if (k == K_ALU_EG || k == K_ALU_GE || k == K_ALU_EI || k == K_ALU_AI || k == K_TEST_EG ||
+        k == K_TEST_EI || k == K_TEST_AI)
+        u &= ~(uint32_t)F_AF;
+    return u;
+}
+
 /* Flags the host must hold the guest's values of before the instruction:
- * those it reads, and those a partial writer leaves for later readers. */
+ * those it reads, those a partial writer leaves for later readers, and its
+ * undefined ones that are read later: a vendor may leave an undefined flag
+ * as it was (the probe compares host and tier 0 from the same input
+ * flags, so they must be the guest's). */
 static uint32_t needs_flags(const Insn *in, int k, uint32_t live_after)
 {
     uint32_t w = flags_written(in);
-    return flags_read(in, k) | (w ? FL_ALL & ~w & live_after : 0);
+    return flags_read(in, k) | (w ? FL_ALL & ~w & live_after : 0) | (flags_undefined(in, k) & live_after);
 }
 
 /* Liveness: live[i] = the flags instruction i or later ones may read
@@ -151,7 +165,7 @@ static void liveness(NativeCtx *nc)
         if (k == K_NONE || (in->flags & IF_MEM) || k >= K_PUSH)
             live = FL_ALL;
         else
-            live = (live & ~flags_written(in)) | flags_read(in, k);
+            live = (live & ~flags_written(in)) | flags_read(in, k) | (live & flags_undefined(in, k));
         nc->live[i] = live;
     }
 }
@@ -568,10 +582,7 @@ static bool native_ok(const NativeCtx *nc, unsigned i, int k)
         return false;
     /* Undefined flags: the host's values must not be seen (AF of the logic
      * ops excepted: both vendors and tier 0 clear it) ... */
-    uint32_t undef = form_flags_undefined(f) & FL_ALL;
-    if (k == K_ALU_EG || k == K_ALU_GE || k == K_ALU_EI || k == K_ALU_AI || k == K_TEST_EG ||
-        k == K_TEST_EI || k == K_TEST_AI)
-        undef &= ~(uint32_t)F_AF;
+    uint32_t undef = flags_undefined(in, k);
     /* ... unless this host was found to compute them as tier 0 does. */
     int probe = k == K_SHIFT_I ? PROBE_SHIFT_I : k == K_SHIFT_CL ? PROBE_SHIFT_CL
               : k == K_IMUL2 ? PROBE_IMUL2 : k == K_IMUL3 ? PROBE_IMUL3 : -1;

@@ -1,0 +1,5 @@
+# Tier 1 against tier 0 (docs/tier1.md): guests whose point is the
+# translator's lockstep variant (guest_lockstep_*), which checks every
+# translated block against the interpreter.
+rz_guest_c(tier1_undef_flags32 BITS 32 SRCS tier1/undef_flags.c)
+rz_guest_c(tier1_undef_flags64 BITS 64 SRCS tier1/undef_flags.c)
