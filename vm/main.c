@@ -25,10 +25,10 @@ static void usage(FILE *f)
         "  -initrd FILE[,FILE] Multiboot modules\n"
         "  -mode 16|32|64      CPU mode for -bin (default 16: real mode)\n"
         "  -m SIZE             guest RAM, e.g. 128M or 1G (default 128M)\n"
-        "  -accel interp|dbt[,threshold=N][,lockstep][,tb-size=MIB]\n"
-        "                      execution tier: the interpreter (default) or the\n"
-        "                      translator (blocks run N times are translated; lockstep\n"
-        "                      checks each translated block against the interpreter)\n"
+        "  -accel dbt[,threshold=N][,lockstep[=N]][,tb-size=MIB]|interp\n"
+        "                      execution tier: the translator (default; blocks run N\n"
+        "                      times are translated, lockstep[=N] checks translated\n"
+        "                      blocks against the interpreter) or the interpreter alone\n"
         "  -cpu MODEL[,+F,-F]  CPU model (intel, the default, or amd) and features;\n"
         "                      -cpu help lists them\n"
         "  -serial DEV         COM1 backend: stdio (default), file:PATH, none\n"
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
     int mode = CODE16;
     unsigned log_mask = 0;
     const char *cpu_opt = "intel";
-    bool use_dbt = false;
+    bool use_dbt = true;
     DbtOptions dbt_opt = { DBT_DEFAULT_THRESHOLD, 0, 0, NULL };
     const char *gdb_spec = NULL;
     bool start_stopped = false;

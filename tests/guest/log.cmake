@@ -21,7 +21,8 @@ endfunction()
 function(rz_log_test name expect rc)
   add_test(NAME guest_${name}
     COMMAND ${CMAKE_COMMAND} -DNAME=${name} -DEXPECT_RC=${rc}
-            -DPATTERNS=${RZ_GUEST_DIR}/log/${expect} -P ${RZ_LOG_CHECK} $<TARGET_FILE:ringzero> ${ARGN})
+            -DPATTERNS=${RZ_GUEST_DIR}/log/${expect} -P ${RZ_LOG_CHECK} $<TARGET_FILE:ringzero> ${ARGN}
+            -accel interp)
   set_tests_properties(guest_${name} PROPERTIES LABELS guest TIMEOUT 90)
   # The same logs from tier 1 (-d exec/cpu keep the traced blocks in tier 0).
   add_test(NAME guest_dbt_${name}
