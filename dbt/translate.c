@@ -133,7 +133,7 @@ static bool direct_targets(const Insn *in, uint64_t next, uint64_t t[2])
     else if (in->osz == 4)
         taken &= 0xffffffffu;
     t[0] = taken;
-    t[1] = in->code_mode == CODE64 ? next : next & (in->osz == 2 ? 0xffff : 0xffffffffu);
+    t[1] = next;   /* not taken: the next instruction, as tier 0 leaves next_rip */
     return true;
 }
 
