@@ -90,6 +90,7 @@ static const char *status_text(const Outcome *o, char *buf, size_t n)
     case ST_EXC: snprintf(buf, n, "exception %s (vector %d, error %#x)", vector_name(o->vector), o->vector, o->err); break;
     case ST_TIMEOUT: snprintf(buf, n, "TIMEOUT"); break;
     case ST_CRASH: snprintf(buf, n, "runner CRASHED"); break;
+    case ST_BADRUN: snprintf(buf, n, "INVALID tier-1 run (see above)"); break;
     default: snprintf(buf, n, "status %d", o->status); break;
     }
     return buf;

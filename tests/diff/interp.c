@@ -270,7 +270,7 @@ static void run_tier1(Interp *it, const GenCase *gc, Outcome *out)
     } else if (r == RUN_LIMIT && retired == 1 && ends) {
         out->status = ST_DONE;
     } else {
-        out->status = ST_CRASH;
+        out->status = ST_BADRUN;
         snprintf(t->note, sizeof t->note, "tier-1 run ended oddly: cpu_run %d, %llu retired, "
                  "event vector %d kind %d at rip %#llx", r, (unsigned long long)retired,
                  it->ev_vector, it->ev_kind, (unsigned long long)cpu->rip);
