@@ -127,6 +127,7 @@ static void test_random_code(unsigned runs, int tier)
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);  /* what ran survives a sanitizer's abort */
     test_bounds();
     unsigned runs = argc > 1 ? (unsigned)atoi(argv[1]) : 300;
     test_random_code(runs, TIER0);
