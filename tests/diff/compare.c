@@ -90,6 +90,7 @@ static const char *status_text(const Outcome *o, char *buf, size_t n)
     case ST_EXC: snprintf(buf, n, "exception %s (vector %d, error %#x)", vector_name(o->vector), o->vector, o->err); break;
     case ST_TIMEOUT: snprintf(buf, n, "TIMEOUT"); break;
     case ST_CRASH: snprintf(buf, n, "runner CRASHED"); break;
+    case ST_BADRUN: snprintf(buf, n, "INVALID tier-1 run (see above)"); break;
     default: snprintf(buf, n, "status %d", o->status); break;
     }
     return buf;
@@ -100,26 +101,28 @@ static void print_f80(FILE *f, const uint8_t *r)
     fprintf(f, "%04x:%016" PRIx64, get16(r + 8), get64(r));
 }
 
+/* who: the two columns' names ("native", "ringzero" or "tier 0", "tier 1") */
 static void print_report(FILE *f, const GenCase *gc, int mode, const Outcome *na, const Outcome *em,
-                         const UndefMask *um, const Diffs *d)
+                         const UndefMask *um, const Diffs *d, const char *const who[2])
 {
     const DiffCase *c = &gc->c;
     const int nregs = mode == CODE64 ? 16 : 8;
     const int w = mode == CODE64 ? 16 : 8;
     char dis[128], s1[96], s2[96];
     disasm_one(c->insn, c->insn_len, mode == CODE64 ? 64 : 32, CODE_INSN, dis, sizeof dis);
-    fprintf(f, "  MISMATCH %s (%d-bit) case %u:", form_info[gc->form].name, mode == CODE64 ? 64 : 32, c->id);
+    fprintf(f, "  %s %s (%d-bit) case %u:", strcmp(who[0], "native") ? "TIER MISMATCH" : "MISMATCH",
+            form_info[gc->form].name, mode == CODE64 ? 64 : 32, c->id);
     for (int i = 0; i < c->insn_len; i++)
         fprintf(f, " %02x", c->insn[i]);
     fprintf(f, "   %s\n", dis);
-    fprintf(f, "    native:   %s\n", status_text(na, s1, sizeof s1));
-    fprintf(f, "    ringzero: %s%s\n", status_text(em, s2, sizeof s2), d->status || d->vector || d->err ? "   <<<" : "");
-    if (na->status == ST_EXC && na->vector == 14)
+    fprintf(f, "    %-9s %s\n", who[0], status_text(na, s1, sizeof s1));
+    fprintf(f, "    %-9s %s%s\n", who[1], status_text(em, s2, sizeof s2), d->status || d->vector || d->err ? "   <<<" : "");
+    if (na->status == ST_EXC && na->vector == 14 && !strcmp(who[0], "native"))
         fprintf(f, "    (native #PF at %#" PRIx64 ": the case touched memory outside the data windows)\n",
                 na->fault_addr);
     for (int i = 0; i < um->nwhy; i++)
         fprintf(f, "    masked: %s\n", um->why[i]);
-    fprintf(f, "    %-6s %-*s %-*s %-*s\n", "", w + 2, "input", w + 2, "native", w + 2, "ringzero");
+    fprintf(f, "    %-6s %-*s %-*s %-*s\n", "", w + 2, "input", w + 2, who[0], w + 2, who[1]);
     for (int i = 0; i < nregs; i++) {
         bool bad = d->gpr >> i & 1;
         fprintf(f, "    %-6s %0*" PRIx64 "   %0*" PRIx64 "   %0*" PRIx64 "%s%s\n", gpr_names[i], w, c->in.gpr[i],
@@ -159,9 +162,10 @@ static void print_report(FILE *f, const GenCase *gc, int mode, const Outcome *na
         if (!(d->xmm >> i & 1) && !(form_info[gc->form].attrs & A_SSE))
             continue;
         fprintf(f, "    xmm%-3d %016" PRIx64 "%016" PRIx64 "\n", i, get64(fi + FX_XMM + 16 * i + 8), get64(fi + FX_XMM + 16 * i));
-        fprintf(f, "           %016" PRIx64 "%016" PRIx64 " native\n", get64(fa + FX_XMM + 16 * i + 8), get64(fa + FX_XMM + 16 * i));
-        fprintf(f, "           %016" PRIx64 "%016" PRIx64 " ringzero%s\n", get64(fb + FX_XMM + 16 * i + 8),
-                get64(fb + FX_XMM + 16 * i), d->xmm >> i & 1 ? "   <<<" : "");
+        fprintf(f, "           %016" PRIx64 "%016" PRIx64 " %s\n", get64(fa + FX_XMM + 16 * i + 8),
+                get64(fa + FX_XMM + 16 * i), who[0]);
+        fprintf(f, "           %016" PRIx64 "%016" PRIx64 " %s%s\n", get64(fb + FX_XMM + 16 * i + 8),
+                get64(fb + FX_XMM + 16 * i), who[1], d->xmm >> i & 1 ? "   <<<" : "");
     }
     for (unsigned i = 0; i < c->npatch; i++) {
         fprintf(f, "    mem in  %08x:", c->patch[i].addr);
@@ -169,7 +173,6 @@ static void print_report(FILE *f, const GenCase *gc, int mode, const Outcome *na
         fprintf(f, "\n");
     }
     const Outcome *os[2] = { na, em };
-    const char *who[2] = { "native", "ringzero" };
     for (int k = 0; k < 2; k++) {
         const MemSummary *m = &os[k]->mem;
         if (m->lo > m->hi) {
@@ -236,7 +239,20 @@ int compare_outcomes(const GenCase *gc, int mode, const Outcome *native, const O
     }
     if (native->status == ST_TIMEOUT || native->status == ST_CRASH)
         d.n += !d.status;  /* a harness failure is never a pass */
+    static const char *const who[2] = { "native", "ringzero" };
     if (d.n && out)
-        print_report(out, gc, mode, native, emu, um, &d);
+        print_report(out, gc, mode, native, emu, um, &d, who);
+    return d.n;
+}
+
+int compare_tiers(const GenCase *gc, int mode, const Outcome *t0, const Outcome *t1, FILE *out)
+{
+    static const char *const who[2] = { "tier 0", "tier 1" };
+    UndefMask none;
+    memset(&none, 0, sizeof none);
+    Diffs d;
+    find_diffs(mode, t0, t1, &none, &d);
+    if (d.n && out)
+        print_report(out, gc, mode, t0, t1, &none, &d, who);
     return d.n;
 }

@@ -68,6 +68,7 @@ enum {
     ST_EXC = 2,       /* the instruction raised trapno (err) */
     ST_TIMEOUT = 3,   /* did not finish within the runner's time limit */
     ST_CRASH = 4,     /* the runner process died (set by the driver) */
+    ST_BADRUN = 5,    /* the tier-1 run did not end as a case can (set by the driver) */
 };
 
 typedef struct MemSummary {

@@ -2,12 +2,14 @@
  *
  * For every form of the opcode table in scope (A_DIFF, valid in the mode)
  * it generates cases, sends them in batches to a native runner child
- * (runner.c, 64- or 32-bit build), runs the same cases in ringzero's
- * interpreter meanwhile, and compares.  A runner that dies or hangs is
- * restarted and the case it was on is reported as a failure.
+ * (runner.c, 64- or 32-bit build), runs the same cases in ringzero
+ * meanwhile, in the interpreter (tier 0) and as translated blocks (tier 1),
+ * and compares each tier with the host and the two tiers with each other.
+ * A runner that dies or hangs is restarted and the case it was on is
+ * reported as a failure.
  *
- *   difftest [--mode 64|32|all] [--cases N] [--seed S] [--form NAME[,NAME..]]
- *            [--show K] [--verbose]
+ *   difftest [--mode 64|32|all] [--tier 0|1|both] [--cases N] [--seed S]
+ *            [--form NAME[,NAME..]] [--show K] [--verbose]
  *   difftest --print-model   the model chosen (tests/host_model.h), and exit
  *   RZ_DIFF_CASES=N   same as --cases (the large sweep uses >= 1000)
  *   RZ_TEST_CPU=intel|amd  the model (default: the host's, tests/host_model.h)
@@ -39,6 +41,7 @@ typedef struct Runner {
 
 typedef struct Options {
     int modes[2], nmodes;
+    bool tier[2];       /* which tiers run the cases */
     unsigned cases;
     uint64_t seed;
     const char *forms;  /* comma-separated names, or NULL for all */
@@ -49,6 +52,9 @@ typedef struct Options {
 typedef struct Totals {
     unsigned forms_pass, forms_fail;
     uint64_t cases, mismatches;
+    /* per tier: cases compared, failing; tier 1 also: run as host code,
+     * not translated (the fetch or decode faulted: no block) */
+    uint64_t tcases[2], tfail[2], t1_ran, t1_untranslated;
 } Totals;
 
 static void runner_stop(Runner *r)
@@ -222,21 +228,28 @@ static int run_mode(const Options *o, const CpuModel *model, int mode, const cha
     if (runner_start(&r))
         return -1;
     char err[256];
-    Interp *it = interp_new(r.hello.have_low != 0, r.hello.sel, model, err, sizeof err);
-    if (!it) {
-        fprintf(stderr, "difftest: %s\n", err);
-        runner_stop(&r);
-        return -1;
-    }
+    Interp *it[2] = { NULL, NULL };
+    for (int k = 0; k < 2; k++)
+        if (o->tier[k] && !(it[k] = interp_new(r.hello.have_low != 0, r.hello.sel, model, k == 1, err,
+                                               sizeof err))) {
+            fprintf(stderr, "difftest: tier %d: %s\n", k, err);
+            interp_free(it[0]);
+            runner_stop(&r);
+            return -1;
+        }
     const int bits = mode == CODE64 ? 64 : 32;
-    printf("== %d-bit mode: runner %s (16-bit addressing window %s), %u cases per form, seed %#" PRIx64 "\n",
-           bits, runner_path, r.hello.have_low ? "mapped" : "unavailable", o->cases, o->seed);
-    printf("%-22s %6s %6s %6s  %s\n", "form", "cases", "fail", "exc", "exceptions seen (native)");
+    uint64_t t_cases[2] = { t->tcases[0], t->tcases[1] }, t_fail[2] = { t->tfail[0], t->tfail[1] };
+    uint64_t t_ran = t->t1_ran, t_untr = t->t1_untranslated;
+    printf("== %d-bit mode: runner %s (16-bit addressing window %s), %u cases per form, seed %#" PRIx64
+           ", tiers%s%s\n", bits, runner_path, r.hello.have_low ? "mapped" : "unavailable", o->cases, o->seed,
+           o->tier[0] ? " 0 (interpreter)" : "", o->tier[1] ? " 1 (translated, threshold 0)" : "");
+    printf("%-22s %6s %6s %6s %6s  %s\n", "form", "cases", "fail", "t1fail", "exc", "exceptions seen (native)");
 
     static GenCase gc[BATCH];
     static DiffResult res[BATCH];
-    static Outcome emu[BATCH];
+    static Outcome emu[2][BATCH];
     static uint64_t evals[BATCH];
+    static InterpTier1 t1info[BATCH];
     static GenCase twin[BATCH];
     static DiffResult twin_res[BATCH];
     for (int f = 0; f < FORM_COUNT; f++) {
@@ -244,7 +257,7 @@ static int run_mode(const Options *o, const CpuModel *model, int mode, const cha
             continue;
         GenCtx g = { .rng = (o->seed ^ (uint64_t)(f + 1) * 0x9e3779b97f4a7c15ull ^ (uint64_t)mode << 56) | 1,
                      .mode = mode, .have_low = r.hello.have_low != 0, .q = &model->q };
-        unsigned cases = 0, fails = 0, shown = 0, excs = 0, genfail = 0;
+        unsigned cases = 0, fails = 0, shown = 0, excs = 0, genfail = 0, t1fails = 0, t1shown = 0;
         uint32_t vecs = 0;
         char why[160] = "";
         while (cases + genfail < o->cases) {
@@ -262,7 +275,12 @@ static int run_mode(const Options *o, const CpuModel *model, int mode, const cha
                 if (write_all(r.to, &gc[i].c, sizeof gc[i].c))
                     break;
             for (int i = 0; i < n; i++)
-                interp_run(it, mode, &gc[i], &emu[i], &evals[i]);
+                for (int k = 0; k < 2; k++)
+                    if (it[k]) {
+                        interp_run(it[k], mode, &gc[i], &emu[k][i], &evals[i]);
+                        if (k == 1)
+                            t1info[i] = *interp_tier1(it[1]);
+                    }
             int got = 0;
             while (got < n) {
                 int rr = read_timed(r.from, &res[got], sizeof res[got], RUNNER_TIMEOUT_MS);
@@ -300,13 +318,45 @@ static int run_mode(const Options *o, const CpuModel *model, int mode, const cha
                 UndefMask um;
                 undef_masks(&gc[i], mode, &gc[i].c.in, evals[i], &um);
                 bool print = shown < o->show;
-                int nd = compare_outcomes(&gc[i], mode, &na, &emu[i], &um, print ? stdout : NULL);
+                int nd = 0;
+                if (it[0])
+                    nd = compare_outcomes(&gc[i], mode, &na, &emu[0][i], &um, print ? stdout : NULL);
                 if (flip) {
                     nd += compare_twin(&gc[i], mode, &na, &twin_res[i], flip, &um, print && !nd);
                 }
                 if (nd) {
                     fails++;
                     shown += print;
+                }
+                t->tcases[0] += it[0] != NULL;
+                t->tfail[0] += it[0] && nd;
+                if (it[1]) {
+                    /* Tier 1 against the host as tier 0 is, and against tier 0 exactly. */
+                    const InterpTier1 *ti = &t1info[i];
+                    bool p1 = t1shown < o->show;
+                    t->t1_ran += ti->ran;
+                    t->t1_untranslated += !ti->translated;
+                    /* One report: tier 0 against tier 1 when they differ (the
+                     * host's column is then tier 0's), else tier 1 against the host. */
+                    int nt = it[0] ? compare_tiers(&gc[i], mode, &emu[0][i], &emu[1][i], NULL) : 0;
+                    int nh = compare_outcomes(&gc[i], mode, &na, &emu[1][i], &um, NULL);
+                    int n1 = nt + nh + (ti->note[0] != 0);
+                    if (p1 && n1) {
+                        printf("  TIER 1 FAILS%s%s%s%s\n", ti->note[0] ? ": " : "", ti->note,
+                               nt ? ": differs from tier 0" : "",
+                               nh ? (nt ? " (and from the host)" : ": differs from the host (the "
+                                     "\"ringzero\" column below is tier 1)") : "");
+                        if (nt)
+                            compare_tiers(&gc[i], mode, &emu[0][i], &emu[1][i], stdout);
+                        else if (nh)
+                            compare_outcomes(&gc[i], mode, &na, &emu[1][i], &um, stdout);
+                    }
+                    t->tcases[1]++;
+                    if (n1) {
+                        t1fails++;
+                        t1shown += p1;
+                        t->tfail[1]++;
+                    }
                 }
             }
             cases += (unsigned)n;
@@ -315,24 +365,34 @@ static int run_mode(const Options *o, const CpuModel *model, int mode, const cha
             printf("  GENERATOR/DECODER MISMATCH %s (%u times): %s\n", form_info[f].name, genfail, why);
         char vt[128];
         vectors_text(vecs, vt, sizeof vt);
-        bool bad = fails || genfail;
-        printf("%-22s %6u %6u %6u  %s%s\n", form_info[f].name, cases, fails + genfail, excs, vt,
+        bool bad = fails || genfail || t1fails;
+        printf("%-22s %6u %6u %6u %6u  %s%s\n", form_info[f].name, cases, fails + genfail, t1fails, excs, vt,
                    bad ? "   FAIL" : "");
         fflush(stdout);
         t->cases += cases;
-        t->mismatches += fails + genfail;
+        t->mismatches += fails + genfail + t1fails;
         if (bad) t->forms_fail++;
         else t->forms_pass++;
     }
+    for (int k = 0; k < 2; k++)
+        if (o->tier[k])
+            printf("%d-bit tier %d: %" PRIu64 " cases, %" PRIu64 " failing\n", bits, k,
+                   t->tcases[k] - t_cases[k], t->tfail[k] - t_fail[k]);
+    if (o->tier[1])
+        printf("%d-bit tier 1: %" PRIu64 " cases ran as translated blocks, %" PRIu64 " raised in "
+               "fetch/decode (no block)\n", bits, t->t1_ran - t_ran, t->t1_untranslated - t_untr);
+    if (it[1])
+        interp_print_tbstats(it[1], stdout);
     runner_stop(&r);
-    interp_free(it);
+    interp_free(it[0]);
+    interp_free(it[1]);
     return 0;
 }
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: difftest [--mode 64|32|all] [--cases N] [--seed S] [--form NAME[,NAME|PREFIX*]]\n"
-                    "                [--show K] [--verbose]\n"
+    fprintf(stderr, "usage: difftest [--mode 64|32|all] [--tier 0|1|both] [--cases N] [--seed S]\n"
+                    "                [--form NAME[,NAME|PREFIX*]] [--show K] [--verbose]\n"
                     "       difftest --print-model   (the CPU model the host-oracle tests use)\n"
                     "       RZ_DIFF_CASES=N sets the default number of cases per form\n"
                     "       RZ_TEST_CPU=intel|amd overrides the model (default: the host's)\n");
@@ -341,8 +401,8 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    Options o = { .modes = { CODE64, CODE32 }, .nmodes = 2, .cases = 200, .seed = 0x5eed2024,
-                  .show = 2 };
+    Options o = { .modes = { CODE64, CODE32 }, .nmodes = 2, .tier = { true, true }, .cases = 200,
+                  .seed = 0x5eed2024, .show = 2 };
     const char *env = getenv("RZ_DIFF_CASES");
     if (env && *env)
         o.cases = (unsigned)strtoul(env, NULL, 0);
@@ -355,6 +415,11 @@ int main(int argc, char **argv)
             else if (!strcmp(v, "32")) { o.modes[0] = CODE32; o.nmodes = 1; }
             else if (!strcmp(v, "all")) { o.nmodes = 2; }
             else usage();
+        } else if (!strcmp(a, "--tier") && v) {
+            i++;
+            o.tier[0] = strcmp(v, "1") != 0;
+            o.tier[1] = strcmp(v, "0") != 0;
+            if (strcmp(v, "0") && strcmp(v, "1") && strcmp(v, "both")) usage();
         } else if (!strcmp(a, "--cases") && v) { o.cases = (unsigned)strtoul(v, NULL, 0); i++; }
         else if (!strcmp(a, "--seed") && v) { o.seed = strtoull(v, NULL, 0); i++; }
         else if (!strcmp(a, "--form") && v) { o.forms = v; i++; }
