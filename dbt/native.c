@@ -297,6 +297,30 @@ static int rc_get(NativeCtx *nc, int r)
     return h;
 }
 
+/* A destination written whole (4 or 8 bytes) needs no load first. */
+static int rc_def(NativeCtx *nc, int r, unsigned size)
+{
+    if (size < 4 || nc->host_of[r] >= 0) {
+        int h = rc_get(nc, r);
+        nc->pinned |= (uint16_t)(1u << r);
+        return h;
+    }
+    int h = -1;
+    for (int p = 0; p < NPOOL && h < 0; p++) {
+        bool used = false;
+        for (int g = 0; g < 16; g++)
+            used |= nc->host_of[g] == pool[p];
+        if (!used)
+            h = pool[p];
+    }
+    if (h < 0)
+        return rc_def(nc, r, 1);   /* full: let rc_get evict (and load) */
+    nc->host_of[r] = (int8_t)h;
+    nc->last_use[r] = ++nc->clock;
+    nc->pinned |= (uint16_t)(1u << r);
+    return h;
+}
+
 /* The registers one instruction needs are kept while it is emitted. */
 static int rc_use(NativeCtx *nc, int r)
 {
@@ -661,7 +685,7 @@ bool native_emit(NativeCtx *nc, unsigned i)
         if (k == K_POP) {
             x64_mov_rm(e, size, X64_RDX, at_r8);
             x64_mov_rr(e, w, sp, X64_RCX);
-            int d = rc_use(nc, in->rm);
+            int d = rc_def(nc, in->rm, size);
             x64_mov_rr(e, size, d, X64_RDX);
             rc_wrote(nc, in->rm);
         } else {
@@ -706,20 +730,25 @@ bool native_emit(NativeCtx *nc, unsigned i)
         if (!mem)
             rc_wrote(nc, rm);
         break;
-    case K_MOV_GE: emit_binop(e, OPK_MOV, X64_ADD, size, OPG(), OPE(), false); rc_wrote(nc, reg); break;
+    case K_MOV_GE: {
+        Opnd s = OPE();
+        emit_binop(e, OPK_MOV, X64_ADD, size, op_reg(rc_def(nc, reg, size)), s, false);
+        rc_wrote(nc, reg);
+        break;
+    }
     case K_MOV_EI:
         emit_binop(e, OPK_MOV, X64_ADD, size, OPE(), imm, false);
         if (!mem)
             rc_wrote(nc, rm);
         break;
-    case K_MOV_ZI: emit_binop(e, OPK_MOV, X64_ADD, size, op_reg(rc_use(nc, rm)), imm, false); rc_wrote(nc, rm); break;
+    case K_MOV_ZI: emit_binop(e, OPK_MOV, X64_ADD, size, op_reg(rc_def(nc, rm, size)), imm, false); rc_wrote(nc, rm); break;
     case K_LEA: {
         /* The offset, no segment base; computed at the address size, then
          * cut to the operand size (LEA of a 64-bit host adds in 64 bits:
          * the low 32 or 16 bits are the same). */
         int base = in->base != REG_NONE ? rc_use(nc, in->base) : X64_NOREG;
         int index = in->index != REG_NONE ? rc_use(nc, in->index) : X64_NOREG;
-        int d = rc_use(nc, in->reg);
+        int d = rc_def(nc, in->reg, size);
         unsigned ls = size == 8 && in->asz == 4 ? 4 : size;
         if (in->flags & IF_RIPREL) {
             uint64_t a = rip + in->len + (uint64_t)in->disp;
@@ -761,7 +790,7 @@ bool native_emit(NativeCtx *nc, unsigned i)
     }
     case K_IMUL2: case K_IMUL3: {
         Opnd s = OPE();
-        int d = rc_use(nc, reg);
+        int d = k == K_IMUL3 ? rc_def(nc, reg, size) : rc_use(nc, reg);
         if (k == K_IMUL2) {
             if (s.kind == OPND_REG)
                 x64_imul_rr(e, size, d, s.reg);
@@ -805,9 +834,14 @@ bool native_emit(NativeCtx *nc, unsigned i)
     case K_MOVZX: case K_MOVSX: {
         unsigned ss = mem_size(k, in);
         int src = mem ? -1 : rc_use(nc, in->rm);
-        int d = rc_use(nc, reg);
+        int d = rc_def(nc, reg, size);
         bool sx = k != K_MOVZX;
-        if (src < 0) {
+        if (ss >= size) {   /* MOVZX/MOVSX r16, r/m16: a plain 16-bit move */
+            if (src < 0)
+                x64_mov_rm(e, size, d, at_r8);
+            else
+                x64_mov_rr(e, size, d, src);
+        } else if (src < 0) {
             if (sx)
                 x64_movsx_rm(e, size, d, ss, at_r8);
             else

@@ -298,15 +298,15 @@ int main(void)
      * CPU, the result stored zero-extended, the flags captured for both
      * exits, and the jcc taken the other way to the fall-through's exit. */
     const char *const add_seq[] = {
-        S("mov edx, dword ptr %s", GPR(R_BX)), S("mov ecx, dword ptr %s", GPR(R_AX)),
-        "add ecx, edx", S("mov qword ptr %s, rcx", GPR(R_AX)), "pushfq", "pop rcx", "je *", NULL,
+        S("mov r13, qword ptr %s", GPR(R_AX)), S("mov r14, qword ptr %s", GPR(R_BX)),
+        "add r13d, r14d", "pushfq", "pop rcx", S("mov qword ptr %s, r13", GPR(R_AX)), "je *", NULL,
     };
     const char *const flags_seq[] = {
         S("and ecx, %#x", F_OSZAPC), S("and dword ptr %s, %#x", FIELD(eflags), ~(unsigned)F_OSZAPC),
         S("or dword ptr %s, ecx", FIELD(eflags)), S("mov byte ptr %s, 0", FIELD(lf.op)), NULL,
     };
-    static const uint8_t add_bytes[] = { 0x8b, 0x53, 0x18, 0x8b, 0x0b, 0x01, 0xd1, 0x48, 0x89, 0x0b,
-                                         0x9c, 0x59, 0x0f, 0x84 };
+    static const uint8_t add_bytes[] = { 0x4c, 0x8b, 0x2b, 0x4c, 0x8b, 0x73, 0x18, 0x45, 0x01, 0xf5,
+                                         0x9c, 0x59, 0x4c, 0x89, 0x2b, 0x0f, 0x84 };
     Case add32 = { .name = "add eax, ebx; jnz (32-bit)", .mode = CODE32, .code = { 0x01, 0xd8, 0x75, 0x00 },
                    .len = 4, .regs = { 0x7fffffff, 0, 0, 1 }, .ninsns = 2, .nnative = 2,
                    .seq = { add_seq, flags_seq }, .bytes = add_bytes, .nbytes = sizeof add_bytes };
@@ -320,8 +320,8 @@ int main(void)
 
     /* add rax, rbx; jnz +0 in 64-bit code: the destination in memory. */
     const char *const add64_seq[] = {
-        S("mov rdx, qword ptr %s", GPR(R_BX)), S("add qword ptr %s, rdx", GPR(R_AX)), "pushfq",
-        "pop rcx", "je *", NULL,
+        S("mov r13, qword ptr %s", GPR(R_AX)), S("mov r14, qword ptr %s", GPR(R_BX)), "add r13, r14",
+        "pushfq", "pop rcx", S("mov qword ptr %s, r13", GPR(R_AX)), "je *", NULL,
     };
     Case add64 = { .name = "add rax, rbx; jnz (64-bit)", .mode = CODE64,
                    .code = { 0x48, 0x01, 0xd8, 0x75, 0x00 }, .len = 5, .regs = { 1ull << 40, 0, 0, ~(1ull << 40) + 1 },
@@ -333,11 +333,11 @@ int main(void)
     /* mov eax, [esi+8]: the offset in r8, the TLB's read tag compared, the
      * addend added, the load, the result stored; the HLT is a helper. */
     const char *const ld_addr[] = {
-        S("mov r8, qword ptr %s", GPR(R_SI)), "lea r8d, [r8 + 8]", NULL,
+        S("mov r13, qword ptr %s", GPR(R_SI)), "lea r8d, [r13 + 8]", NULL,
     };
     const char *const ld_tlb[] = {
         "cmp r9, qword ptr [r12 + r10*]", "jne *", "add r8, qword ptr [r12 + r10 + *]",
-        "mov edx, dword ptr [r8]", "mov ecx, edx", S("mov qword ptr %s, rcx", GPR(R_AX)), NULL,
+        "mov r14d, dword ptr [r8]", S("mov qword ptr %s, r14", GPR(R_AX)), NULL,
     };
     Case load = { .name = "mov eax, [esi+8]", .mode = CODE32, .code = { 0x8b, 0x46, 0x08 }, .len = 3,
                   .regs = { [R_SI] = DATA_AT }, .ninsns = 2, .nnative = 1, .seq = { ld_addr, ld_tlb } };
@@ -352,16 +352,16 @@ int main(void)
      * esp), the TLB's write tag, the store, esp written back; then the pop
      * from r8, esp + 4, the load into ecx. */
     const char *const push_seq[] = {
-        S("mov r8d, dword ptr %s", GPR(R_SP)), "lea r8d, [r8 - 4]", "lea r11d, [r8]", NULL,
+        S("mov r13, qword ptr %s", GPR(R_SP)), "lea r8d, [r13 - 4]", "lea ecx, [r8]",
+        S("mov r14, qword ptr %s", GPR(R_AX)), NULL,
     };
     const char *const push_store[] = {
-        "add r8, qword ptr [r12 + r10 + *]", S("mov edx, dword ptr %s", GPR(R_AX)),
-        "mov dword ptr [r8], edx", S("mov qword ptr %s, r11", GPR(R_SP)),
-        S("mov r8d, dword ptr %s", GPR(R_SP)), "lea r11d, [r8 + 4]", NULL,
+        "add r8, qword ptr [r12 + r10 + *]", "mov dword ptr [r8], r14d", "mov r13d, ecx",
+        "lea r8d, [r13]", "lea ecx, [r8 + 4]", NULL,
     };
     const char *const pop_load[] = {
-        "add r8, qword ptr [r12 + r10 + *]", "mov edx, dword ptr [r8]",
-        S("mov qword ptr %s, r11", GPR(R_SP)), S("mov qword ptr %s, rdx", GPR(R_CX)), NULL,
+        "add r8, qword ptr [r12 + r10 + *]", "mov edx, dword ptr [r8]", "mov r13d, ecx",
+        "mov r15d, edx", S("mov qword ptr %s, r15", GPR(R_CX)), S("mov qword ptr %s, r13", GPR(R_SP)), NULL,
     };
     Case pushpop = { .name = "push eax; pop ecx", .mode = CODE32, .code = { 0x50, 0x59 }, .len = 2,
                      .regs = { 0xdeadbeef }, .ninsns = 3, .nnative = 2, .seq = { push_seq, push_store, pop_load } };
@@ -373,8 +373,8 @@ int main(void)
     /* shl eax, cl: the guest flags into host RFLAGS first (a count of 0
      * leaves them), the count in cl, the shift, the flags back. */
     const char *const shl_seq[] = {
-        "push rax", "popfq", S("mov cl, byte ptr %s", GPR(R_CX)), S("mov edx, dword ptr %s", GPR(R_AX)),
-        "shl edx, cl", S("mov qword ptr %s, rdx", GPR(R_AX)), "pushfq", "pop rcx", NULL,
+        "push rax", "popfq", S("mov r13, qword ptr %s", GPR(R_AX)), S("mov r14, qword ptr %s", GPR(R_CX)),
+        "mov ecx, r14d", "shl r13d, cl", "pushfq", "pop rcx", NULL,
     };
     Case shl = { .name = "shl eax, cl", .mode = CODE32, .code = { 0xd3, 0xe0 }, .len = 2,
                  .regs = { 0x80000003, 36 }, .ninsns = 2, .nnative = 1, .seq = { shl_seq, flags_seq } };

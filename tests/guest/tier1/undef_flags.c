@@ -17,7 +17,7 @@
         __asm__ volatile("movb %b[fi], %%ah\n\tsahf\n\t" insn "\n\t"          \
                          "lahf\n\tseto %%al\n\tmovzwl %%ax, %k[fo]"            \
                          : [fo] "+&r"(fo_), "+d"(r_)                            \
-                         : [fi] "r"((unsigned long)(in_flags)), "c"((unsigned long)(b)) \
+                         : [fi] "b"((unsigned long)(in_flags)), "c"((unsigned long)(b)) \
                          : "eax", "cc", "memory");                             \
         fo_ * 31 + r_;                                                         \
     })
