@@ -3,7 +3,8 @@
 # (wall time from process start, stamped by the host as console lines
 # arrive) and the in-guest sha256sum of 16 MiB / gzip of the busybox binary
 # (guests/linux/tests.sh rz_test_bench, timed by the guest's busybox time),
-# on ringzero, on QEMU TCG, and natively (the same busybox binary on the
+# on ringzero tier 0 (-accel interp) and tier 1 (-accel dbt), on QEMU TCG,
+# and natively (the same busybox binary on the
 # host, on the same data).  Installs qemu-system-x86 from Debian if missing.
 #   bench/linux.sh [build-dir]          (default build)
 # RZ_BENCH_I686=0 skips the i686 kernel's boot figures.
@@ -35,7 +36,8 @@ boot() {
                  -append "console=ttyS0 rz.run=$run")
     local cmd
     case $vm in
-        ringzero) cmd=("$build/ringzero" -nographic "${kargs[@]}") ;;
+        ringzero) cmd=("$build/ringzero" -nographic -accel dbt "${kargs[@]}") ;;
+        tier0) cmd=("$build/ringzero" -nographic -accel interp "${kargs[@]}") ;;
         qemu) cmd=(qemu-system-x86_64 -accel tcg -machine pc -nographic "${kargs[@]}") ;;
     esac
     if ! bench/stamp.py "${cmd[@]}" > "$log" 2> "$log.err"; then
@@ -80,12 +82,15 @@ n_sha=$(native "$bb" sha256sum "$data/zero")
 n_gz=$(native "$bb" gzip -c "$bb")
 
 echo "linux.sh: load $(cut -d' ' -f1-3 /proc/loadavg) before the boots ($(nproc) cores)" >&2
+boot tier0 amd64 bench
 boot ringzero amd64 bench
 boot qemu amd64 bench
+boot tier0 amd64 marker
 boot ringzero amd64 marker
 boot qemu amd64 marker
 i686=${RZ_BENCH_I686:-1}
 if [ "$i686" = 1 ]; then
+    boot tier0 i686 marker
     boot ringzero i686 marker
     boot qemu i686 marker
 fi
@@ -93,23 +98,27 @@ echo "linux.sh: load $(cut -d' ' -f1-3 /proc/loadavg) after" >&2
 
 marker="ringzero: init started"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }'; }
-row() { # workload native ringzero qemu
-    printf "| %s | %s | %s | %s | %s | %s | %s |\n" "$1" "$2" "$3" "$4" \
-        "$( [ "$2" = - ] && echo - || ratio "$3" "$2")" "$( [ "$2" = - ] && echo - || ratio "$4" "$2")" "$(ratio "$3" "$4")"
+row() { # workload native tier0 tier1 qemu
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n" "$1" "$2" "$3" "$4" "$5" \
+        "$( [ "$2" = - ] && echo - || ratio "$3" "$2")" "$( [ "$2" = - ] && echo - || ratio "$4" "$2")" \
+        "$( [ "$2" = - ] && echo - || ratio "$5" "$2")" "$(ratio "$5" "$4")"
 }
-r=$work/ringzero-amd64 q=$work/qemu-amd64
-echo "| workload | native s | ringzero s | QEMU s | ringzero/native | QEMU/native | ringzero/QEMU |"
-echo "|---|---|---|---|---|---|---|"
-row "boot to marker (amd64)" - "$(stamp "$r-marker.log" "$marker")" "$(stamp "$q-marker.log" "$marker")"
+t=$work/tier0-amd64 r=$work/ringzero-amd64 q=$work/qemu-amd64
+echo "| workload | native s | tier 0 s | tier 1 s | QEMU s | tier0/native | tier1/native | QEMU/native | tier 1 vs QEMU (>1: faster) |"
+echo "|---|---|---|---|---|---|---|---|---|"
+row "boot to marker (amd64)" - "$(stamp "$t-marker.log" "$marker")" "$(stamp "$r-marker.log" "$marker")" \
+    "$(stamp "$q-marker.log" "$marker")"
 if [ "$i686" = 1 ]; then
-    row "boot to marker (i686)" - "$(stamp "$work/ringzero-i686-marker.log" "$marker")" \
-        "$(stamp "$work/qemu-i686-marker.log" "$marker")"
+    row "boot to marker (i686)" - "$(stamp "$work/tier0-i686-marker.log" "$marker")" \
+        "$(stamp "$work/ringzero-i686-marker.log" "$marker")" "$(stamp "$work/qemu-i686-marker.log" "$marker")"
 fi
-row "sha256sum 16 MiB" "$n_sha" "$(guest_time "$r-bench.log" sha256sum)" "$(guest_time "$q-bench.log" sha256sum)"
-row "gzip busybox ($(stat -c %s "$bb") B)" "$n_gz" "$(guest_time "$r-bench.log" gzip)" "$(guest_time "$q-bench.log" gzip)"
+row "sha256sum 16 MiB" "$n_sha" "$(guest_time "$t-bench.log" sha256sum)" "$(guest_time "$r-bench.log" sha256sum)" \
+    "$(guest_time "$q-bench.log" sha256sum)"
+row "gzip busybox ($(stat -c %s "$bb") B)" "$n_gz" "$(guest_time "$t-bench.log" gzip)" "$(guest_time "$r-bench.log" gzip)" \
+    "$(guest_time "$q-bench.log" gzip)"
 echo
 echo "In-guest times are the guest's busybox time (10 ms grain); the host's stamps of the"
-echo "begin/end lines for comparison: ringzero sha256sum $(host_span "$r-bench.log" sha256sum) s," \
+echo "begin/end lines for comparison: tier 1 sha256sum $(host_span "$r-bench.log" sha256sum) s," \
      "gzip $(host_span "$r-bench.log" gzip) s; QEMU sha256sum $(host_span "$q-bench.log" sha256sum) s," \
      "gzip $(host_span "$q-bench.log" gzip) s."
 echo "Boot to marker ends at power-off: ringzero $(awk '/= status/ { print $1 }' "$r-marker.log") s," \
