@@ -25,13 +25,7 @@ b=$build/bench
     cmake --build "$build" -j2 --target ringzero "bench_cpu32$suffix" "bench_cpu64$suffix" >/dev/null
 }
 [ -f "$b/bench_cpu64$suffix.elf" ] || { echo "cpu.sh: no guests in $b (nasm or gcc-multilib missing?)" >&2; exit 1; }
-if ! command -v qemu-system-x86_64 >/dev/null; then
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO=sudo
-    echo "cpu.sh: installing qemu-system-x86 (QEMU TCG is the comparison)" >&2
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null
-fi
+. bench/need_qemu.sh cpu.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mem=128M

@@ -16,13 +16,7 @@ build=${1:-build}
     cmake --build "$build" -j2 --target ringzero >/dev/null
 }
 scripts/guest-images.sh amd64 i686
-if ! command -v qemu-system-x86_64 >/dev/null; then
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO=sudo
-    echo "linux.sh: installing qemu-system-x86 (QEMU TCG is the comparison)" >&2
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null
-fi
+. bench/need_qemu.sh linux.sh
 img=guests/linux/images
 mem=256M
 work=$(mktemp -d)
