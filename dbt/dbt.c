@@ -141,7 +141,7 @@ static Block *hook_run(void *opaque, CPU *cpu, Block *b)
     uint64_t y = cpu->icount + DBT_YIELD;
     cpu->icount_yield = y < cpu->icount_end ? y : cpu->icount_end;
     d->stats.runs++;
-    if (d->opt.lockstep && ++d->lockstep_tick >= d->opt.lockstep) {
+    if (d->opt.lockstep && cpu->icount >= d->lockstep_from && ++d->lockstep_tick >= d->opt.lockstep) {
         d->lockstep_tick = 0;
         return lockstep_run(d, cpu, b);
     }
@@ -188,7 +188,7 @@ static void hook_link(void *opaque, CPU *cpu, Block *from, Block *next)
         d->dbg_why[why]++;
     }
     if (!db || db->b != from || db->dead || !db->key_stable || !next->host || nb == &d->refused ||
-        nb->dead || d->opt.lockstep || next->key != from->key)
+        nb->dead || d->opt.lockstep || next->key != from->key || d->no_link)
         return;
     if (x->slot == EXIT_INDIRECT) {
         if (!nb->checked_x)
@@ -267,6 +267,10 @@ Dbt *dbt_new(CPU *cpu, CodeCache *cc, const DbtOptions *o, char *err, size_t err
     d->cc = cc;
     if (getenv("RZ_DBT_DEBUG"))
         d->dbg_exits = calloc(EXIT_KINDS * FORM_COUNT, sizeof *d->dbg_exits);
+    d->no_link = getenv("RZ_DBT_NOLINK") != NULL;   /* debugging: no chains, no branch cache */
+    /* Lockstep from an instruction count on (a bug late in a long run). */
+    if (getenv("RZ_LOCKSTEP_FROM"))
+        d->lockstep_from = strtoull(getenv("RZ_LOCKSTEP_FROM"), NULL, 0);
     d->opt = *o;
     d->code = codecache_execmem(cc);
     if (execmem_init(&d->own, 64 << 10, err, errlen)) {

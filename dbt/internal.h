@@ -90,6 +90,8 @@ struct Dbt {
     IbtcEntry ibtc[1u << IBTC_BITS];
     struct Lockstep *lockstep;  /* -accel dbt,lockstep (lockstep.c) */
     uint32_t lockstep_tick;     /* runs since the last checked one */
+    uint64_t lockstep_from;
+    bool no_link;     /* RZ_LOCKSTEP_FROM: no checks before this icount */
     bool diverged;
     uint64_t *dbg_exits;      /* RZ_DBT_DEBUG: exits by kind and last form */
     uint64_t dbg_why[12];            /* lockstep found a difference: the machine stops */

@@ -24,6 +24,7 @@
  * with rip, next_rip and icount as tier 0 has them, so faults are precise.
  */
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "native.h"
 #include "probe.h"
@@ -175,6 +176,7 @@ static void rc_reset(NativeCtx *nc);
 void native_begin(NativeCtx *nc, X64 *e, const Block *b, const uint8_t (*undef_ok)[8])
 {
     nc->undef_ok = undef_ok;
+    nc->inline_mem32 = getenv("RZ_DBT_MEM32") != NULL;   /* debugging the open bug */
     nc->e = e;
     nc->b = b;
     nc->flags_in_host = false;
@@ -362,7 +364,10 @@ static bool mem_ok(const NativeCtx *nc, const Insn *in)
         return false;
     if (in->code_mode == CODE64)
         return true;
-    return in->seg == S_DS || in->seg == S_ES || in->seg == S_SS;
+    /* Not yet in 32-bit code: the i686 kernel's gzip round trip goes wrong
+     * with inline memory operands there (not found by lockstep, which
+     * sends every access to the slow path); see docs/tier1.md. */
+    return nc->inline_mem32 && (in->seg == S_DS || in->seg == S_ES || in->seg == S_SS);
 }
 
 /* The stack takes the inline path in 64-bit code, and in flat 32-bit code
@@ -371,7 +376,7 @@ static bool stack_ok(const NativeCtx *nc)
 {
     const Insn *in0 = &nc->b->insns[0];
     return nc->flat && !nc->segs_changed &&
-           (in0->code_mode == CODE64 || (nc->b->key >> 41 & 1));
+           (in0->code_mode == CODE64 || (nc->inline_mem32 && (nc->b->key >> 41 & 1)));
 }
 
 /* r8 = rSP - push_size, rcx = rSP + pop_size (the new rSP), wrapped to the
@@ -597,6 +602,7 @@ static bool native_ok(const NativeCtx *nc, unsigned i, int k)
     const FormInfo *f = &form_info[in->form];
     if (k == K_NONE || (f->attrs & A_SENS) || high_byte(in, k))
         return false;
+
     if ((in->flags & IF_MEM) && !mem_ok(nc, in))
         return false;
     if (k >= K_PUSH && k != K_JCC && k != K_JMP && !stack_ok(nc))
