@@ -331,6 +331,10 @@ void dbt_free(Dbt *d)
 
 const DbtStats *dbt_stats(const Dbt *d) { return &d->stats; }
 bool dbt_diverged(const Dbt *d) { return d->diverged; }
+bool dbt_probe_agrees(const Dbt *d, int family, unsigned ext, unsigned size)
+{
+    return d->undef_ok[family][ext & 7] >> __builtin_ctz(size) & 1;
+}
 
 static double pct(uint64_t a, uint64_t b) { return b ? 100.0 * (double)a / (double)b : 0.0; }
 

@@ -58,6 +58,12 @@ typedef struct Dbt Dbt;
 Dbt *dbt_new(CPU *cpu, CodeCache *cc, const DbtOptions *o, char *err, size_t errlen);
 void dbt_free(Dbt *d);
 const DbtStats *dbt_stats(const Dbt *d);
+/* The start-up probe (probe.c): does this host compute the undefined
+ * flags of the family's form with ModRM.reg ext and operand size (bytes)
+ * as tier 0 does?  Where not, tier 1 runs the form natively only where
+ * those flags are dead, so a test's expectation depends on it. */
+enum { DBT_PROBE_SHIFT_CL, DBT_PROBE_SHIFT_I, DBT_PROBE_IMUL2, DBT_PROBE_IMUL3 };
+bool dbt_probe_agrees(const Dbt *d, int family, unsigned ext, unsigned size);
 /* Lockstep found a difference (and printed it): the run must stop. */
 bool dbt_diverged(const Dbt *d);
 /* -d tbstats: the counters above, one per line, with the ratios. */
