@@ -211,6 +211,9 @@ struct CPU {
      * softmmu slow path (DBG_DATA), before the access is made; it stops
      * the guest through host_break before the next instruction. */
     void (*host_watch)(CPU *cpu, uint64_t lin, unsigned size, int access);
+    /* host_watch needs to see writes only: reads that hit the TLB stay
+     * inline (DBG_WRITES_ONLY; tier 1's lockstep). */
+    bool host_watch_writes;
     void *host_break_opaque;
 };
 

@@ -40,26 +40,28 @@ static _Noreturn void raise_db(CPU *cpu, unsigned dr6)
 }
 
 /* Read and write tags are marked TLB_WATCH while DBG_DATA is on (tlb_fill
- * adds it to new ones), so no data access hits the inline path. */
-static void tlb_watch(CPU *cpu, bool on)
+ * adds it to new ones), so no data access hits the inline path; with
+ * DBG_WRITES_ONLY, write tags only. */
+static void tlb_watch(CPU *cpu, unsigned a)
 {
     Tlb *t = cpu->tlb;
     if (!t)
         return;
+    bool on[2] = { (a & DBG_DATA) && !(a & DBG_WRITES_ONLY), (a & DBG_DATA) != 0 };
     for (int s = 0; s < 2; s++)
         for (unsigned i = 0; i < TLB_ENTRIES; i++)
             for (int type = ACC_READ; type <= ACC_WRITE; type++) {
                 uint64_t *tag = &t->e[s][i].tag[type];
                 if (*tag & TLB_INVALID)
                     continue;
-                *tag = on ? *tag | TLB_WATCH : *tag & ~(uint64_t)TLB_WATCH;
+                *tag = on[type] ? *tag | TLB_WATCH : *tag & ~(uint64_t)TLB_WATCH;
             }
 }
 
 void debug_switch(CPU *cpu, unsigned a)
 {
-    if ((a ^ cpu->debug_active) & DBG_DATA) {
-        tlb_watch(cpu, (a & DBG_DATA) != 0);
+    if ((a ^ cpu->debug_active) & (DBG_DATA | DBG_WRITES_ONLY)) {
+        tlb_watch(cpu, a);
         cpu->dbg_block = 0;
     }
     cpu->debug_active = (uint8_t)a;
@@ -220,6 +222,10 @@ static unsigned block_align(const CPU *cpu, unsigned size)
 
 void debug_block_access(CPU *cpu, uint64_t lin, unsigned size, int access)
 {
+    /* Its pieces that hit the TLB would not consume dbg_block (read tags
+     * are clear), and a writes-only watcher needs none of them. */
+    if ((cpu->debug_active & DBG_WRITES_ONLY) && (access & ACC_TYPE_MASK) != ACC_WRITE)
+        return;
     if ((lin & (block_align(cpu, size) - 1)) && ac_armed(cpu, access))
         ac_fault(cpu, lin, size, access);
     data_breakpoints(cpu, lin, size, access);

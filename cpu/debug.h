@@ -10,7 +10,10 @@
  *             the single-step and data-breakpoint traps);
  *   DBG_DATA  every read and write tag of the TLB carries TLB_WATCH, so
  *             each data access reaches the softmmu slow path, which calls
- *             debug_data_access (#AC and data breakpoints).
+ *             debug_data_access (#AC and data breakpoints);
+ *   DBG_WRITES_ONLY  with DBG_DATA, when only a host watcher that asks
+ *             for writes alone (cpu->host_watch_writes) wants it: read
+ *             tags stay clear, so reads that hit the TLB are not shown.
  * debug_update recomputes it; it is called wherever TF/RF/AC, CPL,
  * CR0.AM or DR7 can change (cpu_set_eflags, cpu_update_mode, MOV DRn,
  * cpu_run's entry, after each stepped instruction).
@@ -23,7 +26,7 @@
 
 #include "cpu.h"
 
-enum { DBG_STEP = 1, DBG_DATA = MMU_WATCH_DATA /* softmmu/mmu.h */ };
+enum { DBG_STEP = 1, DBG_DATA = MMU_WATCH_DATA, DBG_WRITES_ONLY = MMU_WATCH_WRITES_ONLY /* softmmu/mmu.h */ };
 
 /* DR6 status bits (B0-B3 are 1 << n) and the DR7 bits used here. */
 enum { DR6_BD = 1u << 13, DR6_BS = 1u << 14, DR6_BT = 1u << 15 };
@@ -46,8 +49,10 @@ static inline unsigned debug_wanted(const CPU *cpu)
     if ((fl & (F_TF | F_RF)) || (dr7 & 0xff) || cpu->dbg_ss || cpu->host_break)
         a |= DBG_STEP;
     if (((fl & F_AC) && cpu->cpl == 3 && (cpu->cr0 & CR0_AM)) ||
-        ((dr7 & 0xff) && dr7_watches_data(dr7)) || cpu->host_watch)
+        ((dr7 & 0xff) && dr7_watches_data(dr7)))
         a |= DBG_DATA;
+    else if (cpu->host_watch)
+        a |= DBG_DATA | (cpu->host_watch_writes ? DBG_WRITES_ONLY : 0);
     return a;
 }
 

@@ -96,6 +96,7 @@ void cpu_reset(CPU *cpu)
     cpu->host_break = keep.host_break;
     cpu->tier1 = keep.tier1;
     cpu->host_watch = keep.host_watch;
+    cpu->host_watch_writes = keep.host_watch_writes;
     cpu->host_break_opaque = keep.host_break_opaque;
     cpu->icount = keep.icount;
     cpu->tsc_offset = keep.tsc_offset;

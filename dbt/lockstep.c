@@ -2,8 +2,10 @@
  * against tier 0, the single source of truth.
  *
  * Per block: the CPU state is copied; the guest's data writes are
- * journaled (the softmmu shows every data access to cpu->host_watch, as
- * for a debugger's watchpoints, with the old bytes read before the write);
+ * journaled (the softmmu shows every data write to cpu->host_watch, as
+ * for a debugger's watchpoints, with the old bytes read before the write;
+ * reads that hit the TLB stay on tier 1's inline path, so it is checked
+ * too, while reads of devices and misses reach the slow path and the hook);
  * the translated code runs.  Then its result (registers, flags, the
  * journaled bytes) is put aside, memory and CPU are put back, the
  * interpreter runs the same instructions, and the two results are
@@ -97,6 +99,11 @@ static bool replayable(const Block *b)
     return true;
 }
 
+static const char *const gpr_name[16] = {
+    "RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
+    "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15",
+};
+
 /* The instruction of b most likely to have made the difference: the last
  * one that writes what differs (gpr >= 0, or flags, or memory). */
 static unsigned culprit(const Block *b, unsigned n, int gpr, uint32_t flags, bool memory)
@@ -138,14 +145,23 @@ static void report(Dbt *d, CPU *cpu, const Block *b, unsigned n, int gpr, uint32
             "%llx: %s expected %#llx, got %#llx\n", cpu->seg[S_CS].sel, (unsigned long long)rip,
             text, (unsigned long long)b->rip, what, (unsigned long long)expected,
             (unsigned long long)got);
+    if (getenv("RZ_DBT_DEBUG")) {
+        Lockstep *ls = d->lockstep;
+        fprintf(stderr, "lockstep: %u of %u instructions, %u journal entries (%u tier 1's); before:",
+                n, b->ninsns, ls->n, ls->n1);
+        for (int r = 0; r < 8; r++)
+            fprintf(stderr, " %s=%llx", gpr_name[r], (unsigned long long)ls->s0.regs[r]);
+        fprintf(stderr, "\n");
+        for (unsigned i = 0; i < b->ninsns; i++) {
+            const Insn *in = &b->insns[i];
+            fprintf(stderr, "lockstep:  %s len %u reg %d rm %d seg %d base %d index %d disp %#llx\n",
+                    form_info[in->form].name, in->len, in->reg, in->rm, in->seg, in->base,
+                    in->index, (unsigned long long)in->disp);
+        }
+    }
     d->diverged = true;
     cpu->stop_request |= 1;
 }
-
-static const char *const gpr_name[16] = {
-    "RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
-    "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15",
-};
 
 /* Compares t (tier 1's result) with the CPU (tier 0's); reports the first
  * difference.  n: instructions the block ran. */
@@ -284,14 +300,17 @@ int lockstep_init(Dbt *d, CPU *cpu, char *err, size_t errlen)
         return -1;
     }
     cpu->host_watch = watch;
+    cpu->host_watch_writes = true;   /* reads that hit stay inline in tier 1 */
     debug_update(cpu);
     return 0;
 }
 
 void lockstep_free(Dbt *d)
 {
-    if (d->lockstep && d->cpu->host_watch == watch)
+    if (d->lockstep && d->cpu->host_watch == watch) {
         d->cpu->host_watch = NULL;
+        d->cpu->host_watch_writes = false;
+    }
     free(d->lockstep);
     d->lockstep = NULL;
 }

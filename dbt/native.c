@@ -176,7 +176,6 @@ static void rc_reset(NativeCtx *nc);
 void native_begin(NativeCtx *nc, X64 *e, const Block *b, const uint8_t (*undef_ok)[8])
 {
     nc->undef_ok = undef_ok;
-    nc->inline_mem32 = getenv("RZ_DBT_MEM32") != NULL;   /* debugging the open bug */
     nc->e = e;
     nc->b = b;
     nc->flags_in_host = false;
@@ -364,10 +363,9 @@ static bool mem_ok(const NativeCtx *nc, const Insn *in)
         return false;
     if (in->code_mode == CODE64)
         return true;
-    /* Not yet in 32-bit code: the i686 kernel's gzip round trip goes wrong
-     * with inline memory operands there (not found by lockstep, which
-     * sends every access to the slow path); see docs/tier1.md. */
-    return nc->inline_mem32 && (in->seg == S_DS || in->seg == S_ES || in->seg == S_SS);
+    /* FS and GS may have a base and a limit in 32-bit code (Linux: per-CPU
+     * data, TLS); the flat bit covers the other four. */
+    return in->seg == S_DS || in->seg == S_ES || in->seg == S_SS;
 }
 
 /* The stack takes the inline path in 64-bit code, and in flat 32-bit code
@@ -376,7 +374,7 @@ static bool stack_ok(const NativeCtx *nc)
 {
     const Insn *in0 = &nc->b->insns[0];
     return nc->flat && !nc->segs_changed &&
-           (in0->code_mode == CODE64 || (nc->inline_mem32 && (nc->b->key >> 41 & 1)));
+           (in0->code_mode == CODE64 || (nc->b->key >> 41 & 1));
 }
 
 /* r8 = rSP - push_size, rcx = rSP + pop_size (the new rSP), wrapped to the
@@ -418,8 +416,11 @@ static void emit_tlb(NativeCtx *nc, unsigned size, int acc, unsigned i, uint64_t
     X64 *e = nc->e;
     bool user = (nc->b->key >> 2 & 3) == 3;
     int32_t slot = (int32_t)offsetof(Tlb, e[user][0]);
+    /* The slot of the FIRST byte's page, the tag of the last byte's: an
+     * access that crosses into page N+1 finds page N's slot, which can
+     * never hold N+1, and goes to the slow path (softmmu/tlb.h). */
     x64_lea(e, 8, X64_R9, x64_mem(X64_R8, (int32_t)size - 1));
-    x64_mov_rr(e, 8, X64_R10, X64_R9);
+    x64_mov_rr(e, 8, X64_R10, X64_R8);
     x64_shift_ri(e, X64_SHR, 8, X64_R10, 12 - 5);   /* page number * sizeof(TlbEntry) */
     x64_alu_ri(e, X64_AND, 4, X64_R10, (TLB_ENTRIES - 1) << 5);
     x64_alu_ri(e, X64_AND, 8, X64_R9, (int32_t)TLB_PAGE_MASK);

@@ -38,7 +38,6 @@ typedef struct NativeCtx {
     bool flags_in_host;   /* the guest's OSZAPC are in host RFLAGS */
     bool flat;            /* flat segments for the whole block (MODE_KEY_FLAT, or 64-bit) */
     bool segs_changed;    /* a sensitive instruction ran: no more inline memory operands */
-    bool inline_mem32;    /* RZ_DBT_MEM32: inline memory operands in 32-bit code too */
     unsigned counted;     /* set by the translator before native_emit */
     const uint8_t (*undef_ok)[8];
     /* Guest registers held in host registers (native.c's pool). */

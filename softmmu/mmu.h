@@ -30,8 +30,11 @@ enum { ACC_TYPE_MASK = 3, ACC_SUPER = 4, ACC_PROBE = 8 };
 
 /* Bit of MmuCtx.debug_active that makes every data access take the slow
  * path (TLB_WATCH), where the CPU checks #AC and data breakpoints
- * (cpu/debug.h calls it DBG_DATA; the other bits are the CPU's own). */
-enum { MMU_WATCH_DATA = 2 };
+ * (cpu/debug.h calls it DBG_DATA; the other bits are the CPU's own).
+ * MMU_WATCH_WRITES_ONLY, with it: only write tags carry TLB_WATCH, so
+ * reads that hit stay on the inline path (a watcher that needs to see
+ * writes only; reads of devices and misses reach the slow path anyway). */
+enum { MMU_WATCH_DATA = 2, MMU_WATCH_WRITES_ONLY = 4 };
 
 /* Mask of the low size bytes (an access of size bytes; what an unmapped
  * one reads).  Here because the softmmu is the lowest layer using it. */

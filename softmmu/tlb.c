@@ -202,7 +202,8 @@ TlbEntry *tlb_fill(MmuCtx *c, uint64_t lin, int access, PageFault *pf)
     uint64_t rflags = rd ? 0 : TLB_MMIO;
     /* The CPU's #AC checks and data breakpoints see every data access. */
     uint64_t watch = (c->debug_active & MMU_WATCH_DATA) ? TLB_WATCH : 0;
-    e->tag[ACC_READ] = lin | rflags | watch;
+    uint64_t rwatch = (c->debug_active & MMU_WATCH_WRITES_ONLY) ? 0 : watch;
+    e->tag[ACC_READ] = lin | rflags | rwatch;
     if (w.executable)
         e->tag[ACC_EXEC] = lin | rflags;
     /* A clean page keeps its write tag empty so the first write walks and

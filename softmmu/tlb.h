@@ -14,7 +14,8 @@
  * Slow-path bits: TLB_MMIO (not host memory: MMIO, unmapped, or a ROM page
  * for writes), TLB_CODE (write tag of a page holding decoded code, so the
  * store goes through mem_phys_write and the code cache sees it),
- * TLB_WATCH (read/write tags while MmuCtx.debug_active has MMU_WATCH_DATA:
+ * TLB_WATCH (read/write tags while MmuCtx.debug_active has MMU_WATCH_DATA,
+ * write tags only with MMU_WATCH_WRITES_ONLY:
  * the CPU checks #AC and data breakpoints on its slow path, cpu/debug.h).
  *
  * Write tags are only filled once the leaf's D bit is set, so the first

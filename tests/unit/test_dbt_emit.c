@@ -291,9 +291,6 @@ static uint32_t get32(const uint8_t *p)
 
 int main(void)
 {
-    /* The 32-bit inline memory path is off by default (docs/tier1.md): its
-     * code is still what these goldens check. */
-    setenv("RZ_DBT_MEM32", "1", 1);
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
         printf("FAIL cs_open\n");
         return 1;
