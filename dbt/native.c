@@ -191,16 +191,22 @@ void native_begin(NativeCtx *nc, X64 *e, const Block *b, const uint8_t (*undef_o
 /* ---- flags between host RFLAGS and the CPU's form ------------------------ */
 
 /* Host RFLAGS -> the CPU's documented form (eflags, lazy record empty),
- * in two halves: the capture into rcx leaves RFLAGS as it was. */
+ * in two halves: the capture into rax (LAHF: SF ZF - AF - PF - CF in ah,
+ * SETO: OF in al) leaves RFLAGS as it was; PUSHFQ would too, but costs
+ * several times more on both vendors, and it is on every exit. */
 static void flags_capture(X64 *e)
 {
-    x64_plain(e, X64_PUSHFQ);
-    x64_pop_r(e, X64_RCX);
+    x64_plain(e, X64_LAHF);
+    x64_setcc_r(e, X64_CC_O, X64_RAX);
 }
 
 static void flags_merge(X64 *e)
 {
-    x64_alu_ri(e, X64_AND, 4, X64_RCX, FL_ALL);
+    x64_movzx_rr(e, 4, X64_RCX, 1, X64_AH);
+    x64_alu_ri(e, X64_AND, 4, X64_RCX, F_SF | F_ZF | F_AF | F_PF | F_CF);
+    x64_movzx_rr(e, 4, X64_RAX, 1, X64_RAX);
+    x64_shift_ri(e, X64_SHL, 4, X64_RAX, 11);
+    x64_alu_rr(e, X64_OR, 4, X64_RCX, X64_RAX);
     x64_alu_mi(e, X64_AND, 4, CPU_AT(eflags), (int32_t)~FL_ALL);
     x64_alu_mr(e, X64_OR, 4, CPU_AT(eflags), X64_RCX);
     x64_mov_mi(e, 1, CPU_AT(lf.op), LF_NONE);
@@ -212,16 +218,25 @@ static void flags_to_cpu(X64 *e)
     flags_merge(e);
 }
 
-/* The CPU's flags -> host RFLAGS: OSZAPC only, so the guest's TF or DF
- * never reach the host. */
-static uint64_t host_flags(CPU *cpu) { return (cpu_get_eflags(cpu) & FL_ALL) | 2; }
-
+/* The CPU's flags -> host RFLAGS (OSZAPC only, so the guest's TF or DF
+ * never reach the host): a pending lazy record is evaluated first (by
+ * cpu_get_eflags, which leaves it empty); then eflags' low byte goes in
+ * with SAHF and OF with an ADD that overflows exactly when it is set. */
 static void flags_to_host(X64 *e)
 {
+    x64_alu_mi(e, X64_CMP, 1, CPU_AT(lf.op), LF_NONE);
+    size_t done = x64_jcc8(e, X64_CC_E);
     x64_mov_rr(e, 8, X64_RDI, X64_RBX);
-    x64_call_abs(e, (const void *)host_flags);
-    x64_push_r(e, X64_RAX);
-    x64_plain(e, X64_POPFQ);
+    x64_call_abs(e, (const void *)cpu_get_eflags);
+    x64_bind8(e, done);
+    x64_mov_rm(e, 4, X64_RCX, CPU_AT(eflags));
+    x64_mov_rr(e, 4, X64_RAX, X64_RCX);
+    x64_shift_ri(e, X64_SHL, 4, X64_RAX, 8);
+    x64_shift_ri(e, X64_SHR, 4, X64_RCX, 11);
+    x64_alu_ri(e, X64_AND, 4, X64_RCX, 1);
+    x64_alu_rr(e, X64_OR, 4, X64_RAX, X64_RCX);
+    x64_alu_ri(e, X64_ADD, 1, X64_RAX, 0x7f);
+    x64_plain(e, X64_SAHF);
 }
 
 /* ---- guest registers in host registers ----------------------------------- */
@@ -957,14 +972,8 @@ void native_slow_flags_in(NativeCtx *nc, const NativeSlow *s)
     for (int r = 0; r < 16; r++)
         if (s->map_jump[r] >= 0 && (s->dirty_jump >> r & 1))
             x64_mov_mr(e, 8, GREG_AT(r), s->map_jump[r]);
-    if (!s->save_flags)
-        return;
-    x64_movzx_rr(e, 4, X64_RCX, 1, X64_AH);
-    x64_alu_ri(e, X64_AND, 4, X64_RCX, F_SF | F_ZF | F_AF | F_PF | F_CF);
-    x64_movzx_rr(e, 4, X64_RDX, 1, X64_RAX);
-    x64_shift_ri(e, X64_SHL, 4, X64_RDX, 11);
-    x64_alu_rr(e, X64_OR, 4, X64_RCX, X64_RDX);
-    flags_merge(e);
+    if (s->save_flags)
+        flags_merge(e);   /* from ah/al, as flags_capture leaves them */
 }
 
 /* After it: the flags where the fast path leaves them (in the host if it

@@ -299,17 +299,19 @@ int main(void)
 
     /* add eax, ebx; jnz +0: the ALU op on host registers loaded from the
      * CPU, the result stored zero-extended, the flags captured for both
-     * exits, and the jcc taken the other way to the fall-through's exit. */
+     * exits (LAHF/SETO leave RFLAGS for the jcc), and the jcc taken the
+     * other way to the fall-through's exit. */
     const char *const add_seq[] = {
         S("mov r13, qword ptr %s", GPR(R_AX)), S("mov r14, qword ptr %s", GPR(R_BX)),
-        "add r13d, r14d", "pushfq", "pop rcx", S("mov qword ptr %s, r13", GPR(R_AX)), "je *", NULL,
+        "add r13d, r14d", "lahf", "seto al", S("mov qword ptr %s, r13", GPR(R_AX)), "je *", NULL,
     };
     const char *const flags_seq[] = {
-        S("and ecx, %#x", F_OSZAPC), S("and dword ptr %s, %#x", FIELD(eflags), ~(unsigned)F_OSZAPC),
+        "movzx ecx, ah", S("and ecx, %#x", F_OSZAPC & ~F_OF), "movzx eax, al", "shl eax, 0xb", "or ecx, eax",
+        S("and dword ptr %s, %#x", FIELD(eflags), ~(unsigned)F_OSZAPC),
         S("or dword ptr %s, ecx", FIELD(eflags)), S("mov byte ptr %s, 0", FIELD(lf.op)), NULL,
     };
     static const uint8_t add_bytes[] = { 0x4c, 0x8b, 0x2b, 0x4c, 0x8b, 0x73, 0x18, 0x45, 0x01, 0xf5,
-                                         0x9c, 0x59, 0x4c, 0x89, 0x2b, 0x0f, 0x84 };
+                                         0x9f, 0x0f, 0x90, 0xc0, 0x4c, 0x89, 0x2b, 0x0f, 0x84 };
     Case add32 = { .name = "add eax, ebx; jnz (32-bit)", .mode = CODE32, .code = { 0x01, 0xd8, 0x75, 0x00 },
                    .len = 4, .regs = { 0x7fffffff, 0, 0, 1 }, .ninsns = 2, .nnative = 2,
                    .seq = { add_seq, flags_seq }, .bytes = add_bytes, .nbytes = sizeof add_bytes };
@@ -324,7 +326,7 @@ int main(void)
     /* add rax, rbx; jnz +0 in 64-bit code: the destination in memory. */
     const char *const add64_seq[] = {
         S("mov r13, qword ptr %s", GPR(R_AX)), S("mov r14, qword ptr %s", GPR(R_BX)), "add r13, r14",
-        "pushfq", "pop rcx", S("mov qword ptr %s, r13", GPR(R_AX)), "je *", NULL,
+        "lahf", "seto al", S("mov qword ptr %s, r13", GPR(R_AX)), "je *", NULL,
     };
     Case add64 = { .name = "add rax, rbx; jnz (64-bit)", .mode = CODE64,
                    .code = { 0x48, 0x01, 0xd8, 0x75, 0x00 }, .len = 5, .regs = { 1ull << 40, 0, 0, ~(1ull << 40) + 1 },
@@ -374,10 +376,12 @@ int main(void)
           get32(r.stack + 12));
 
     /* shl eax, cl: the guest flags into host RFLAGS first (a count of 0
-     * leaves them), the count in cl, the shift, the flags back. */
+     * leaves them): SZAPC by SAHF, OF by an ADD that overflows when it is
+     * set; the count in cl, the shift, the flags back. */
     const char *const shl_seq[] = {
-        "push rax", "popfq", S("mov r13, qword ptr %s", GPR(R_AX)), S("mov r14, qword ptr %s", GPR(R_CX)),
-        "mov ecx, r14d", "shl r13d, cl", "pushfq", "pop rcx", NULL,
+        S("mov ecx, dword ptr %s", FIELD(eflags)), "mov eax, ecx", "shl eax, 8", "shr ecx, 0xb", "and ecx, 1",
+        "or eax, ecx", "add al, 0x7f", "sahf", S("mov r13, qword ptr %s", GPR(R_AX)),
+        S("mov r14, qword ptr %s", GPR(R_CX)), "mov ecx, r14d", "shl r13d, cl", "lahf", "seto al", NULL,
     };
     Case shl = { .name = "shl eax, cl", .mode = CODE32, .code = { 0xd3, 0xe0 }, .len = 2,
                  .regs = { 0x80000003, 36 }, .ninsns = 2, .nnative = 1, .seq = { shl_seq, flags_seq } };
