@@ -127,6 +127,10 @@ static void hook_translate(void *opaque, CPU *cpu, Block *b)
     d->stats.translate_ns += now_ns() - t0;
     if (d->opt.out_asm)
         dbt_print_block(d, b, db, d->opt.out_asm);
+    if (d->perfmap)
+        fprintf(d->perfmap, "%llx %x guest_%llx_key_%llx\n",
+                (unsigned long long)(uintptr_t)(db->code_x - db->entry_off), db->code_size,
+                (unsigned long long)b->rip, (unsigned long long)b->key);
 }
 
 static Block *hook_run(void *opaque, CPU *cpu, Block *b)
@@ -272,6 +276,16 @@ Dbt *dbt_new(CPU *cpu, CodeCache *cc, const DbtOptions *o, char *err, size_t err
     if (getenv("RZ_LOCKSTEP_FROM"))
         d->lockstep_from = strtoull(getenv("RZ_LOCKSTEP_FROM"), NULL, 0);
     d->opt = *o;
+    if (o->perfmap) {
+        char path[64];
+        snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
+        if (!(d->perfmap = fopen(path, "w"))) {
+            snprintf(err, errlen, "-perfmap: %s: %s", path, strerror(errno));
+            free(d);
+            return NULL;
+        }
+        setvbuf(d->perfmap, NULL, _IOLBF, 0);   /* perf reads it while we run, or after a kill */
+    }
     d->code = codecache_execmem(cc);
     if (execmem_init(&d->own, 64 << 10, err, errlen)) {
         free(d);
@@ -320,6 +334,8 @@ void dbt_free(Dbt *d)
             fprintf(stderr, "dbt: link refused for reason %d: %llu\n", k, (unsigned long long)d->dbg_why[k]);
     }
     lockstep_free(d);
+    if (d->perfmap)
+        fclose(d->perfmap);
     if (d->cpu->tier1 == &d->t1)
         d->cpu->tier1 = NULL;
     codecache_set_invalidate_hook(d->cc, NULL, NULL);
@@ -376,7 +392,7 @@ void dbt_print_stats(const Dbt *d, FILE *f)
 
 int dbt_parse_accel(const char *s, bool *use_dbt, DbtOptions *o, char *err, size_t errlen)
 {
-    *o = (DbtOptions){ DBT_DEFAULT_THRESHOLD, 0, 0, NULL };
+    *o = (DbtOptions){ .threshold = DBT_DEFAULT_THRESHOLD };
     char buf[256];
     if (strlen(s) >= sizeof buf) {
         snprintf(err, errlen, "-accel: '%.40s...' is too long", s);

@@ -26,6 +26,8 @@ typedef struct DbtOptions {
     size_t code_bytes;    /* tb-size: the code cache's size (decoded blocks and host
                              code), 0: its default; the machine makes the cache */
     FILE *out_asm;        /* -d out_asm: each translation disassembled here, or NULL */
+    bool perfmap;         /* -perfmap: /tmp/perf-PID.map names each block's host code
+                             for perf report (guest rip and mode key) */
 } DbtOptions;
 
 #define DBT_DEFAULT_THRESHOLD 2

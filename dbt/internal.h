@@ -90,11 +90,12 @@ struct Dbt {
     IbtcEntry ibtc[1u << IBTC_BITS];
     struct Lockstep *lockstep;  /* -accel dbt,lockstep (lockstep.c) */
     uint32_t lockstep_tick;     /* runs since the last checked one */
-    uint64_t lockstep_from;
-    bool no_link;     /* RZ_LOCKSTEP_FROM: no checks before this icount */
-    bool diverged;
+    uint64_t lockstep_from;   /* RZ_LOCKSTEP_FROM: no checks before this icount */
+    bool no_link;             /* RZ_DBT_NOLINK: no chains, no indirect-branch cache */
+    bool diverged;            /* lockstep found a difference: the machine stops */
     uint64_t *dbg_exits;      /* RZ_DBT_DEBUG: exits by kind and last form */
-    uint64_t dbg_why[12];            /* lockstep found a difference: the machine stops */
+    uint64_t dbg_why[12];     /* RZ_DBT_DEBUG: why links were refused */
+    FILE *perfmap;            /* -perfmap */
     DbtBlock refused;         /* host_info of a block tier 1 declined */
     /* probe.c: [PROBE_*][ModRM.reg] bit log2(size): this host's undefined
      * flags are tier 0's for the form. */

@@ -37,6 +37,7 @@ static void usage(FILE *f)
         "  -d LIST             log items, comma separated: guest_errors,int,cpu_reset,in_asm,\n"
         "                      exec,cpu,tbstats,post (-d help describes them)\n"
         "  -D FILE             write logs to FILE instead of stderr\n"
+        "  -perfmap            name tier 1's host code in /tmp/perf-PID.map (perf report)\n"
         "  -gdb tcp:[HOST]:PORT  wait for gdb on HOST (default 127.0.0.1); port 0: any\n"
         "  -s                  -gdb tcp::1234\n"
         "  -S                  start stopped (gdb resumes the guest)\n"
@@ -116,9 +117,10 @@ int main(int argc, char **argv)
     unsigned log_mask = 0;
     const char *cpu_opt = "intel";
     bool use_dbt = true;
-    DbtOptions dbt_opt = { DBT_DEFAULT_THRESHOLD, 0, 0, NULL };
+    DbtOptions dbt_opt = { .threshold = DBT_DEFAULT_THRESHOLD };
     const char *gdb_spec = NULL;
     bool start_stopped = false;
+    bool perfmap = false;
     MachineConfig cfg = { .serial = CHR_STDIO, .icount_shift = -1 };
 
     for (int i = 1; i < argc; i++) {
@@ -141,6 +143,10 @@ int main(int argc, char **argv)
         }
         if (!strcmp(a, "-no-reboot")) {
             cfg.no_reboot = true;
+            continue;
+        }
+        if (!strcmp(a, "-perfmap")) {
+            perfmap = true;
             continue;
         }
         static const char *const with_arg[] = {
@@ -257,6 +263,7 @@ int main(int argc, char **argv)
     }
     if (log_mask & LOG_OUT_ASM)
         dbt_opt.out_asm = m->log;
+    dbt_opt.perfmap = perfmap;
     if (use_dbt && machine_use_dbt(m, &dbt_opt, err, sizeof err)) {
         fprintf(stderr, "ringzero: %s\n", err);
         status = 1;
