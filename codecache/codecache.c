@@ -100,15 +100,20 @@ static unsigned hash(const CodeCache *cc, uint64_t pa, uint64_t key)
     return (unsigned)(h >> cc->hash_shift);
 }
 
+BlockHead *codecache_find(CodeCache *cc, uint64_t pa, uint64_t key)
+{
+    for (BlockHead *b = cc->hash[hash(cc, pa, key)]; b; b = b->hash_next)
+        if (b->pa == pa && b->key == key && b->valid)
+            return b;
+    return NULL;
+}
+
 BlockHead *codecache_lookup(CodeCache *cc, uint64_t pa, uint64_t key)
 {
     cc->stats.lookups++;
-    for (BlockHead *b = cc->hash[hash(cc, pa, key)]; b; b = b->hash_next)
-        if (b->pa == pa && b->key == key && b->valid) {
-            cc->stats.hits++;
-            return b;
-        }
-    return NULL;
+    BlockHead *b = codecache_find(cc, pa, key);
+    cc->stats.hits += b != NULL;
+    return b;
 }
 
 /* The block stops being valid; the translator hears of it first. */

@@ -133,6 +133,8 @@ typedef struct CodeCache CodeCache;
 CodeCache *codecache_new(Mem *mem, size_t head_size, size_t size_bytes, char *err, size_t errlen);
 void codecache_free(CodeCache *cc);
 BlockHead *codecache_lookup(CodeCache *cc, uint64_t pa, uint64_t key);
+/* The same, not counted in the statistics: the translator looking ahead. */
+BlockHead *codecache_find(CodeCache *cc, uint64_t pa, uint64_t key);
 /* Allocates an empty block for (pa, key) with payload_size bytes (at most
  * CC_MAX_PAYLOAD) of payload (16-byte aligned) at *payload; the caller fills them and commits.  May
  * flush the whole cache first (when full), so the caller must not hold

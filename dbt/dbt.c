@@ -136,7 +136,9 @@ static void hook_translate(void *opaque, CPU *cpu, Block *b)
 static Block *hook_run(void *opaque, CPU *cpu, Block *b)
 {
     Dbt *d = opaque;
-    if (cpu->icount + b->ninsns > cpu->icount_end)
+    /* The entry's own budget check counts the whole trace: with less left
+     * the code would leave at once, again and again, so tier 0 runs it. */
+    if (cpu->icount + ((DbtBlock *)b->host_info)->ninsns > cpu->icount_end)
         return NULL;
     if (!cpu->tlb)
         tlb_attach(&cpu->mmu);  /* translated code holds it in r12 */
@@ -272,6 +274,7 @@ Dbt *dbt_new(CPU *cpu, CodeCache *cc, const DbtOptions *o, char *err, size_t err
     if (getenv("RZ_DBT_DEBUG"))
         d->dbg_exits = calloc(EXIT_KINDS * FORM_COUNT, sizeof *d->dbg_exits);
     d->no_link = getenv("RZ_DBT_NOLINK") != NULL;   /* debugging: no chains, no branch cache */
+    d->no_trace = getenv("RZ_DBT_NOTRACE") != NULL; /* debugging: no traces */
     /* Lockstep from an instruction count on (a bug late in a long run). */
     if (getenv("RZ_LOCKSTEP_FROM"))
         d->lockstep_from = strtoull(getenv("RZ_LOCKSTEP_FROM"), NULL, 0);
@@ -365,6 +368,8 @@ void dbt_print_stats(const Dbt *d, FILE *f)
     fprintf(f, "tbstats: tier 1: guest instructions translated: %.1f%% native, %.1f%% helper calls\n",
             pct(s->insns_native, s->insns_native + s->insns_helper),
             pct(s->insns_helper, s->insns_native + s->insns_helper));
+    fprintf(f, "tbstats: tier 1: %llu traces (translations of 2 or more blocks, %llu blocks in all)\n",
+            (unsigned long long)s->traces, (unsigned long long)s->trace_blocks);
     fprintf(f, "tbstats: tier 1: %llu entries from the loop, %llu exits chained (%llu undone), "
             "%llu invalidated, %llu flushes, %llu pages kept in tier 0\n",
             (unsigned long long)s->runs, (unsigned long long)s->chains,

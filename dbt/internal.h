@@ -7,14 +7,18 @@
 #include <stdio.h>
 
 #include "dbt.h"
+#include "native.h"
 #include "../cpu/block.h"
 #include "../cpu/insn.h"
 #include "../codecache/execmem.h"
 
 /* One way out of a block's code.  Translated code returns the address of
- * the exit it took; slots 0 and 1 end in a patchable jmp rel32 (to the
- * block's own stub until dbt_link chains it to the next block's code). */
-enum { EXIT_SLOT0, EXIT_SLOT1, EXIT_OTHER, EXIT_INDIRECT, EXIT_KINDS };
+ * the exit it took; slots end in a patchable jmp rel32 (to the block's own
+ * stub until dbt_link chains it to the next block's code): 0 and 1 the
+ * last branch's (taken, not taken), 2.. the side exits of a trace's inner
+ * branches (native.h). */
+#define DBT_SLOTS (2 + TRACE_MAX_BLOCKS - 1)
+enum { EXIT_SLOT0, EXIT_SLOT1, EXIT_OTHER = DBT_SLOTS, EXIT_INDIRECT, EXIT_KINDS };
 typedef struct DbtBlock DbtBlock;
 typedef struct DbtExit {
     DbtBlock *db;
@@ -29,11 +33,16 @@ typedef struct DbtLink {
 } DbtLink;
 
 struct DbtBlock {
-    Block *b;
+    Block *b;                 /* the trace's head: the block the loop enters it by */
+    /* The blocks its code covers, in order (a trace: native.h), and their
+     * instructions in all: what the entry's budget check counts. */
+    Block *trace[TRACE_MAX_BLOCKS];
+    uint8_t ntrace;
+    uint16_t ninsns;
     DbtExit exit[EXIT_KINDS];
-    uint8_t *jmp_w[2];        /* write-view address of each slot's rel32, NULL: no slot */
-    const uint8_t *stub_x[2]; /* execute address of each slot's unchained stub */
-    uint8_t *chained_to[2];   /* execute address it jumps to now (NULL: its stub) */
+    uint8_t *jmp_w[DBT_SLOTS];        /* write-view address of each slot's rel32, NULL: no slot */
+    const uint8_t *stub_x[DBT_SLOTS]; /* execute address of each slot's unchained stub */
+    uint8_t *chained_to[DBT_SLOTS];   /* execute address it jumps to now (NULL: its stub) */
     DbtLink *incoming;
     bool dead;
     bool key_stable;          /* no instruction may change the mode key: exits may chain
@@ -92,6 +101,7 @@ struct Dbt {
     uint32_t lockstep_tick;     /* runs since the last checked one */
     uint64_t lockstep_from;   /* RZ_LOCKSTEP_FROM: no checks before this icount */
     bool no_link;             /* RZ_DBT_NOLINK: no chains, no indirect-branch cache */
+    bool no_trace;            /* RZ_DBT_NOTRACE: one block per translation */
     bool diverged;            /* lockstep found a difference: the machine stops */
     uint64_t *dbg_exits;      /* RZ_DBT_DEBUG: exits by kind and last form */
     uint64_t dbg_why[12];     /* RZ_DBT_DEBUG: why links were refused */
@@ -109,6 +119,8 @@ struct Dbt {
 #define DBT_YIELD 8192
 
 void *dbt_arena_alloc(Dbt *d, size_t size);
+/* The trace's instruction i (0 .. db->ninsns - 1) and its rip. */
+const Insn *dbt_trace_insn(const DbtBlock *db, unsigned i, uint64_t *rip);
 /* Emits b's host code: 1, 0 when the code memory is full, -1 when the
  * emitter refused an encoding (a bug worth a look: -d tbstats counts it). */
 int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db);

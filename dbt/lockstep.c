@@ -81,10 +81,11 @@ static void watch(CPU *cpu, uint64_t lin, unsigned size, int access)
  * the sensitive ones: they run as the interpreter's own handler in both
  * tiers anyway, and some write memory implicitly as the supervisor (a TSS
  * busy bit, a descriptor's accessed bit), which the journal does not see. */
-static bool replayable(const Block *b)
+static bool replayable(const DbtBlock *db)
 {
-    for (unsigned i = 0; i < b->ninsns; i++) {
-        const Insn *in = &b->insns[i];
+    for (unsigned i = 0; i < db->ninsns; i++) {
+        uint64_t rip;
+        const Insn *in = dbt_trace_insn(db, i, &rip);
         const FormInfo *f = &form_info[in->form];
         if (f->attrs & A_SENS)
             return false;
@@ -104,13 +105,14 @@ static const char *const gpr_name[16] = {
     "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15",
 };
 
-/* The instruction of b most likely to have made the difference: the last
- * one that writes what differs (gpr >= 0, or flags, or memory). */
-static unsigned culprit(const Block *b, unsigned n, int gpr, uint32_t flags, bool memory)
+/* The instruction of the trace most likely to have made the difference:
+ * the last one that writes what differs (gpr >= 0, or flags, or memory). */
+static unsigned culprit(const DbtBlock *db, unsigned n, int gpr, uint32_t flags, bool memory)
 {
     unsigned best = 0;
-    for (unsigned i = 0; i < n && i < b->ninsns; i++) {
-        const Insn *in = &b->insns[i];
+    for (unsigned i = 0; i < n && i < db->ninsns; i++) {
+        uint64_t rip;
+        const Insn *in = dbt_trace_insn(db, i, &rip);
         const FormInfo *f = &form_info[in->form];
         bool w = false;
         if (gpr >= 0) {
@@ -128,19 +130,17 @@ static unsigned culprit(const Block *b, unsigned n, int gpr, uint32_t flags, boo
     return best;
 }
 
-static void report(Dbt *d, CPU *cpu, const Block *b, unsigned n, int gpr, uint32_t flags,
+static void report(Dbt *d, CPU *cpu, const DbtBlock *db, unsigned n, int gpr, uint32_t flags,
                    bool memory, const char *what, uint64_t expected, uint64_t got)
 {
-    unsigned k = culprit(b, n, gpr, flags, memory);
-    uint64_t rip = b->rip;
-    for (unsigned i = 0; i < k; i++)
-        rip += b->insns[i].len;
+    const Block *b = db->b;
+    uint64_t rip;
+    const Insn *ik = dbt_trace_insn(db, culprit(db, n, gpr, flags, memory), &rip);
     uint8_t bytes[15];
     char text[96];
     int avail = mem_fetch(&cpu->mmu, cpu_code_lin(cpu, rip), bytes, 15);
-    if (avail <= 0 || !disasm_one(bytes, (size_t)avail, 16u << b->insns[k].code_mode, rip, text,
-                                  sizeof text))
-        snprintf(text, sizeof text, "%s", form_info[b->insns[k].form].name);
+    if (avail <= 0 || !disasm_one(bytes, (size_t)avail, 16u << ik->code_mode, rip, text, sizeof text))
+        snprintf(text, sizeof text, "%s", form_info[ik->form].name);
     fprintf(stderr, "ringzero: lockstep: tier 1 differs from tier 0 at %04x:%llx (%s), block at "
             "%llx: %s expected %#llx, got %#llx\n", cpu->seg[S_CS].sel, (unsigned long long)rip,
             text, (unsigned long long)b->rip, what, (unsigned long long)expected,
@@ -148,14 +148,15 @@ static void report(Dbt *d, CPU *cpu, const Block *b, unsigned n, int gpr, uint32
     if (getenv("RZ_DBT_DEBUG")) {
         Lockstep *ls = d->lockstep;
         fprintf(stderr, "lockstep: %u of %u instructions, %u journal entries (%u tier 1's); before:",
-                n, b->ninsns, ls->n, ls->n1);
+                n, db->ninsns, ls->n, ls->n1);
         for (int r = 0; r < 8; r++)
             fprintf(stderr, " %s=%llx", gpr_name[r], (unsigned long long)ls->s0.regs[r]);
         fprintf(stderr, "\n");
-        for (unsigned i = 0; i < b->ninsns; i++) {
-            const Insn *in = &b->insns[i];
-            fprintf(stderr, "lockstep:  %s len %u reg %d rm %d seg %d base %d index %d disp %#llx\n",
-                    form_info[in->form].name, in->len, in->reg, in->rm, in->seg, in->base,
+        for (unsigned i = 0; i < db->ninsns; i++) {
+            uint64_t at;
+            const Insn *in = dbt_trace_insn(db, i, &at);
+            fprintf(stderr, "lockstep:  %llx %s len %u reg %d rm %d seg %d base %d index %d disp %#llx\n",
+                    (unsigned long long)at, form_info[in->form].name, in->len, in->reg, in->rm, in->seg, in->base,
                     in->index, (unsigned long long)in->disp);
         }
     }
@@ -165,7 +166,7 @@ static void report(Dbt *d, CPU *cpu, const Block *b, unsigned n, int gpr, uint32
 
 /* Compares t (tier 1's result) with the CPU (tier 0's); reports the first
  * difference.  n: instructions the block ran. */
-static void compare(Dbt *d, CPU *cpu, CPU *t, const Block *b, unsigned n, int vec_t, int vec_i)
+static void compare(Dbt *d, CPU *cpu, CPU *t, const DbtBlock *b, unsigned n, int vec_t, int vec_i)
 {
     char what[64];
     if (vec_t != vec_i) {
@@ -246,10 +247,27 @@ static __attribute__((noinline)) int run_caught(Dbt *d, CPU *cpu, Block *b)
     return vec;
 }
 
+/* Tier 0 runs n instructions along db's trace (the blocks in order, as
+ * long as each one leads to the next); the vector raised, or -1. */
+static int replay_trace(CPU *cpu, const DbtBlock *db, unsigned n)
+{
+    int vec = -1;
+    for (unsigned j = 0; j < db->ntrace && n && vec < 0; j++) {
+        if (j && cpu->rip != db->trace[j]->rip)
+            break;   /* a side exit: tier 1 left here too, or the compare says */
+        uint64_t before = cpu->icount;
+        vec = cpu_replay_block(cpu, db->trace[j], n);
+        uint64_t ran = cpu->icount - before;
+        n = ran < n ? n - (unsigned)ran : 0;
+    }
+    return vec;
+}
+
 Block *lockstep_run(Dbt *d, CPU *cpu, Block *b)
 {
     Lockstep *ls = d->lockstep;
-    bool check = replayable(b);
+    const DbtBlock *db = b->host_info;
+    bool check = replayable(db);
     CPU *s0 = &ls->s0, *t = &ls->t;
     if (check)
         *s0 = *cpu;
@@ -279,9 +297,9 @@ Block *lockstep_run(Dbt *d, CPU *cpu, Block *b)
     cpu->fault_jmp = saved;
     ls->n1 = ls->n;
     ls->active = true;
-    int vec_i = n ? cpu_replay_block(cpu, b, n) : -1;
+    int vec_i = n ? replay_trace(cpu, db, n) : -1;
     ls->active = false;
-    compare(d, cpu, t, b, n, vec_t, vec_i);
+    compare(d, cpu, t, db, n, vec_t, vec_i);
     d->stats.lockstep_blocks++;
     if (vec_i >= 0)
         longjmp(*saved, 1);

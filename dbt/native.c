@@ -157,13 +157,15 @@ static uint32_t needs_flags(const Insn *in, int k, uint32_t live_after)
  * fault). */
 static void liveness(NativeCtx *nc)
 {
-    const Block *b = nc->b;
+    const Trace *t = nc->t;
     uint32_t live = FL_ALL;
-    nc->live[b->ninsns] = live;
-    for (int i = (int)b->ninsns - 1; i >= 0; i--) {
-        const Insn *in = &b->insns[i];
+    nc->live[t->n] = live;
+    for (int i = (int)t->n - 1; i >= 0; i--) {
+        const Insn *in = t->insn[i];
         int k = kind_of(in);
-        if (k == K_NONE || (in->flags & IF_MEM) || k >= K_PUSH)
+        if (k == K_JMP && t->cont[i] >= 0)
+            ;   /* a jump inside the trace: nothing emitted */
+        else if (k == K_NONE || (in->flags & IF_MEM) || k >= K_PUSH)
             live = FL_ALL;
         else
             live = (live & ~flags_written(in)) | flags_read(in, k) | (live & flags_undefined(in, k));
@@ -173,15 +175,15 @@ static void liveness(NativeCtx *nc)
 
 static void rc_reset(NativeCtx *nc);
 
-void native_begin(NativeCtx *nc, X64 *e, const Block *b, const uint8_t (*undef_ok)[8])
+void native_begin(NativeCtx *nc, X64 *e, const Trace *t, const uint8_t (*undef_ok)[8])
 {
     nc->undef_ok = undef_ok;
     nc->e = e;
-    nc->b = b;
+    nc->t = t;
     nc->flags_in_host = false;
     nc->segs_changed = false;
     nc->nslow = 0;
-    nc->flat = b->insns[0].code_mode == CODE64 || (b->key & MODE_KEY_FLAT);
+    nc->flat = t->insn[0]->code_mode == CODE64 || (t->head->key & MODE_KEY_FLAT);
     nc->clock = 0;
     nc->pinned = 0;
     rc_reset(nc);
@@ -387,9 +389,9 @@ static bool mem_ok(const NativeCtx *nc, const Insn *in)
  * with a 32-bit stack (SS.B, in the mode key). */
 static bool stack_ok(const NativeCtx *nc)
 {
-    const Insn *in0 = &nc->b->insns[0];
+    const Insn *in0 = nc->t->insn[0];
     return nc->flat && !nc->segs_changed &&
-           (in0->code_mode == CODE64 || (nc->b->key >> 41 & 1));
+           (in0->code_mode == CODE64 || (nc->t->head->key >> 41 & 1));
 }
 
 /* r8 = rSP - push_size, rcx = rSP + pop_size (the new rSP), wrapped to the
@@ -429,7 +431,7 @@ static void emit_lin(NativeCtx *nc, const Insn *in, uint64_t rip, bool with_seg)
 static void emit_tlb(NativeCtx *nc, unsigned size, int acc, unsigned i, uint64_t rip, bool save_flags)
 {
     X64 *e = nc->e;
-    bool user = (nc->b->key >> 2 & 3) == 3;
+    bool user = (nc->t->head->key >> 2 & 3) == 3;
     int32_t slot = (int32_t)offsetof(Tlb, e[user][0]);
     /* The slot of the FIRST byte's page, the tag of the last byte's: an
      * access that crosses into page N+1 finds page N's slot, which can
@@ -611,10 +613,29 @@ static bool high_byte(const Insn *in, int k)
     return in->reg8 >= 16 || (!(in->flags & IF_MEM) && in->rm8 >= 16);
 }
 
+/* A direct branch's targets must be valid wherever the block runs: any in
+ * flat 32-bit code (CS limit 4 GiB), canonical ones in 64-bit code (a RET
+ * checks its own). */
+static bool targets_valid(const Insn *in, uint64_t rip, bool flat)
+{
+    uint64_t next = rip + in->len, t = next + in->imm;
+    if (!flat)
+        return false;
+    return !(in->code_mode == CODE64 && in->osz == 8 && (!is_canonical(t) || !is_canonical(next)));
+}
+
+int native_inner_branch(const Insn *in, uint64_t rip, bool flat)
+{
+    int k = kind_of(in);
+    if ((k != K_JCC && k != K_JMP) || (form_info[in->form].attrs & A_SENS) || !targets_valid(in, rip, flat))
+        return IB_NONE;
+    return k == K_JCC ? IB_COND : IB_JUMP;
+}
+
 /* Can instruction i be native here?  Decided before anything is emitted. */
 static bool native_ok(const NativeCtx *nc, unsigned i, int k)
 {
-    const Insn *in = &nc->b->insns[i];
+    const Insn *in = nc->t->insn[i];
     const FormInfo *f = &form_info[in->form];
     if (k == K_NONE || (f->attrs & A_SENS) || high_byte(in, k))
         return false;
@@ -640,30 +661,17 @@ static bool native_ok(const NativeCtx *nc, unsigned i, int k)
     if (k == K_SHIFT_I && shift_count(in) == 0)
         return false;   /* count 0: nothing happens, the handler does it */
     if (k >= K_JCC) {
-        /* The targets must be valid wherever the block runs: any in flat
-         * 32-bit code (CS limit 4 GiB), canonical ones in 64-bit code (a
-         * RET checks its own). */
-        if (i + 1 != nc->b->ninsns || !nc->flat)
+        if (i + 1 != nc->t->n && nc->t->cont[i] < 0)
             return false;
-        if (k != K_RET) {
-            uint64_t rip = nc->b->rip;
-            for (unsigned j = 0; j <= i; j++)
-                rip += nc->b->insns[j].len;
-            uint64_t t = rip + in->imm;
-            if (in->code_mode == CODE64 && in->osz == 8 && (!is_canonical(t) || !is_canonical(rip)))
-                return false;
-        }
+        if (k != K_RET && !targets_valid(in, nc->t->rip[i], nc->flat))
+            return false;
+        if (k == K_RET && !nc->flat)
+            return false;
     }
     return true;
 }
 
-static uint64_t insn_rip(const NativeCtx *nc, unsigned i)
-{
-    uint64_t rip = nc->b->rip;
-    for (unsigned j = 0; j < i; j++)
-        rip += nc->b->insns[j].len;
-    return rip;
-}
+static uint64_t insn_rip(const NativeCtx *nc, unsigned i) { return nc->t->rip[i]; }
 
 /* Dirty: guest r was written (its host register is newer than the CPU). */
 static void rc_wrote(NativeCtx *nc, int r) { nc->dirty |= (uint16_t)(1u << r); }
@@ -680,7 +688,7 @@ static void slow_join(NativeCtx *nc, unsigned first)
 /* Emits instruction i natively; false leaves it to a handler. */
 bool native_emit(NativeCtx *nc, unsigned i)
 {
-    const Insn *in = &nc->b->insns[i];
+    const Insn *in = nc->t->insn[i];
     X64 *e = nc->e;
     int k = kind_of(in);
     if (k >= K_JCC || !native_ok(nc, i, k)) {
@@ -893,7 +901,7 @@ bool native_emit(NativeCtx *nc, unsigned i)
  * registers are back in the CPU before it leaves. */
 int native_branch(NativeCtx *nc, unsigned i, int *cc)
 {
-    const Insn *in = &nc->b->insns[i];
+    const Insn *in = nc->t->insn[i];
     X64 *e = nc->e;
     int k = kind_of(in);
     if (k < K_JCC || !native_ok(nc, i, k))
@@ -982,9 +990,36 @@ void native_slow_flags_in(NativeCtx *nc, const NativeSlow *s)
  * written them). */
 void native_slow_flags_out(NativeCtx *nc, const NativeSlow *s)
 {
-    if (flags_written(&nc->b->insns[s->insn]) || s->save_flags)
+    if (flags_written(nc->t->insn[s->insn]) || s->save_flags)
         flags_to_host(nc->e);
     for (int r = 0; r < 16; r++)
         if (s->map_join[r] >= 0)
             x64_mov_rm(nc->e, 8, s->map_join[r], GREG_AT(r));
+}
+
+/* A Jcc inside the trace: the guest flags into the host if they are not
+ * there, then one jcc to the side exit; the trace goes on with the flags
+ * and the register cache as they are. */
+void native_side_jump(NativeCtx *nc, unsigned i, NativeSide *side)
+{
+    const Insn *in = nc->t->insn[i];
+    if (!nc->flags_in_host)
+        flags_to_host_nc(nc);
+    nc->flags_in_host = true;
+    X64Cond taken = (X64Cond)(in->opc & 15);
+    /* cont 0: the trace goes on when taken, so it leaves when not */
+    X64Cond leave = nc->t->cont[i] == 0 ? (X64Cond)(taken ^ 1) : taken;
+    side->field = x64_jcc(nc->e, leave, x64_pc(nc->e));
+    side->insn = i;
+    side->flags_in_host = true;
+    rc_snapshot(nc, side->map, &side->dirty);
+}
+
+void native_side_exit(NativeCtx *nc, const NativeSide *side)
+{
+    if (side->flags_in_host)
+        flags_to_cpu(nc->e);
+    for (int r = 0; r < 16; r++)
+        if (side->map[r] >= 0 && (side->dirty >> r & 1))
+            x64_mov_mr(nc->e, 8, GREG_AT(r), side->map[r]);
 }

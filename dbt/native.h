@@ -17,6 +17,22 @@
 #include "../cpu/block.h"
 #include "x64.h"
 
+/* The guest instructions one translation covers: a block, or a trace of
+ * blocks that a native direct branch at each one's end leads to on the
+ * same page, chosen by translate.c.  A branch inside the trace goes on in
+ * the trace one way (cont[i]: slot 0 taken, 1 not taken) and leaves the
+ * other way through a side exit; an unconditional one emits nothing. */
+#define TRACE_MAX_BLOCKS 8
+typedef struct Trace {
+    const Block *head;    /* the first block: key, mode, where it is entered */
+    unsigned n, nblocks;
+    const Block *blocks[TRACE_MAX_BLOCKS];
+    const Insn *insn[BLOCK_MAX_INSNS];
+    Handler fn[BLOCK_MAX_INSNS];
+    uint64_t rip[BLOCK_MAX_INSNS];
+    int8_t cont[BLOCK_MAX_INSNS];   /* -1: not a branch inside the trace */
+} Trace;
+
 /* One TLB miss exit. */
 typedef struct NativeSlow {
     size_t field;       /* the jcc's rel32 (offset in the block's code) */
@@ -34,7 +50,7 @@ typedef struct NativeSlow {
 
 typedef struct NativeCtx {
     X64 *e;
-    const Block *b;
+    const Trace *t;
     bool flags_in_host;   /* the guest's OSZAPC are in host RFLAGS */
     bool flat;            /* flat segments for the whole block (MODE_KEY_FLAT, or 64-bit) */
     bool segs_changed;    /* a sensitive instruction ran: no more inline memory operands */
@@ -52,7 +68,24 @@ typedef struct NativeCtx {
 } NativeCtx;
 
 /* undef_ok: probe.c's table (which undefined flags the host gets right). */
-void native_begin(NativeCtx *nc, X64 *e, const Block *b, const uint8_t (*undef_ok)[8]);
+void native_begin(NativeCtx *nc, X64 *e, const Trace *t, const uint8_t (*undef_ok)[8]);
+/* May a trace go on through the branch in that ends a block at rip (the
+ * branch's own address) in this mode?  Jcc (IB_COND) and JMP rel (IB_JUMP)
+ * that native code can run, with targets valid wherever the block runs. */
+enum { IB_NONE, IB_COND, IB_JUMP };
+int native_inner_branch(const Insn *in, uint64_t rip, bool flat);
+/* Instruction i, a Jcc inside the trace: the jump to its side exit (the
+ * way the trace does not go), recorded in *side for native_side_exit. */
+typedef struct NativeSide {
+    size_t field;       /* the jcc's rel32 */
+    unsigned insn;
+    int8_t map[16];     /* the register cache there, and what was written */
+    uint16_t dirty;
+    bool flags_in_host;
+} NativeSide;
+void native_side_jump(NativeCtx *nc, unsigned i, NativeSide *side);
+/* Out of line, the side exit's way out: flags and registers to the CPU. */
+void native_side_exit(NativeCtx *nc, const NativeSide *side);
 /* Emits instruction i natively; false: the caller calls its handler. */
 bool native_emit(NativeCtx *nc, unsigned i);
 /* The block's last instruction i as a native branch: NB_DIRECT (Jcc, JMP,

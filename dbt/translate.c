@@ -147,41 +147,115 @@ static void exit_to(X64 *e, DbtBlock *db, int slot, uint64_t target, Fixup *stub
 }
 
 /* rip, next_rip; handler(cpu, &insn).  icount is the caller's. */
-static void call_handler(X64 *e, const Block *b, unsigned i, uint64_t rip)
+static void call_handler(X64 *e, const Trace *t, unsigned i)
 {
-    const Insn *in = &b->insns[i];
-    store_imm64(e, CPU_AT(rip), rip);
-    store_imm64(e, CPU_AT(next_rip), rip + in->len);
+    const Insn *in = t->insn[i];
+    store_imm64(e, CPU_AT(rip), t->rip[i]);
+    store_imm64(e, CPU_AT(next_rip), t->rip[i] + in->len);
     x64_mov_rr(e, 8, X64_RDI, X64_RBX);
     x64_mov_ri(e, 8, X64_RSI, (uint64_t)(uintptr_t)in);
-    x64_call_abs(e, (const void *)b->fn[i]);
+    x64_call_abs(e, (const void *)t->fn[i]);
+}
+
+/* Can nothing in b change the mode key?  (A segment load, or a sensitive
+ * form ending it: MOV CRn, far transfers, IRET, ...) */
+static bool block_key_stable(const Block *b)
+{
+    for (unsigned i = 0; i < b->ninsns; i++) {
+        uint32_t a = form_info[b->insns[i].form].attrs;
+        if ((a & A_SEGLD) || ((a & A_SENS) && (a & A_END)))
+            return false;
+    }
+    return true;
+}
+
+static void trace_add(Trace *t, const Block *b)
+{
+    uint64_t rip = b->rip;
+    t->blocks[t->nblocks++] = b;
+    for (unsigned i = 0; i < b->ninsns; i++) {
+        t->insn[t->n] = &b->insns[i];
+        t->fn[t->n] = b->fn[i];
+        t->rip[t->n] = rip;
+        t->cont[t->n++] = -1;
+        rip += b->insns[i].len;
+    }
+}
+
+/* The decoded block at guest rip `to` if a trace from t->head may take it
+ * in: on the head's page (so one invalidation and the head's checked
+ * entry cover it), not spanning a page, new to the trace, and fitting. */
+static const Block *trace_candidate(Dbt *d, const Trace *t, uint64_t to)
+{
+    const Block *h = t->head;
+    bool c64 = h->insns[0].code_mode == CODE64;
+    uint64_t lin_h = c64 ? h->rip : (uint32_t)h->rip, lin_to = c64 ? to : (uint32_t)to;
+    if ((lin_h ^ lin_to) >> 12)
+        return NULL;
+    const Block *n = (const Block *)codecache_find(d->cc, (h->pa & ~0xfffull) | (lin_to & 0xfff), h->key);
+    if (!n || n->rip != to || !n->ninsns || (n->pa >> 12) != (n->pa_end >> 12) ||
+        t->n + n->ninsns > BLOCK_MAX_INSNS)
+        return NULL;
+    for (unsigned j = 0; j < t->nblocks; j++)
+        if (t->blocks[j] == n)
+            return NULL;
+    return n;
+}
+
+/* The instructions one translation covers: the block b, then, while its
+ * last block ends in a branch native code runs inside a trace, the block
+ * the branch more likely leads to (the one tier 0 ran more often; not
+ * taken on a tie), if tier 0 decoded it already.  Loops stay loops: a
+ * branch back into the trace leaves it (and chains to the head). */
+static void trace_build(Dbt *d, Block *b, Trace *t)
+{
+    t->head = b;
+    t->n = t->nblocks = 0;
+    trace_add(t, b);
+    bool flat = b->insns[0].code_mode == CODE64 || (b->key & MODE_KEY_FLAT);
+    if (!flat || d->no_trace || (b->pa >> 12) != (b->pa_end >> 12))
+        return;
+    while (t->nblocks < TRACE_MAX_BLOCKS && block_key_stable(t->blocks[t->nblocks - 1])) {
+        unsigned l = t->n - 1;
+        const Insn *in = t->insn[l];
+        uint64_t tg[2];
+        int ib = native_inner_branch(in, t->rip[l], flat);
+        if (!ib || !direct_targets(in, t->rip[l] + in->len, tg))
+            return;
+        const Block *c[2] = { trace_candidate(d, t, tg[0]), ib == IB_COND ? trace_candidate(d, t, tg[1]) : NULL };
+        int s = c[1] && (!c[0] || c[1]->exec_count >= c[0]->exec_count) ? 1 : 0;
+        if (!c[s])
+            return;
+        t->cont[l] = (int8_t)s;
+        trace_add(t, c[s]);
+    }
 }
 
 int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
 {
+    Trace t;
+    trace_build(d, b, &t);
     /* Worst case per instruction is about 60 bytes of call sequence plus a
      * 40-byte stub; the native forms stay below that. */
-    size_t room = 1024 + (size_t)b->ninsns * 512;
+    size_t room = 1024 + (size_t)t.n * 512;
     uint8_t *w = codecache_alloc_host(d->cc, room);
     if (!w)
         return 0;
     X64 e;
     x64_init(&e, w, room, d->code->delta);
-    Fixup stubs[2 * BLOCK_MAX_INSNS + 4];
+    Fixup stubs[2 * BLOCK_MAX_INSNS + 4 + DBT_SLOTS];
     unsigned nstubs = 0;
     db->b = b;
+    db->ntrace = (uint8_t)t.nblocks;
+    db->ninsns = (uint16_t)t.n;
+    for (unsigned j = 0; j < t.nblocks; j++)
+        db->trace[j] = (Block *)t.blocks[j];
     for (int i = 0; i < EXIT_KINDS; i++)
         db->exit[i] = (DbtExit){ db, (uint8_t)i };
-    db->key_stable = true;
-    /* What may change the mode key: a segment load inside the block, or a
-     * sensitive form ending it (MOV CRn, far transfers, IRET, ...).  A
-     * block without either leaves with the key it was entered with, so its
-     * exits may chain and use the indirect-branch cache. */
-    for (unsigned i = 0; i < b->ninsns; i++) {
-        uint32_t a = form_info[b->insns[i].form].attrs;
-        if ((a & A_SEGLD) || ((a & A_SENS) && (a & A_END)))
-            db->key_stable = false;
-    }
+    /* A trace that cannot change the mode key leaves with the key it was
+     * entered with, so its exits may chain and use the indirect-branch
+     * cache (trace_build goes on only past such blocks). */
+    db->key_stable = block_key_stable(t.blocks[t.nblocks - 1]);
     db->ibtc_slot = -1;
     checked_entry(d, &e, b, db, stubs, &nstubs);
     size_t entry = x64_len(&e);
@@ -189,29 +263,43 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
 
     /* Entry: the budget and the stop word (flags are in the CPU here). */
     x64_mov_rm(&e, 8, X64_RAX, CPU_AT(icount));
-    x64_alu_ri(&e, X64_ADD, 8, X64_RAX, b->ninsns);
+    x64_alu_ri(&e, X64_ADD, 8, X64_RAX, (int32_t)t.n);
     x64_alu_rm(&e, X64_CMP, 8, X64_RAX, CPU_AT(icount_yield));
     stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_A, x64_pc(&e)), b->rip, 0 };
     x64_alu_mi(&e, X64_CMP, 4, CPU_AT(stop_request), 0);
     stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_NE, x64_pc(&e)), b->rip, 0 };
 
     NativeCtx nc;
-    native_begin(&nc, &e, b, d->undef_ok);
+    native_begin(&nc, &e, &t, d->undef_ok);
+    /* The side exits of the trace's inner branches: slots 2.. */
+    struct { NativeSide s; unsigned counted; uint64_t target; } side[TRACE_MAX_BLOCKS];
+    unsigned nside = 0;
     uint64_t rip = b->rip;
     unsigned counted = 0;   /* instructions already added to icount */
     bool ended = false;
-    for (unsigned i = 0; i < b->ninsns; i++) {
-        const Insn *in = &b->insns[i];
+    for (unsigned i = 0; i < t.n; i++) {
+        const Insn *in = t.insn[i];
         const FormInfo *f = &form_info[in->form];
+        rip = t.rip[i];
         uint64_t next = rip + in->len;
-        bool last = i + 1 == b->ninsns;
-        uint64_t t[2];
+        bool last = i + 1 == t.n;
+        uint64_t tg[2];
         int cc, nb = NB_NONE;
         nc.counted = counted;
         db->host_off[i] = (uint16_t)x64_len(&e);
-        if (native_emit(&nc, i)) {
+        if (t.cont[i] >= 0) {
+            /* A branch inside the trace: a Jcc leaves by a side exit the
+             * way the trace does not go; a JMP is nothing at all. */
             db->nnative++;
-        } else if (last && db->key_stable && direct_targets(in, next, t) &&
+            if (native_inner_branch(in, rip, true) == IB_COND) {
+                direct_targets(in, next, tg);
+                native_side_jump(&nc, i, &side[nside].s);
+                side[nside].counted = counted;
+                side[nside++].target = tg[t.cont[i] ^ 1];
+            }
+        } else if (native_emit(&nc, i)) {
+            db->nnative++;
+        } else if (last && db->key_stable && direct_targets(in, next, tg) &&
                    (nb = native_branch(&nc, i, &cc)) == NB_DIRECT) {
             /* A native branch: the guest flags go to the CPU on both ways
              * out (the capture left RFLAGS for the jcc). */
@@ -223,35 +311,35 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
                 if (s == 1)
                     x64_bind32(&e, skip);
                 native_exit_flags(&nc);
-                add_icount(&e, b->ninsns - counted);
-                exit_to(&e, db, s, t[s], stubs, &nstubs);
+                add_icount(&e, t.n - counted);
+                exit_to(&e, db, s, tg[s], stubs, &nstubs);
             }
-            counted = b->ninsns;
+            counted = t.n;
             ended = true;
         } else if (last && db->key_stable && (nb = native_branch(&nc, i, &cc)) == NB_INDIRECT) {
             /* RET: to wherever rdx says, through the loop. */
             db->nnative++;
-            add_icount(&e, b->ninsns - counted);
-            counted = b->ninsns;
+            add_icount(&e, t.n - counted);
+            counted = t.n;
             indirect_exit(d, &e, db, X64_RDX);
             ended = true;
         } else {
             native_sync(&nc);   /* the handler sees the CPU state */
             add_icount(&e, i - counted);
             counted = i;
-            call_handler(&e, b, i, rip);
+            call_handler(&e, &t, i);
             if (last && (f->attrs & A_END)) {
                 add_icount(&e, 1);
                 counted = i + 1;
                 x64_mov_rm(&e, 8, X64_RAX, CPU_AT(next_rip));
-                if (db->key_stable && direct_targets(in, next, t)) {
+                if (db->key_stable && direct_targets(in, next, tg)) {
                     for (int s = 0; s < 2; s++) {
-                        if (t[s] == t[0] && s == 1)
+                        if (tg[s] == tg[0] && s == 1)
                             break;  /* a branch to the next instruction */
-                        x64_mov_ri(&e, 8, X64_RCX, t[s]);
+                        x64_mov_ri(&e, 8, X64_RCX, tg[s]);
                         x64_alu_rr(&e, X64_CMP, 8, X64_RAX, X64_RCX);
                         size_t skip = x64_jcc8(&e, X64_CC_NE);
-                        exit_to(&e, db, s, t[s], stubs, &nstubs);
+                        exit_to(&e, db, s, tg[s], stubs, &nstubs);
                         x64_bind8(&e, skip);
                     }
                 }
@@ -272,8 +360,8 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
     if (!ended) {
         /* Ended by the length or page limit: on to the next instruction. */
         native_sync(&nc);
-        add_icount(&e, b->ninsns - counted);
-        counted = b->ninsns;
+        add_icount(&e, t.n - counted);
+        counted = t.n;
         if (db->key_stable) {
             exit_to(&e, db, EXIT_SLOT0, rip, stubs, &nstubs);
         } else {
@@ -281,22 +369,30 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
             leave(d, &e, &db->exit[EXIT_OTHER]);
         }
     }
-    db->host_off[b->ninsns] = (uint16_t)x64_len(&e);
-    /* Out of line: the TLB misses of native memory operands, each running
-     * its instruction's handler and going back after it. */
+    db->host_off[t.n] = (uint16_t)x64_len(&e);
+    /* Out of line: the side exits, flags and registers into the CPU and
+     * icount to the instructions up to the branch, each a slot of its own. */
+    for (unsigned k = 0; k < nside; k++) {
+        x64_bind32(&e, side[k].s.field);
+        native_side_exit(&nc, &side[k].s);
+        add_icount(&e, side[k].s.insn + 1 - side[k].counted);
+        exit_to(&e, db, EXIT_SLOT1 + 1 + (int)k, side[k].target, stubs, &nstubs);
+    }
+    /* The TLB misses of native memory operands, each running its
+     * instruction's handler and going back after it. */
     for (unsigned k = 0; k < nc.nslow; k++) {
         const NativeSlow *sl = &nc.slow[k];
-        const Insn *in = &b->insns[sl->insn];
+        const Insn *in = t.insn[sl->insn];
         x64_bind32(&e, sl->field);
         native_slow_flags_in(&nc, sl);
         unsigned ahead = sl->insn - sl->counted;
         add_icount(&e, ahead);
-        call_handler(&e, b, sl->insn, sl->rip);
+        call_handler(&e, &t, sl->insn);
         /* Back to the fast path's count; a stop request (the store hit
          * code: SMC) leaves after the instruction. */
         if (ahead)
             x64_alu_mi(&e, X64_SUB, 8, CPU_AT(icount), (int32_t)ahead);
-        if (sl->insn + 1 < b->ninsns) {
+        if (sl->insn + 1 < t.n) {
             /* (the last instruction's join is the exit, which checks) */
             x64_alu_mi(&e, X64_CMP, 4, CPU_AT(stop_request), 0);
             stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_NE, x64_pc(&e)), sl->rip + in->len,
@@ -310,7 +406,7 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
     /* Then the stubs.  Slot stubs are where unchained slots go. */
     for (unsigned k = 0; k < nstubs; k++) {
         int slot = -1;
-        for (int s = 0; s < 2; s++)
+        for (int s = 0; s < DBT_SLOTS; s++)
             if (db->jmp_w[s] == e.start + stubs[k].field)
                 slot = s;
         if (slot >= 0)
@@ -326,8 +422,24 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
     db->code_size = (uint32_t)x64_len(&e);
     d->stats.host_bytes += db->code_size;
     d->stats.insns_native += db->nnative;
-    d->stats.insns_helper += b->ninsns - db->nnative;
+    d->stats.insns_helper += t.n - db->nnative;
+    if (t.nblocks > 1) {
+        d->stats.traces++;
+        d->stats.trace_blocks += t.nblocks;
+    }
     return 1;
+}
+
+const Insn *dbt_trace_insn(const DbtBlock *db, unsigned i, uint64_t *rip)
+{
+    unsigned j = 0;
+    while (j + 1 < db->ntrace && i >= db->trace[j]->ninsns)
+        i -= db->trace[j++]->ninsns;
+    const Block *b = db->trace[j];
+    *rip = b->rip;
+    for (unsigned k = 0; k < i; k++)
+        *rip += b->insns[k].len;
+    return &b->insns[i];
 }
 
 void dbt_patch_slot(Dbt *d, DbtBlock *db, int slot, const uint8_t *target)

@@ -5,3 +5,14 @@ rz_guest_c(tier1_undef_flags32 BITS 32 SRCS tier1/undef_flags.c)
 rz_guest_c(tier1_undef_flags64 BITS 64 SRCS tier1/undef_flags.c)
 rz_guest_c(tier1_mem_cross32 BITS 32 SRCS tier1/mem_cross.c)
 rz_guest_c(tier1_mem_cross64 BITS 64 SRCS tier1/mem_cross.c)
+rz_guest_c(tier1_trace32 BITS 32 SRCS tier1/trace.c)
+rz_guest_c(tier1_trace64 BITS 64 SRCS tier1/trace.c)
+# Traces did form there (at the default threshold), and their side exits chained.
+foreach(bits 32 64)
+  if(TARGET guest_tier1_trace${bits})
+    add_test(NAME guest_tier1_trace${bits}_stats
+             COMMAND $<TARGET_FILE:ringzero> -kernel ${CMAKE_CURRENT_BINARY_DIR}/tier1_trace${bits}.elf -d tbstats)
+    set_tests_properties(guest_tier1_trace${bits}_stats PROPERTIES LABELS "guest;dbt" TIMEOUT 60
+                         PASS_REGULAR_EXPRESSION "tier 1: [1-9][0-9]* traces")
+  endif()
+endforeach()
