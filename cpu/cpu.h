@@ -77,11 +77,14 @@ enum {
 
 /* Lazy flags: arithmetic records its operands; OSZAPC are computed only when
  * read.  With op == LF_NONE the OSZAPC bits of eflags are authoritative.
- * For LF_INC/LF_DEC, CF lives in eflags (INC/DEC preserve it). */
-enum { LF_NONE, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC };
+ * For LF_INC/LF_DEC, CF lives in eflags (INC/DEC preserve it).  LF_HOST is
+ * tier 1's: the host's flags as LAHF and SETO left them in AX, stored with
+ * two writes where native code hands the flags back (an exit, a helper). */
+enum { LF_NONE, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_HOST };
 typedef struct LazyFlags {
     uint64_t res, a, b;   /* result and operands, already truncated to size */
     uint8_t op, size;     /* LF_*, operand size in bytes */
+    uint16_t host;        /* LF_HOST: SF ZF - AF - PF - CF << 8 | OF */
 } LazyFlags;
 
 /* Segment register with its descriptor cache. */

@@ -22,8 +22,10 @@ uint32_t cpu_get_eflags(CPU *cpu)
     if (lf->op == LF_NONE)
         return cpu->eflags;
     uint32_t f = cpu->eflags & ~F_OSZAPC;
-    f |= lf_cf(lf, cpu->eflags) ? F_CF : 0;
-    f |= lf_of(lf) | lazy_af(lf) | szp_flags(lf->res, lf->size);
+    if (lf->op == LF_HOST)
+        f |= lf_host_flags(lf);
+    else
+        f |= (lf_cf(lf, cpu->eflags) ? F_CF : 0) | lf_of(lf) | lazy_af(lf) | szp_flags(lf->res, lf->size);
     cpu->eflags = f;
     cpu->lf.op = LF_NONE;
     return f | 2;

@@ -240,9 +240,15 @@ HOT_INLINE void lf_set(CPU *cpu, int op, unsigned size, uint64_t a, uint64_t b, 
  * share LF_ADD and SUB/SBB/CMP/NEG share LF_SUB: with res and both operands
  * known the carry-in is recoverable (res == a happens with a carry only
  * when b is all-ones). */
+HOT_INLINE uint32_t lf_host_flags(const LazyFlags *lf)
+{
+    return ((lf->host >> 8) & (F_SF | F_ZF | F_AF | F_PF | F_CF)) | ((lf->host & 1u) << 11);
+}
+
 HOT_INLINE bool lf_cf(const LazyFlags *lf, uint32_t eflags)
 {
     switch (lf->op) {
+    case LF_HOST: return lf->host >> 8 & 1;
     case LF_ADD: return lf->res < lf->a || (lf->res == lf->a && lf->b != 0);
     case LF_SUB: return lf->res > lf->a || (lf->res == lf->a && lf->b != 0);
     case LF_LOGIC: return false;
@@ -258,6 +264,7 @@ HOT_INLINE uint32_t lf_of(const LazyFlags *lf)
     case LF_SUB: return ((lf->a ^ lf->b) & (lf->a ^ lf->res) & sb) ? F_OF : 0;
     case LF_INC: return lf->res == sb ? F_OF : 0;
     case LF_DEC: return lf->res == sb - 1 ? F_OF : 0;
+    case LF_HOST: return lf->host & 1 ? F_OF : 0;
     default: return 0;
     }
 }
@@ -270,8 +277,8 @@ HOT_INLINE bool cond_eval(const CPU *cpu, unsigned cc)
 {
     const LazyFlags *lf = &cpu->lf;
     bool r;
-    if (lf->op == LF_NONE) {
-        uint32_t f = cpu->eflags;
+    if (lf->op == LF_NONE || lf->op == LF_HOST) {
+        uint32_t f = lf->op == LF_NONE ? cpu->eflags : lf_host_flags(lf);
         switch (cc >> 1) {
         case 0: r = f & F_OF; break;
         case 1: r = f & F_CF; break;

@@ -192,10 +192,13 @@ void native_begin(NativeCtx *nc, X64 *e, const Trace *t, const uint8_t (*undef_o
 
 /* ---- flags between host RFLAGS and the CPU's form ------------------------ */
 
-/* Host RFLAGS -> the CPU's documented form (eflags, lazy record empty),
- * in two halves: the capture into rax (LAHF: SF ZF - AF - PF - CF in ah,
- * SETO: OF in al) leaves RFLAGS as it was; PUSHFQ would too, but costs
- * several times more on both vendors, and it is on every exit. */
+/* Host RFLAGS -> the CPU's documented form, in two halves: the capture
+ * into rax (LAHF: SF ZF - AF - PF - CF in ah, SETO: OF in al) leaves
+ * RFLAGS as it was (PUSHFQ would too, but costs several times more on
+ * both vendors); the merge stores ax as the lazy record LF_HOST, which
+ * tier 0 reads like any other record (cpu/flags.c).  Merging into eflags'
+ * OSZAPC instead took eight instructions with two read-modify-writes, at
+ * every exit. */
 static void flags_capture(X64 *e)
 {
     x64_plain(e, X64_LAHF);
@@ -204,14 +207,8 @@ static void flags_capture(X64 *e)
 
 static void flags_merge(X64 *e)
 {
-    x64_movzx_rr(e, 4, X64_RCX, 1, X64_AH);
-    x64_alu_ri(e, X64_AND, 4, X64_RCX, F_SF | F_ZF | F_AF | F_PF | F_CF);
-    x64_movzx_rr(e, 4, X64_RAX, 1, X64_RAX);
-    x64_shift_ri(e, X64_SHL, 4, X64_RAX, 11);
-    x64_alu_rr(e, X64_OR, 4, X64_RCX, X64_RAX);
-    x64_alu_mi(e, X64_AND, 4, CPU_AT(eflags), (int32_t)~FL_ALL);
-    x64_alu_mr(e, X64_OR, 4, CPU_AT(eflags), X64_RCX);
-    x64_mov_mi(e, 1, CPU_AT(lf.op), LF_NONE);
+    x64_mov_mr(e, 2, CPU_AT(lf.host), X64_RAX);
+    x64_mov_mi(e, 1, CPU_AT(lf.op), LF_HOST);
 }
 
 static void flags_to_cpu(X64 *e)
@@ -221,11 +218,17 @@ static void flags_to_cpu(X64 *e)
 }
 
 /* The CPU's flags -> host RFLAGS (OSZAPC only, so the guest's TF or DF
- * never reach the host): a pending lazy record is evaluated first (by
- * cpu_get_eflags, which leaves it empty); then eflags' low byte goes in
- * with SAHF and OF with an ADD that overflows exactly when it is set. */
+ * never reach the host), through ah/al as flags_capture has them: an
+ * LF_HOST record is that already; eflags (LF_NONE) is rearranged; any
+ * other record is first evaluated by cpu_get_eflags, which leaves LF_NONE.
+ * SAHF loads ah, and an ADD that overflows exactly when al is 1 sets OF. */
 static void flags_to_host(X64 *e)
 {
+    x64_alu_mi(e, X64_CMP, 1, CPU_AT(lf.op), LF_HOST);
+    size_t not_host = x64_jcc8(e, X64_CC_NE);
+    x64_movzx_rm(e, 4, X64_RAX, 2, CPU_AT(lf.host));
+    size_t have_ax = x64_jmp8(e);
+    x64_bind8(e, not_host);
     x64_alu_mi(e, X64_CMP, 1, CPU_AT(lf.op), LF_NONE);
     size_t done = x64_jcc8(e, X64_CC_E);
     x64_mov_rr(e, 8, X64_RDI, X64_RBX);
@@ -237,6 +240,7 @@ static void flags_to_host(X64 *e)
     x64_shift_ri(e, X64_SHR, 4, X64_RCX, 11);
     x64_alu_ri(e, X64_AND, 4, X64_RCX, 1);
     x64_alu_rr(e, X64_OR, 4, X64_RAX, X64_RCX);
+    x64_bind8(e, have_ax);
     x64_alu_ri(e, X64_ADD, 1, X64_RAX, 0x7f);
     x64_plain(e, X64_SAHF);
 }
@@ -972,7 +976,7 @@ void native_exit_flags(NativeCtx *nc)
 }
 
 /* Slow path, before the handler: flags saved in ah/al (LAHF: SF ZF - AF -
- * PF - CF; SETO: OF) into eflags, lazy record empty; the registers written
+ * PF - CF; SETO: OF) as the LF_HOST record; the registers written
  * so far into the CPU. */
 void native_slow_flags_in(NativeCtx *nc, const NativeSlow *s)
 {

@@ -299,16 +299,15 @@ int main(void)
 
     /* add eax, ebx; jnz +0: the ALU op on host registers loaded from the
      * CPU, the result stored zero-extended, the flags captured for both
-     * exits (LAHF/SETO leave RFLAGS for the jcc), and the jcc taken the
-     * other way to the fall-through's exit. */
+     * exits (LAHF/SETO leave RFLAGS for the jcc) and stored at each as the
+     * lazy record LF_HOST, and the jcc taken the other way to the
+     * fall-through's exit. */
     const char *const add_seq[] = {
         S("mov r13, qword ptr %s", GPR(R_AX)), S("mov r14, qword ptr %s", GPR(R_BX)),
         "add r13d, r14d", "lahf", "seto al", S("mov qword ptr %s, r13", GPR(R_AX)), "je *", NULL,
     };
     const char *const flags_seq[] = {
-        "movzx ecx, ah", S("and ecx, %#x", F_OSZAPC & ~F_OF), "movzx eax, al", "shl eax, 0xb", "or ecx, eax",
-        S("and dword ptr %s, %#x", FIELD(eflags), ~(unsigned)F_OSZAPC),
-        S("or dword ptr %s, ecx", FIELD(eflags)), S("mov byte ptr %s, 0", FIELD(lf.op)), NULL,
+        S("mov word ptr %s, ax", FIELD(lf.host)), S("mov byte ptr %s, %d", FIELD(lf.op), LF_HOST), NULL,
     };
     static const uint8_t add_bytes[] = { 0x4c, 0x8b, 0x2b, 0x4c, 0x8b, 0x73, 0x18, 0x45, 0x01, 0xf5,
                                          0x9f, 0x0f, 0x90, 0xc0, 0x4c, 0x89, 0x2b, 0x0f, 0x84 };
@@ -376,8 +375,9 @@ int main(void)
           get32(r.stack + 12));
 
     /* shl eax, cl: the guest flags into host RFLAGS first (a count of 0
-     * leaves them): SZAPC by SAHF, OF by an ADD that overflows when it is
-     * set; the count in cl, the shift, the flags back. */
+     * leaves them): from eflags here (an LF_HOST record would be loaded
+     * into ax whole), SZAPC by SAHF, OF by an ADD that overflows when it
+     * is set; the count in cl, the shift, the flags back. */
     const char *const shl_seq[] = {
         S("mov ecx, dword ptr %s", FIELD(eflags)), "mov eax, ecx", "shl eax, 8", "shr ecx, 0xb", "and ecx, 1",
         "or eax, ecx", "add al, 0x7f", "sahf", S("mov r13, qword ptr %s", GPR(R_AX)),
