@@ -38,7 +38,7 @@
 /* What native emission knows of a form, from the table's map/opcode/ext. */
 enum {
     K_NONE, K_ALU_EG, K_ALU_GE, K_ALU_EI, K_ALU_AI, K_TEST_EG, K_TEST_EI, K_TEST_AI,
-    K_MOV_EG, K_MOV_GE, K_MOV_EI, K_MOV_ZI, K_LEA, K_INCDEC, K_NOTNEG, K_SETCC, K_CMOVCC,
+    K_MOV_EG, K_MOV_GE, K_MOV_EI, K_MOV_ZI, K_MOV_AO, K_MOV_OA, K_LEA, K_INCDEC, K_NOTNEG, K_SETCC, K_CMOVCC,
     K_MOVZX, K_MOVSX, K_MOVSXD, K_SHIFT_I, K_SHIFT_CL, K_IMUL2, K_IMUL3,
     K_PUSH, K_PUSHI, K_POP,
     K_JCC, K_JMP, K_CALL, K_RET,   /* branches: only as the block's end (native_branch) */
@@ -80,6 +80,10 @@ static int kind_of(const Insn *in)
             return K_MOV_GE;
         if (op == 0x8d)
             return K_LEA;
+        if (op == 0xa0 || op == 0xa1)
+            return K_MOV_AO;
+        if (op == 0xa2 || op == 0xa3)
+            return K_MOV_OA;
         if (op == 0xa8 || op == 0xa9)
             return K_TEST_AI;
         if (op >= 0xb0 && op < 0xc0)
@@ -581,7 +585,10 @@ static int mem_access(int k, const Insn *in)
 {
     if (!(in->flags & IF_MEM) || k == K_LEA)
         return -1;
-    unsigned role = form_rm_role(&form_info[in->form]);
+    const FormInfo *f = &form_info[in->form];
+    unsigned role = form_rm_role(f);
+    if (role == OR_NONE)   /* MOV moffs: the memory operand is the table's O_rMEM/O_wMEM */
+        return form_writes_mem(f) ? ACC_WRITE : ACC_READ;
     return role == OR_W || role == OR_RW ? ACC_WRITE : ACC_READ;
 }
 
@@ -610,8 +617,8 @@ static bool high_byte(const Insn *in, int k)
     unsigned size = k == K_MOVZX || k == K_MOVSX ? mem_size(k, in) : in->osz;
     if (k == K_SETCC)
         size = 1;
-    if (size != 1 && !(k == K_MOVZX || k == K_MOVSX))
-        return false;
+    if ((size != 1 && !(k == K_MOVZX || k == K_MOVSX)) || k == K_MOV_AO || k == K_MOV_OA)
+        return false;   /* (MOV moffs: AL, no ModRM) */
     if (k == K_MOVZX || k == K_MOVSX)
         return size == 1 && !(in->flags & IF_MEM) && in->rm8 >= 16;
     return in->reg8 >= 16 || (!(in->flags & IF_MEM) && in->rm8 >= 16);
@@ -776,6 +783,8 @@ bool native_emit(NativeCtx *nc, unsigned i)
             rc_wrote(nc, rm);
         break;
     case K_MOV_ZI: emit_binop(e, OPK_MOV, X64_ADD, size, op_reg(rc_def(nc, rm, size)), imm, false); rc_wrote(nc, rm); break;
+    case K_MOV_AO: emit_binop(e, OPK_MOV, X64_ADD, size, op_reg(rc_def(nc, R_AX, size)), op_mem(), false); rc_wrote(nc, R_AX); break;
+    case K_MOV_OA: emit_binop(e, OPK_MOV, X64_ADD, size, op_mem(), op_reg(rc_use(nc, R_AX)), false); break;
     case K_LEA: {
         /* The offset, no segment base; computed at the address size, then
          * cut to the operand size (LEA of a 64-bit host adds in 64 bits:

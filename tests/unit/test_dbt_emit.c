@@ -352,6 +352,21 @@ int main(void)
           "load: %u blocks, %" PRIu64 " native, %" PRIu64 " helper", r.nblocks, r.stats.insns_native,
           r.stats.insns_helper);
 
+    /* mov [DATA_AT+4], eax (A3, moffs32): the moffs as the address, the
+     * TLB's write tag (+8), the store of EAX from the cache. */
+    const char *const moffs_seq[] = {
+        S("mov r8d, %#x", DATA_AT + 4), NULL,
+    };
+    const char *const moffs_store[] = {
+        "cmp r9, qword ptr [r12 + r10 + 8]", "jne *", "add r8, qword ptr [r12 + r10 + *]",
+        S("mov r13, qword ptr %s", GPR(R_AX)), "mov dword ptr [r8], r13d", NULL,
+    };
+    Case moffs = { .name = "mov [moffs32], eax", .mode = CODE32,
+                   .code = { 0xa3, (DATA_AT + 4) & 0xff, (DATA_AT + 4) >> 8, 0, 0 }, .len = 5,
+                   .regs = { 0x12345678 }, .ninsns = 2, .nnative = 1, .seq = { moffs_seq, moffs_store } };
+    check_case(&moffs, &r);
+    CHECK(get32(r.data + 4) == 0x12345678u, "moffs: [data+4] %#x", get32(r.data + 4));
+
     /* push eax; pop ecx: esp - 4 into r8 (the address) and r11 (the new
      * esp), the TLB's write tag, the store, esp written back; then the pop
      * from r8, esp + 4, the load into ecx. */
