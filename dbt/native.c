@@ -38,16 +38,18 @@
 /* What native emission knows of a form, from the table's map/opcode/ext. */
 enum {
     K_NONE, K_ALU_EG, K_ALU_GE, K_ALU_EI, K_ALU_AI, K_TEST_EG, K_TEST_EI, K_TEST_AI,
-    K_MOV_EG, K_MOV_GE, K_MOV_EI, K_MOV_ZI, K_MOV_AO, K_MOV_OA, K_LEA, K_INCDEC, K_NOTNEG, K_SETCC, K_CMOVCC,
+    K_MOV_EG, K_MOV_GE, K_MOV_EI, K_MOV_ZI, K_MOV_AO, K_MOV_OA, K_NOP, K_XCHG_ZA, K_LEA, K_INCDEC, K_NOTNEG, K_SETCC, K_CMOVCC,
     K_MOVZX, K_MOVSX, K_MOVSXD, K_SHIFT_I, K_SHIFT_CL, K_IMUL2, K_IMUL3,
     K_PUSH, K_PUSHI, K_POP,
     K_JCC, K_JMP, K_CALL, K_RET,   /* branches: only as the block's end (native_branch) */
 };
 
-static int kind_of(const Insn *in)
+static int kind_of_form(const Insn *in)
 {
     const FormInfo *f = &form_info[in->form];
     unsigned op = f->opc, ext = (in->modrm >> 3) & 7;
+    if (in->form == FORM_XCHG_ZvrAX)   /* (not PAUSE, the same opcode) */
+        return in->rm == R_AX ? K_NOP : K_XCHG_ZA;
     if (f->map == MAP_1B) {
         static const int alu[6] = { K_ALU_EG, K_ALU_EG, K_ALU_GE, K_ALU_GE, K_ALU_AI, K_ALU_AI };
         if (op < 0x40 && (op & 7) < 6)
@@ -103,6 +105,8 @@ static int kind_of(const Insn *in)
         if ((op == 0xfe || op == 0xff) && ext <= 1)
             return K_INCDEC;
     } else if (f->map == MAP_0F) {
+        if (op >= 0x18 && op <= 0x1f)
+            return K_NOP;   /* hints and multi-byte NOPs (ENDBR32/64 too): no access */
         if (op >= 0x40 && op < 0x50)
             return K_CMOVCC;
         if (op >= 0x80 && op < 0x90)
@@ -117,6 +121,14 @@ static int kind_of(const Insn *in)
             return K_MOVSX;
     }
     return K_NONE;
+}
+
+/* The table's A_DIRECT says which forms may run as host instructions;
+ * branches are not A_DIRECT (they end blocks: native_branch). */
+static int kind_of(const Insn *in)
+{
+    int k = kind_of_form(in);
+    return k < K_JCC && !(form_info[in->form].attrs & A_DIRECT) ? K_NONE : k;
 }
 
 /* The arithmetic flags a form reads, as native code sees it: a shift by
@@ -583,7 +595,7 @@ static void emit_unary(X64 *e, Opnd d, unsigned size, bool lock, int shift, uint
  * read-modify-write too), else ACC_READ. */
 static int mem_access(int k, const Insn *in)
 {
-    if (!(in->flags & IF_MEM) || k == K_LEA)
+    if (!(in->flags & IF_MEM) || k == K_LEA || k == K_NOP)
         return -1;
     const FormInfo *f = &form_info[in->form];
     unsigned role = form_rm_role(f);
@@ -614,14 +626,15 @@ static unsigned shift_count(const Insn *in)
  * the handlers. */
 static bool high_byte(const Insn *in, int k)
 {
-    unsigned size = k == K_MOVZX || k == K_MOVSX ? mem_size(k, in) : in->osz;
-    if (k == K_SETCC)
-        size = 1;
-    if ((size != 1 && !(k == K_MOVZX || k == K_MOVSX)) || k == K_MOV_AO || k == K_MOV_OA)
-        return false;   /* (MOV moffs: AL, no ModRM) */
-    if (k == K_MOVZX || k == K_MOVSX)
-        return size == 1 && !(in->flags & IF_MEM) && in->rm8 >= 16;
-    return in->reg8 >= 16 || (!(in->flags & IF_MEM) && in->rm8 >= 16);
+    bool e_reg = !(in->flags & IF_MEM) && k != K_MOV_AO && k != K_MOV_OA && k != K_ALU_AI && k != K_TEST_AI;
+    if (k == K_MOVZX || k == K_MOVSX)   /* the source is the byte */
+        return mem_size(k, in) == 1 && e_reg && in->rm8 >= 16;
+    if (in->osz != 1 && k != K_SETCC)
+        return false;
+    /* ModRM.reg names a register only in the E,G and G,E forms; elsewhere
+     * it is an opcode extension (AND Eb,Ib is /4, not AH). */
+    bool g = k == K_ALU_EG || k == K_ALU_GE || k == K_TEST_EG || k == K_MOV_EG || k == K_MOV_GE;
+    return (g && in->reg8 >= 16) || (e_reg && in->rm8 >= 16);
 }
 
 /* A direct branch's targets must be valid wherever the block runs: any in
@@ -651,7 +664,7 @@ static bool native_ok(const NativeCtx *nc, unsigned i, int k)
     if (k == K_NONE || (f->attrs & A_SENS) || high_byte(in, k))
         return false;
 
-    if ((in->flags & IF_MEM) && !mem_ok(nc, in))
+    if ((in->flags & IF_MEM) && k != K_NOP && !mem_ok(nc, in))
         return false;
     if (k >= K_PUSH && k != K_JCC && k != K_JMP && !stack_ok(nc))
         return false;
@@ -766,11 +779,14 @@ bool native_emit(NativeCtx *nc, unsigned i)
     case K_TEST_EG: emit_binop(e, OPK_TEST, X64_AND, size, OPE(), OPG(), false); break;
     case K_TEST_EI: emit_binop(e, OPK_TEST, X64_AND, size, OPE(), imm, false); break;
     case K_TEST_AI: emit_binop(e, OPK_TEST, X64_AND, size, op_reg(rc_use(nc, R_AX)), imm, false); break;
-    case K_MOV_EG:
-        emit_binop(e, OPK_MOV, X64_ADD, size, OPE(), OPG(), false);
+    case K_MOV_EG: {
+        /* The source first: with rm == reg, rc_def must find it loaded. */
+        Opnd s = OPG();
+        emit_binop(e, OPK_MOV, X64_ADD, size, mem ? op_mem() : op_reg(rc_def(nc, rm, size)), s, false);
         if (!mem)
             rc_wrote(nc, rm);
         break;
+    }
     case K_MOV_GE: {
         Opnd s = OPE();
         emit_binop(e, OPK_MOV, X64_ADD, size, op_reg(rc_def(nc, reg, size)), s, false);
@@ -778,13 +794,22 @@ bool native_emit(NativeCtx *nc, unsigned i)
         break;
     }
     case K_MOV_EI:
-        emit_binop(e, OPK_MOV, X64_ADD, size, OPE(), imm, false);
+        emit_binop(e, OPK_MOV, X64_ADD, size, mem ? op_mem() : op_reg(rc_def(nc, rm, size)), imm, false);
         if (!mem)
             rc_wrote(nc, rm);
         break;
     case K_MOV_ZI: emit_binop(e, OPK_MOV, X64_ADD, size, op_reg(rc_def(nc, rm, size)), imm, false); rc_wrote(nc, rm); break;
     case K_MOV_AO: emit_binop(e, OPK_MOV, X64_ADD, size, op_reg(rc_def(nc, R_AX, size)), op_mem(), false); rc_wrote(nc, R_AX); break;
     case K_MOV_OA: emit_binop(e, OPK_MOV, X64_ADD, size, op_mem(), op_reg(rc_use(nc, R_AX)), false); break;
+    case K_NOP: break;
+    case K_XCHG_ZA: {
+        /* (XCHG eAX, eAX is NOP: no zero-extension in 64-bit code) */
+        int a = rc_use(nc, R_AX), b = rc_use(nc, in->rm);
+        x64_xchg_rr(e, size, a, b);
+        rc_wrote(nc, R_AX);
+        rc_wrote(nc, in->rm);
+        break;
+    }
     case K_LEA: {
         /* The offset, no segment base; computed at the address size, then
          * cut to the operand size (LEA of a 64-bit host adds in 64 bits:

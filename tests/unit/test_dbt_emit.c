@@ -367,6 +367,19 @@ int main(void)
     check_case(&moffs, &r);
     CHECK(get32(r.data + 4) == 0x12345678u, "moffs: [data+4] %#x", get32(r.data + 4));
 
+    /* and dl, 0xea (ModRM.reg is /4, not AH: native); xchg ecx, eax; nop;
+     * nop dword [eax] (no access: eax is not an address here): all four
+     * native, the NOPs as nothing. */
+    const char *const bytes_seq[] = {
+        S("mov r13, qword ptr %s", GPR(R_DX)), "and r13b, 0xea", NULL,
+    };
+    Case misc = { .name = "and dl, 0xea; xchg ecx, eax; nop; nop [eax]", .mode = CODE32,
+                  .code = { 0x80, 0xe2, 0xea, 0x91, 0x90, 0x0f, 0x1f, 0x40, 0x00 }, .len = 9,
+                  .regs = { 0x11111111, 0x22222222, 0x333333ff }, .ninsns = 5, .nnative = 4, .seq = { bytes_seq } };
+    check_case(&misc, &r);
+    CHECK(r.regs[R_AX] == 0x22222222 && r.regs[R_CX] == 0x11111111 && r.regs[R_DX] == 0x333333ea,
+          "misc: eax %#" PRIx64 " ecx %#" PRIx64 " edx %#" PRIx64, r.regs[R_AX], r.regs[R_CX], r.regs[R_DX]);
+
     /* push eax; pop ecx: esp - 4 into r8 (the address) and r11 (the new
      * esp), the TLB's write tag, the store, esp written back; then the pop
      * from r8, esp + 4, the load into ecx. */
