@@ -7,7 +7,7 @@
  *          written back before a helper, a slow path or an exit
  *   r12    the TLB (cpu->tlb, attached before translated code runs)
  *   r8     a memory operand's address: linear, then host after the TLB
- *   rax    the guest flags saved by LAHF/SETO around a TLB lookup
+ *   rax    the guest flags as LAHF/SETO leave them (nc->flags_in_ax)
  *   rcx, rdx, r9, r10  scratch (cl: a shift count)
  *   host RFLAGS  the guest's OSZAPC while nc->flags_in_host
  *
@@ -196,7 +196,7 @@ void native_begin(NativeCtx *nc, X64 *e, const Trace *t, const uint8_t (*undef_o
     nc->undef_ok = undef_ok;
     nc->e = e;
     nc->t = t;
-    nc->flags_in_host = false;
+    nc->flags_in_host = nc->flags_in_ax = false;
     nc->segs_changed = false;
     nc->nslow = 0;
     nc->flat = t->insn[0]->code_mode == CODE64 || (t->head->key & MODE_KEY_FLAT);
@@ -233,11 +233,20 @@ static void flags_to_cpu(X64 *e)
     flags_merge(e);
 }
 
+/* ax as flags_capture leaves it -> host RFLAGS, ax kept: an ADD that
+ * overflows exactly when al is 1 sets OF (on a copy), SAHF the rest. */
+static void flags_restore(X64 *e)
+{
+    x64_mov_rr(e, 4, X64_R9, X64_RAX);
+    x64_alu_ri(e, X64_ADD, 1, X64_R9, 0x7f);
+    x64_plain(e, X64_SAHF);
+}
+
 /* The CPU's flags -> host RFLAGS (OSZAPC only, so the guest's TF or DF
  * never reach the host), through ah/al as flags_capture has them: an
  * LF_HOST record is that already; eflags (LF_NONE) is rearranged; any
  * other record is first evaluated by cpu_get_eflags, which leaves LF_NONE.
- * SAHF loads ah, and an ADD that overflows exactly when al is 1 sets OF. */
+ * ax is left as the capture (nc->flags_in_ax). */
 static void flags_to_host(X64 *e)
 {
     x64_alu_mi(e, X64_CMP, 1, CPU_AT(lf.op), LF_HOST);
@@ -257,8 +266,7 @@ static void flags_to_host(X64 *e)
     x64_alu_ri(e, X64_AND, 4, X64_RCX, 1);
     x64_alu_rr(e, X64_OR, 4, X64_RAX, X64_RCX);
     x64_bind8(e, have_ax);
-    x64_alu_ri(e, X64_ADD, 1, X64_RAX, 0x7f);
-    x64_plain(e, X64_SAHF);
+    flags_restore(e);
 }
 
 /* ---- guest registers in host registers ----------------------------------- */
@@ -375,17 +383,35 @@ static void rc_snapshot(const NativeCtx *nc, int8_t *map, uint16_t *dirty)
         *dirty = nc->dirty;
 }
 
+/* The guest flags into host RFLAGS: from ax if it holds them, else from
+ * the CPU (which may call cpu_get_eflags). */
 static void flags_to_host_nc(NativeCtx *nc)
 {
-    rc_before_call(nc, false);
-    flags_to_host(nc->e);
+    if (nc->flags_in_host)
+        return;
+    if (nc->flags_in_ax) {
+        flags_restore(nc->e);
+    } else {
+        rc_before_call(nc, false);
+        flags_to_host(nc->e);
+    }
+    nc->flags_in_host = nc->flags_in_ax = true;
+}
+
+/* The guest flags into the CPU's form: ax stored if it holds them, else
+ * captured first if they are in RFLAGS. */
+static void flags_to_cpu_nc(NativeCtx *nc)
+{
+    if (nc->flags_in_ax)
+        flags_merge(nc->e);
+    else if (nc->flags_in_host)
+        flags_to_cpu(nc->e);
+    nc->flags_in_host = nc->flags_in_ax = false;
 }
 
 void native_sync(NativeCtx *nc)
 {
-    if (nc->flags_in_host)
-        flags_to_cpu(nc->e);
-    nc->flags_in_host = false;
+    flags_to_cpu_nc(nc);
     rc_before_call(nc, true);
 }
 
@@ -475,20 +501,18 @@ static void emit_tlb(NativeCtx *nc, unsigned size, int acc, unsigned i, uint64_t
                x64_mem_idx(X64_R12, X64_R10, 1, slot + (int32_t)offsetof(TlbEntry, addend)));
 }
 
-/* The guest flags (in the host) kept across a TLB lookup at r8. */
+/* A TLB lookup at r8 with the guest flags kept: the lookup clobbers
+ * RFLAGS, so flags there are captured into ax first (once: ax keeps them
+ * until an instruction writes flags), where the slow path finds them; the
+ * next instruction that reads them restores them (flags_to_host_nc). */
 static void tlb_keep_flags(NativeCtx *nc, unsigned size, int acc, unsigned i, uint64_t rip)
 {
-    X64 *e = nc->e;
-    bool save = nc->flags_in_host;
-    if (save) {
-        x64_plain(e, X64_LAHF);
-        x64_setcc_r(e, X64_CC_O, X64_RAX);
+    if (nc->flags_in_host && !nc->flags_in_ax) {
+        flags_capture(nc->e);
+        nc->flags_in_ax = true;
     }
-    emit_tlb(nc, size, acc, i, rip, save);
-    if (save) {
-        x64_alu_ri(e, X64_ADD, 1, X64_RAX, 0x7f);   /* OF back from al */
-        x64_plain(e, X64_SAHF);
-    }
+    emit_tlb(nc, size, acc, i, rip, nc->flags_in_ax);
+    nc->flags_in_host = false;
 }
 
 /* ---- operands ------------------------------------------------------------ */
@@ -726,10 +750,11 @@ bool native_emit(NativeCtx *nc, unsigned i)
     int acc = mem_access(k, in);
     unsigned first_slow = nc->nslow;
     nc->pinned = 0;
-    if (need && !nc->flags_in_host) {
+    /* A reader gets the flags now if they are only in the CPU (that may
+     * call a function, which must not come between the TLB lookup and
+     * the access), after the lookup if they are in ax. */
+    if (need && !nc->flags_in_ax)
         flags_to_host_nc(nc);
-        nc->flags_in_host = true;
-    }
     if (k == K_PUSH || k == K_PUSHI || k == K_POP) {
         emit_stack_addr(nc, in, k == K_POP ? 0 : (int)size, k == K_POP ? (int)size : 0);
         int v = k == K_PUSH ? rc_use(nc, in->rm) : -1;
@@ -757,6 +782,8 @@ bool native_emit(NativeCtx *nc, unsigned i)
         emit_lin(nc, in, rip, true);
         tlb_keep_flags(nc, mem_size(k, in), acc, i, rip);
     }
+    if (need)
+        flags_to_host_nc(nc);
     bool mem = (in->flags & IF_MEM) != 0;
     int rm = g_rm(in, size), reg = g_reg(in, size);
     bool lock = (in->flags & IF_LOCK) != 0;
@@ -927,8 +954,10 @@ bool native_emit(NativeCtx *nc, unsigned i)
     }
 #undef OPE
 #undef OPG
-    if (flags_written(in))
+    if (flags_written(in)) {
         nc->flags_in_host = true;
+        nc->flags_in_ax = false;
+    }
     slow_join(nc, first_slow);
     return true;
 }
@@ -949,17 +978,15 @@ int native_branch(NativeCtx *nc, unsigned i, int *cc)
     nc->pinned = 0;
     *cc = -1;
     if (k == K_JCC) {
-        if (!nc->flags_in_host)
-            flags_to_host_nc(nc);
-        nc->flags_in_host = true;
-        flags_capture(e);
+        flags_to_host_nc(nc);
+        if (!nc->flags_in_ax)
+            flags_capture(e);
+        nc->flags_in_ax = true;
         rc_flush(nc);
         *cc = in->opc & 15;
         return NB_DIRECT;
     }
-    if (nc->flags_in_host)
-        flags_to_cpu(e);
-    nc->flags_in_host = false;
+    flags_to_cpu_nc(nc);
     if (k == K_JMP) {
         rc_flush(nc);
         return NB_DIRECT;
@@ -1005,7 +1032,7 @@ int native_branch(NativeCtx *nc, unsigned i, int *cc)
 
 void native_exit_flags(NativeCtx *nc)
 {
-    if (nc->flags_in_host)
+    if (nc->flags_in_ax)   /* (a Jcc's capture) */
         flags_merge(nc->e);
 }
 
@@ -1041,21 +1068,21 @@ void native_slow_flags_out(NativeCtx *nc, const NativeSlow *s)
 void native_side_jump(NativeCtx *nc, unsigned i, NativeSide *side)
 {
     const Insn *in = nc->t->insn[i];
-    if (!nc->flags_in_host)
-        flags_to_host_nc(nc);
-    nc->flags_in_host = true;
+    flags_to_host_nc(nc);
     X64Cond taken = (X64Cond)(in->opc & 15);
     /* cont 0: the trace goes on when taken, so it leaves when not */
     X64Cond leave = nc->t->cont[i] == 0 ? (X64Cond)(taken ^ 1) : taken;
     side->field = x64_jcc(nc->e, leave, x64_pc(nc->e));
     side->insn = i;
-    side->flags_in_host = true;
+    side->flags_in_ax = nc->flags_in_ax;
     rc_snapshot(nc, side->map, &side->dirty);
 }
 
 void native_side_exit(NativeCtx *nc, const NativeSide *side)
 {
-    if (side->flags_in_host)
+    if (side->flags_in_ax)
+        flags_merge(nc->e);
+    else
         flags_to_cpu(nc->e);
     for (int r = 0; r < 16; r++)
         if (side->map[r] >= 0 && (side->dirty >> r & 1))

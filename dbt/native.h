@@ -52,6 +52,7 @@ typedef struct NativeCtx {
     X64 *e;
     const Trace *t;
     bool flags_in_host;   /* the guest's OSZAPC are in host RFLAGS */
+    bool flags_in_ax;     /* ... and/or in ax, as LAHF/SETO leave them */
     bool flat;            /* flat segments for the whole block (MODE_KEY_FLAT, or 64-bit) */
     bool segs_changed;    /* a sensitive instruction ran: no more inline memory operands */
     unsigned counted;     /* set by the translator before native_emit */
@@ -81,7 +82,7 @@ typedef struct NativeSide {
     unsigned insn;
     int8_t map[16];     /* the register cache there, and what was written */
     uint16_t dirty;
-    bool flags_in_host;
+    bool flags_in_ax;   /* the flags there are in ax (else only in RFLAGS) */
 } NativeSide;
 void native_side_jump(NativeCtx *nc, unsigned i, NativeSide *side);
 /* Out of line, the side exit's way out: flags and registers to the CPU. */

@@ -405,10 +405,11 @@ int main(void)
     /* shl eax, cl: the guest flags into host RFLAGS first (a count of 0
      * leaves them): from eflags here (an LF_HOST record would be loaded
      * into ax whole), SZAPC by SAHF, OF by an ADD that overflows when it
-     * is set; the count in cl, the shift, the flags back. */
+     * is set (on a copy in r9: ax stays the capture); the count in cl, the
+     * shift, the flags back. */
     const char *const shl_seq[] = {
         S("mov ecx, dword ptr %s", FIELD(eflags)), "mov eax, ecx", "shl eax, 8", "shr ecx, 0xb", "and ecx, 1",
-        "or eax, ecx", "add al, 0x7f", "sahf", S("mov r13, qword ptr %s", GPR(R_AX)),
+        "or eax, ecx", "mov r9d, eax", "add r9b, 0x7f", "sahf", S("mov r13, qword ptr %s", GPR(R_AX)),
         S("mov r14, qword ptr %s", GPR(R_CX)), "mov ecx, r14d", "shl r13d, cl", "lahf", "seto al", NULL,
     };
     Case shl = { .name = "shl eax, cl", .mode = CODE32, .code = { 0xd3, 0xe0 }, .len = 2,
