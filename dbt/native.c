@@ -3,12 +3,12 @@
  *
  * Conventions inside a block (docs/tier1.md):
  *   rbx    the CPU (guest GPRs in cpu->regs: [rbx + 8*r])
- *   r13-r15, rbp, rsi, rdi, r11  guest GPRs cached within the block,
+ *   r13-r15, rbp, rsi, rdi, r11, rdx  guest GPRs cached within the block,
  *          written back before a helper, a slow path or an exit
  *   r12    the TLB (cpu->tlb, attached before translated code runs)
  *   r8     a memory operand's address: linear, then host after the TLB
  *   rax    the guest flags as LAHF/SETO leave them (nc->flags_in_ax)
- *   rcx, rdx, r9, r10  scratch (cl: a shift count)
+ *   rcx, r9, r10  scratch (cl: a shift count; r9, r10: the TLB lookup)
  *   host RFLAGS  the guest's OSZAPC while nc->flags_in_host
  *
  * An instruction is emitted natively only when the host instruction gives
@@ -272,14 +272,15 @@ static void flags_to_host(X64 *e)
 /* ---- guest registers in host registers ----------------------------------- */
 
 /* The host registers that hold guest registers within a block; what is not
- * here is scratch (r8-r10, rax, rcx, rdx) or fixed (rbx, r12, rsp).  A
+ * here is scratch (r8-r10, rax, rcx) or fixed (rbx, r12, rsp).  Eight:
+ * a 32-bit guest's GPRs all fit.  A
  * cached register is loaded whole on first use and written back (if
  * written) before anything that reads the CPU state: a handler, a slow
- * path, an exit.  rsi, rdi and r11 do not survive calls: they are written
+ * path, an exit.  rsi, rdi, r11 and rdx do not survive calls: they are written
  * back and forgotten before one. */
-static const int8_t pool[] = { X64_R13, X64_R14, X64_R15, X64_RBP, X64_RSI, X64_RDI, X64_R11 };
+static const int8_t pool[] = { X64_R13, X64_R14, X64_R15, X64_RBP, X64_RSI, X64_RDI, X64_R11, X64_RDX };
 #define NPOOL (int)(sizeof pool / sizeof pool[0])
-static bool volatile_reg(int h) { return h == X64_RSI || h == X64_RDI || h == X64_R11; }
+static bool volatile_reg(int h) { return h == X64_RSI || h == X64_RDI || h == X64_R11 || h == X64_RDX; }
 
 static void rc_reset(NativeCtx *nc)
 {
@@ -495,7 +496,7 @@ static void emit_tlb(NativeCtx *nc, unsigned size, int acc, unsigned i, uint64_t
     s->counted = nc->counted;
     s->rip = rip;
     s->save_flags = save_flags;
-    s->target_in_rdx = false;
+    s->target_in_r9 = false;
     rc_snapshot(nc, s->map_jump, &s->dirty_jump);
     x64_alu_rm(e, X64_ADD, 8, X64_R8,
                x64_mem_idx(X64_R12, X64_R10, 1, slot + (int32_t)offsetof(TlbEntry, addend)));
@@ -546,8 +547,8 @@ static void emit_binop(X64 *e, int opk, X64Alu alu, unsigned size, Opnd d, Opnd 
         return;
     }
     if (s.kind == OPND_IMM && size == 8 && (int64_t)(int32_t)s.v != s.v) {
-        x64_mov_ri(e, 8, X64_RDX, (uint64_t)s.v);
-        s = op_reg(X64_RDX);
+        x64_mov_ri(e, 8, X64_R9, (uint64_t)s.v);
+        s = op_reg(X64_R9);
     }
     if (lock)
         x64_lock(e);
@@ -762,10 +763,10 @@ bool native_emit(NativeCtx *nc, unsigned i)
         unsigned w = in->code_mode == CODE64 ? 8 : 4;
         int sp = rc_use(nc, R_SP);
         if (k == K_POP) {
-            x64_mov_rm(e, size, X64_RDX, at_r8);
+            x64_mov_rm(e, size, X64_R10, at_r8);
             x64_mov_rr(e, w, sp, X64_RCX);
             int d = rc_def(nc, in->rm, size);
-            x64_mov_rr(e, size, d, X64_RDX);
+            x64_mov_rr(e, size, d, X64_R10);
             rc_wrote(nc, in->rm);
         } else {
             if (k == K_PUSH)
@@ -964,7 +965,7 @@ bool native_emit(NativeCtx *nc, unsigned i)
 
 /* The block's last instruction as a native branch: Jcc on the host flags
  * (captured in rcx for the exits first), JMP and CALL rel (the return
- * address pushed inline), RET (the target popped into rdx).  The guest
+ * address pushed inline), RET (the target popped into r9).  The guest
  * registers are back in the CPU before it leaves. */
 int native_branch(NativeCtx *nc, unsigned i, int *cc)
 {
@@ -995,8 +996,8 @@ int native_branch(NativeCtx *nc, unsigned i, int *cc)
     if (k == K_CALL) {
         emit_stack_addr(nc, in, (int)size, 0);
         emit_tlb(nc, size, ACC_WRITE, i, rip, false);
-        x64_mov_ri(e, 8, X64_RDX, rip + in->len);
-        x64_mov_mr(e, size, at_r8, X64_RDX);
+        x64_mov_ri(e, 8, X64_R9, rip + in->len);
+        x64_mov_mr(e, size, at_r8, X64_R9);
         x64_mov_rr(e, w, rc_use(nc, R_SP), X64_RCX);
         rc_wrote(nc, R_SP);
         slow_join(nc, first_slow);
@@ -1009,14 +1010,14 @@ int native_branch(NativeCtx *nc, unsigned i, int *cc)
     emit_stack_addr(nc, in, 0, (int)size + (in->opc == 0xc2 ? (int)in->imm : 0));
     emit_tlb(nc, size, ACC_READ, i, rip, false);
     if (size == 2)
-        x64_movzx_rm(e, 4, X64_RDX, 2, at_r8);
+        x64_movzx_rm(e, 4, X64_R9, 2, at_r8);
     else
-        x64_mov_rm(e, size, X64_RDX, at_r8);
+        x64_mov_rm(e, size, X64_R9, at_r8);
     if (size == 8) {
-        x64_mov_rr(e, 8, X64_R9, X64_RDX);
-        x64_shift_ri(e, X64_SHL, 8, X64_R9, 16);
-        x64_shift_ri(e, X64_SAR, 8, X64_R9, 16);
-        x64_alu_rr(e, X64_CMP, 8, X64_R9, X64_RDX);
+        x64_mov_rr(e, 8, X64_R10, X64_R9);
+        x64_shift_ri(e, X64_SHL, 8, X64_R10, 16);
+        x64_shift_ri(e, X64_SAR, 8, X64_R10, 16);
+        x64_alu_rr(e, X64_CMP, 8, X64_R10, X64_R9);
         NativeSlow *s2 = &nc->slow[nc->nslow++];
         *s2 = nc->slow[nc->nslow - 2];
         s2->field = x64_jcc(e, X64_CC_NE, x64_pc(e));
@@ -1025,7 +1026,7 @@ int native_branch(NativeCtx *nc, unsigned i, int *cc)
     rc_wrote(nc, R_SP);
     slow_join(nc, first_slow);
     for (unsigned s = first_slow; s < nc->nslow; s++)
-        nc->slow[s].target_in_rdx = true;
+        nc->slow[s].target_in_r9 = true;
     rc_flush(nc);
     return NB_INDIRECT;
 }

@@ -41,7 +41,7 @@ typedef struct NativeSlow {
     unsigned counted;   /* the translator's icount bookkeeping there */
     uint64_t rip;
     bool save_flags;    /* the guest flags are in ah/al (LAHF/SETO) */
-    bool target_in_rdx; /* a RET: the join wants the target (next_rip) in rdx */
+    bool target_in_r9;  /* a RET: the join wants the target (next_rip) in r9 */
     /* The register cache (guest -> host register, -1) at the jump, with
      * what was written, and at the join. */
     int8_t map_jump[16], map_join[16];
@@ -92,7 +92,7 @@ bool native_emit(NativeCtx *nc, unsigned i);
 /* The block's last instruction i as a native branch: NB_DIRECT (Jcc, JMP,
  * CALL rel) with *cc the host condition of "taken" (-1: always) and the
  * guest flags captured in rcx (native_exit_flags puts them into the CPU on
- * each way out); NB_INDIRECT (RET) with the target in rdx and the flags in
+ * each way out); NB_INDIRECT (RET) with the target in r9 and the flags in
  * the CPU; NB_NONE: a handler runs it. */
 enum { NB_NONE, NB_DIRECT, NB_INDIRECT };
 int native_branch(NativeCtx *nc, unsigned i, int *cc);

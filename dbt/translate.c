@@ -317,11 +317,11 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
             counted = t.n;
             ended = true;
         } else if (last && db->key_stable && (nb = native_branch(&nc, i, &cc)) == NB_INDIRECT) {
-            /* RET: to wherever rdx says, through the loop. */
+            /* RET: to wherever r9 says, through the loop. */
             db->nnative++;
             add_icount(&e, t.n - counted);
             counted = t.n;
-            indirect_exit(d, &e, db, X64_RDX);
+            indirect_exit(d, &e, db, X64_R9);
             ended = true;
         } else {
             native_sync(&nc);   /* the handler sees the CPU state */
@@ -398,9 +398,9 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
             stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_NE, x64_pc(&e)), sl->rip + in->len,
                                        sl->insn + 1 - sl->counted };
         }
-        if (sl->target_in_rdx)
-            x64_mov_rm(&e, 8, X64_RDX, CPU_AT(next_rip));
-        native_slow_flags_out(&nc, sl);
+        native_slow_flags_out(&nc, sl);   /* (may use r9) */
+        if (sl->target_in_r9)
+            x64_mov_rm(&e, 8, X64_R9, CPU_AT(next_rip));
         x64_jmp(&e, (uintptr_t)e.start + sl->join + (uintptr_t)e.exec_delta);
     }
     /* Then the stubs.  Slot stubs are where unchained slots go. */

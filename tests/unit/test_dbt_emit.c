@@ -382,7 +382,7 @@ int main(void)
 
     /* push eax; pop ecx: esp - 4 into r8 (the address) and r11 (the new
      * esp), the TLB's write tag, the store, esp written back; then the pop
-     * from r8, esp + 4, the load into ecx. */
+     * from r8 into r10, esp + 4, the value into ecx. */
     const char *const push_seq[] = {
         S("mov r13, qword ptr %s", GPR(R_SP)), "lea r8d, [r13 - 4]", "lea ecx, [r8]",
         S("mov r14, qword ptr %s", GPR(R_AX)), NULL,
@@ -392,8 +392,8 @@ int main(void)
         "lea r8d, [r13]", "lea ecx, [r8 + 4]", NULL,
     };
     const char *const pop_load[] = {
-        "add r8, qword ptr [r12 + r10 + *]", "mov edx, dword ptr [r8]", "mov r13d, ecx",
-        "mov r15d, edx", S("mov qword ptr %s, r15", GPR(R_CX)), S("mov qword ptr %s, r13", GPR(R_SP)), NULL,
+        "add r8, qword ptr [r12 + r10 + *]", "mov r10d, dword ptr [r8]", "mov r13d, ecx",
+        "mov r15d, r10d", S("mov qword ptr %s, r15", GPR(R_CX)), S("mov qword ptr %s, r13", GPR(R_SP)), NULL,
     };
     Case pushpop = { .name = "push eax; pop ecx", .mode = CODE32, .code = { 0x50, 0x59 }, .len = 2,
                      .regs = { 0xdeadbeef }, .ninsns = 3, .nnative = 2, .seq = { push_seq, push_store, pop_load } };
