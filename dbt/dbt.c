@@ -368,8 +368,9 @@ void dbt_print_stats(const Dbt *d, FILE *f)
     fprintf(f, "tbstats: tier 1: guest instructions translated: %.1f%% native, %.1f%% helper calls\n",
             pct(s->insns_native, s->insns_native + s->insns_helper),
             pct(s->insns_helper, s->insns_native + s->insns_helper));
-    fprintf(f, "tbstats: tier 1: %llu traces (translations of 2 or more blocks, %llu blocks in all)\n",
-            (unsigned long long)s->traces, (unsigned long long)s->trace_blocks);
+    fprintf(f, "tbstats: tier 1: %llu traces (translations of 2 or more blocks, %llu blocks in all), "
+            "%llu loops (back to their head inside their code)\n",
+            (unsigned long long)s->traces, (unsigned long long)s->trace_blocks, (unsigned long long)s->loops);
     fprintf(f, "tbstats: tier 1: %llu entries from the loop, %llu exits chained (%llu undone), "
             "%llu invalidated, %llu flushes, %llu pages kept in tier 0\n",
             (unsigned long long)s->runs, (unsigned long long)s->chains,

@@ -42,6 +42,7 @@ typedef struct DbtStats {
     uint64_t insns_helper;    /* ... as calls to the interpreter's handlers */
     uint64_t traces;          /* translations covering 2 or more blocks (a trace) */
     uint64_t trace_blocks;    /* blocks in those */
+    uint64_t loops;           /* translations that branch back to their head inside their code */
     uint64_t runs;            /* entries from the loop into translated code */
     uint64_t chains;          /* exits patched to jump straight to a block */
     uint64_t unchains;        /* of those, undone when their target died */

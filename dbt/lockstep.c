@@ -247,14 +247,22 @@ static __attribute__((noinline)) int run_caught(Dbt *d, CPU *cpu, Block *b)
     return vec;
 }
 
-/* Tier 0 runs n instructions along db's trace (the blocks in order, as
- * long as each one leads to the next); the vector raised, or -1. */
+/* Tier 0 runs n instructions along db's trace: the blocks in order as
+ * long as each one leads to the next, and from the head again where the
+ * trace loops (lockstep_run lets it go round twice at most); the vector
+ * raised, or -1. */
 static int replay_trace(CPU *cpu, const DbtBlock *db, unsigned n)
 {
     int vec = -1;
-    for (unsigned j = 0; j < db->ntrace && n && vec < 0; j++) {
-        if (j && cpu->rip != db->trace[j]->rip)
-            break;   /* a side exit: tier 1 left here too, or the compare says */
+    for (unsigned j = 0, step = 0; n && vec < 0; step++) {
+        if (step) {
+            if (j + 1 < db->ntrace && cpu->rip == db->trace[j + 1]->rip)
+                j++;
+            else if (cpu->rip == db->trace[0]->rip)
+                j = 0;
+            else
+                break;   /* a side exit: tier 1 left here too, or the compare says */
+        }
         uint64_t before = cpu->icount;
         vec = cpu_replay_block(cpu, db->trace[j], n);
         uint64_t ran = cpu->icount - before;
@@ -275,6 +283,11 @@ Block *lockstep_run(Dbt *d, CPU *cpu, Block *b)
     ls->n = 0;
     ls->device = false;
     ls->active = check;
+    /* A loop goes round inside the translation until the budget says: twice
+     * at most here, so the journal and the replay stay short. */
+    uint64_t two = cpu->icount + 2u * db->ninsns;
+    if (cpu->icount_yield > two)
+        cpu->icount_yield = two;
     int vec_t = run_caught(d, cpu, b);
     ls->active = false;
     if (!check || ls->device) {

@@ -613,6 +613,68 @@ static void emit_unary(X64 *e, Opnd d, unsigned size, bool lock, int shift, uint
     }
 }
 
+/* ---- loops: a trace that branches back to its head ----------------------- */
+
+/* The guest GPRs the trace's native candidates use, by how often (table
+ * operand roles, implicit registers, addresses): the registers a loop
+ * keeps in host registers from one iteration to the next. */
+static void count_uses(const Trace *t, unsigned uses[16])
+{
+    for (int r = 0; r < 16; r++)
+        uses[r] = 0;
+    for (unsigned i = 0; i < t->n; i++) {
+        const Insn *in = t->insn[i];
+        const FormInfo *f = &form_info[in->form];
+        if (kind_of(in) == K_NONE)
+            continue;
+        unsigned imp = form_gprs_read(f) | form_gprs_written(f);
+        for (int r = 0; r < 16; r++)
+            uses[r] += imp >> r & 1;
+        unsigned size = in->osz;
+        if (form_reg_kind(f) == OK_GPR && g_reg(in, size) < 16)
+            uses[g_reg(in, size)]++;
+        if (in->flags & IF_MEM) {
+            if (!(in->flags & IF_RIPREL) && in->base != REG_NONE)
+                uses[in->base]++;
+            if (in->index != REG_NONE)
+                uses[in->index]++;
+        } else if (form_rm_kind(f) == OK_GPR && g_rm(in, size) < 16) {
+            uses[g_rm(in, size)]++;
+        }
+    }
+}
+
+void native_loop_preload(NativeCtx *nc, int8_t loop_map[16])
+{
+    unsigned uses[16];
+    count_uses(nc->t, uses);
+    rc_reset(nc);
+    for (int p = 0; p < NPOOL; p++) {
+        int best = -1;
+        for (int r = 0; r < 16; r++)
+            if (uses[r] && nc->host_of[r] < 0 && (best < 0 || uses[r] > uses[best]))
+                best = r;
+        if (best < 0)
+            break;
+        x64_mov_rm(nc->e, 8, pool[p], GREG_AT(best));
+        nc->host_of[best] = pool[p];
+        nc->last_use[best] = ++nc->clock;
+    }
+    rc_snapshot(nc, loop_map, NULL);
+}
+
+void native_loop_map_now(const NativeCtx *nc, int8_t map[16])
+{
+    rc_snapshot(nc, map, NULL);
+}
+
+void native_loop_reload(NativeCtx *nc, const int8_t *now, const int8_t *loop_map)
+{
+    for (int r = 0; r < 16; r++)
+        if (loop_map[r] >= 0 && now[r] != loop_map[r])
+            x64_mov_rm(nc->e, 8, loop_map[r], GREG_AT(r));
+}
+
 /* ---- the forms ------------------------------------------------------------ */
 
 /* The access a memory operand makes, or -1 (none, or LEA): ACC_WRITE for

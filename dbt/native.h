@@ -87,7 +87,16 @@ typedef struct NativeSide {
 void native_side_jump(NativeCtx *nc, unsigned i, NativeSide *side);
 /* Out of line, the side exit's way out: flags and registers to the CPU. */
 void native_side_exit(NativeCtx *nc, const NativeSide *side);
-/* Emits instruction i natively; false: the caller calls its handler. */
+/* A trace that branches back to its head loops inside its code: at the
+ * entry the registers it uses most are loaded into the register cache
+ * (native_loop_preload, which records that map), and a back edge, with
+ * the registers written back and the flags in the CPU, loads those that
+ * are not where the map wants them (now: the cache there) and jumps to
+ * the point after the preload. */
+void native_loop_preload(NativeCtx *nc, int8_t loop_map[16]);
+void native_loop_map_now(const NativeCtx *nc, int8_t map[16]);
+void native_loop_reload(NativeCtx *nc, const int8_t *now, const int8_t *loop_map);
+/* Emits instruction i natively; false: the caller calls its handler. *//* Emits instruction i natively; false: the caller calls its handler. */
 bool native_emit(NativeCtx *nc, unsigned i);
 /* The block's last instruction i as a native branch: NB_DIRECT (Jcc, JMP,
  * CALL rel) with *cc the host condition of "taken" (-1: always) and the

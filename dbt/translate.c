@@ -231,6 +231,40 @@ static void trace_build(Dbt *d, Block *b, Trace *t)
     }
 }
 
+/* Does the trace branch back to its head (a Jcc or JMP whose target is
+ * the head: the last instruction, or an inner Jcc's side exit)? */
+static bool trace_loops(const Trace *t)
+{
+    for (unsigned i = 0; i < t->n; i++) {
+        const Insn *in = t->insn[i];
+        uint64_t tg[2];
+        bool last = i + 1 == t->n;
+        if ((last || t->cont[i] >= 0) && native_inner_branch(in, t->rip[i], true) != IB_NONE &&
+            direct_targets(in, t->rip[i] + in->len, tg) &&
+            ((tg[0] == t->head->rip && (last || t->cont[i] != 0)) ||
+             (tg[1] == t->head->rip && (last || t->cont[i] != 1))))
+            return true;
+    }
+    return false;
+}
+
+/* A branch back to the head, the registers written back and the flags in
+ * the CPU: the budget and stop checks of the entry (leaving with rip at
+ * the head if either says so), the registers the loop keeps reloaded where
+ * they moved (now: the cache here), and on at the loop's start. */
+static void back_edge(X64 *e, NativeCtx *nc, const Block *b, unsigned n, const int8_t *now,
+                      const int8_t *loop_map, size_t loop_at, Fixup *stubs, unsigned *nstubs)
+{
+    x64_mov_rm(e, 8, X64_RAX, CPU_AT(icount));
+    x64_alu_ri(e, X64_ADD, 8, X64_RAX, (int32_t)n);
+    x64_alu_rm(e, X64_CMP, 8, X64_RAX, CPU_AT(icount_yield));
+    stubs[(*nstubs)++] = (Fixup){ x64_jcc(e, X64_CC_A, x64_pc(e)), b->rip, 0 };
+    x64_alu_mi(e, X64_CMP, 4, CPU_AT(stop_request), 0);
+    stubs[(*nstubs)++] = (Fixup){ x64_jcc(e, X64_CC_NE, x64_pc(e)), b->rip, 0 };
+    native_loop_reload(nc, now, loop_map);
+    x64_jmp(e, (uintptr_t)e->start + loop_at + (uintptr_t)e->exec_delta);
+}
+
 int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
 {
     Trace t;
@@ -243,7 +277,7 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
         return 0;
     X64 e;
     x64_init(&e, w, room, d->code->delta);
-    Fixup stubs[2 * BLOCK_MAX_INSNS + 4 + DBT_SLOTS];
+    Fixup stubs[2 * BLOCK_MAX_INSNS + 4 + 3 * DBT_SLOTS];
     unsigned nstubs = 0;
     db->b = b;
     db->ntrace = (uint8_t)t.nblocks;
@@ -271,6 +305,16 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
 
     NativeCtx nc;
     native_begin(&nc, &e, &t, d->undef_ok);
+    /* A loop (within one page: its back edges need no checked entry)
+     * starts here, its registers loaded. */
+    bool loop = db->key_stable && !d->no_link && (b->pa >> 12) == (b->pa_end >> 12) && trace_loops(&t);
+    int8_t loop_map[16];
+    size_t loop_at = 0;
+    bool looped = false;
+    if (loop) {
+        native_loop_preload(&nc, loop_map);
+        loop_at = x64_len(&e);
+    }
     /* The side exits of the trace's inner branches: slots 2.. */
     struct { NativeSide s; unsigned counted; uint64_t target; } side[TRACE_MAX_BLOCKS];
     unsigned nside = 0;
@@ -312,7 +356,14 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
                     x64_bind32(&e, skip);
                 native_exit_flags(&nc);
                 add_icount(&e, t.n - counted);
-                exit_to(&e, db, s, tg[s], stubs, &nstubs);
+                if (loop && tg[s] == b->rip && native_inner_branch(in, rip, true) != IB_NONE) {
+                    int8_t now[16];
+                    native_loop_map_now(&nc, now);
+                    back_edge(&e, &nc, b, t.n, now, loop_map, loop_at, stubs, &nstubs);
+                    looped = true;
+                } else {
+                    exit_to(&e, db, s, tg[s], stubs, &nstubs);
+                }
             }
             counted = t.n;
             ended = true;
@@ -376,7 +427,12 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
         x64_bind32(&e, side[k].s.field);
         native_side_exit(&nc, &side[k].s);
         add_icount(&e, side[k].s.insn + 1 - side[k].counted);
-        exit_to(&e, db, EXIT_SLOT1 + 1 + (int)k, side[k].target, stubs, &nstubs);
+        if (loop && side[k].target == b->rip) {
+            back_edge(&e, &nc, b, t.n, side[k].s.map, loop_map, loop_at, stubs, &nstubs);
+            looped = true;
+        } else {
+            exit_to(&e, db, EXIT_SLOT1 + 1 + (int)k, side[k].target, stubs, &nstubs);
+        }
     }
     /* The TLB misses of native memory operands, each running its
      * instruction's handler and going back after it. */
@@ -427,6 +483,8 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
         d->stats.traces++;
         d->stats.trace_blocks += t.nblocks;
     }
+    if (looped)
+        d->stats.loops++;
     return 1;
 }
 

@@ -20,3 +20,14 @@ rz_guest_c(tier1_moffs32 BITS 32 SRCS tier1/moffs.c)
 rz_guest_c(tier1_moffs64 BITS 64 SRCS tier1/moffs.c)
 rz_guest_c(tier1_flags_mem32 BITS 32 SRCS tier1/flags_mem.c)
 rz_guest_c(tier1_flags_mem64 BITS 64 SRCS tier1/flags_mem.c)
+rz_guest_c(tier1_loop32 BITS 32 SRCS tier1/loop.c)
+rz_guest_c(tier1_loop64 BITS 64 SRCS tier1/loop.c)
+# The loops did close inside their translations.
+foreach(bits 32 64)
+  if(TARGET guest_tier1_loop${bits})
+    add_test(NAME guest_tier1_loop${bits}_stats
+             COMMAND $<TARGET_FILE:ringzero> -kernel ${CMAKE_CURRENT_BINARY_DIR}/tier1_loop${bits}.elf -d tbstats)
+    set_tests_properties(guest_tier1_loop${bits}_stats PROPERTIES LABELS "guest;dbt" TIMEOUT 60
+                         PASS_REGULAR_EXPRESSION "[1-9][0-9]* loops \\(back to their head")
+  endif()
+endforeach()
