@@ -663,13 +663,10 @@ void native_loop_preload(NativeCtx *nc, int8_t loop_map[16])
     rc_snapshot(nc, loop_map, NULL);
 }
 
-void native_loop_map_now(const NativeCtx *nc, int8_t map[16])
-{
-    rc_snapshot(nc, map, NULL);
-}
-
 void native_loop_reload(NativeCtx *nc, const int8_t *now, const int8_t *loop_map)
 {
+    if (!now)
+        now = nc->host_of;
     for (int r = 0; r < 16; r++)
         if (loop_map[r] >= 0 && now[r] != loop_map[r])
             x64_mov_rm(nc->e, 8, loop_map[r], GREG_AT(r));
@@ -1026,7 +1023,7 @@ bool native_emit(NativeCtx *nc, unsigned i)
 }
 
 /* The block's last instruction as a native branch: Jcc on the host flags
- * (captured in rcx for the exits first), JMP and CALL rel (the return
+ * (captured in ax for the exits first), JMP and CALL rel (the return
  * address pushed inline), RET (the target popped into r9).  The guest
  * registers are back in the CPU before it leaves. */
 int native_branch(NativeCtx *nc, unsigned i, int *cc)

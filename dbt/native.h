@@ -91,16 +91,16 @@ void native_side_exit(NativeCtx *nc, const NativeSide *side);
  * entry the registers it uses most are loaded into the register cache
  * (native_loop_preload, which records that map), and a back edge, with
  * the registers written back and the flags in the CPU, loads those that
- * are not where the map wants them (now: the cache there) and jumps to
- * the point after the preload. */
+ * are not where the map wants them (now: the cache there, a side exit's
+ * snapshot, or NULL: the cache as it is) and jumps to the point after
+ * the preload. */
 void native_loop_preload(NativeCtx *nc, int8_t loop_map[16]);
-void native_loop_map_now(const NativeCtx *nc, int8_t map[16]);
 void native_loop_reload(NativeCtx *nc, const int8_t *now, const int8_t *loop_map);
 /* Emits instruction i natively; false: the caller calls its handler. *//* Emits instruction i natively; false: the caller calls its handler. */
 bool native_emit(NativeCtx *nc, unsigned i);
 /* The block's last instruction i as a native branch: NB_DIRECT (Jcc, JMP,
  * CALL rel) with *cc the host condition of "taken" (-1: always) and the
- * guest flags captured in rcx (native_exit_flags puts them into the CPU on
+ * guest flags captured in ax (native_exit_flags puts them into the CPU on
  * each way out); NB_INDIRECT (RET) with the target in r9 and the flags in
  * the CPU; NB_NONE: a handler runs it. */
 enum { NB_NONE, NB_DIRECT, NB_INDIRECT };

@@ -248,12 +248,9 @@ static bool trace_loops(const Trace *t)
     return false;
 }
 
-/* A branch back to the head, the registers written back and the flags in
- * the CPU: the budget and stop checks of the entry (leaving with rip at
- * the head if either says so), the registers the loop keeps reloaded where
- * they moved (now: the cache here), and on at the loop's start. */
-static void back_edge(X64 *e, NativeCtx *nc, const Block *b, unsigned n, const int8_t *now,
-                      const int8_t *loop_map, size_t loop_at, Fixup *stubs, unsigned *nstubs)
+/* The entry's checks (flags in the CPU): n more instructions past
+ * icount_yield, or a stop request, leave with rip at the head, nothing run. */
+static void entry_checks(X64 *e, const Block *b, unsigned n, Fixup *stubs, unsigned *nstubs)
 {
     x64_mov_rm(e, 8, X64_RAX, CPU_AT(icount));
     x64_alu_ri(e, X64_ADD, 8, X64_RAX, (int32_t)n);
@@ -261,6 +258,16 @@ static void back_edge(X64 *e, NativeCtx *nc, const Block *b, unsigned n, const i
     stubs[(*nstubs)++] = (Fixup){ x64_jcc(e, X64_CC_A, x64_pc(e)), b->rip, 0 };
     x64_alu_mi(e, X64_CMP, 4, CPU_AT(stop_request), 0);
     stubs[(*nstubs)++] = (Fixup){ x64_jcc(e, X64_CC_NE, x64_pc(e)), b->rip, 0 };
+}
+
+/* A branch back to the head, the registers written back and the flags in
+ * the CPU: the entry's checks again, the registers the loop keeps reloaded
+ * where they moved (now: the cache here, NULL: the cache as it is), and on
+ * at the loop's start. */
+static void back_edge(X64 *e, NativeCtx *nc, const Block *b, unsigned n, const int8_t *now,
+                      const int8_t *loop_map, size_t loop_at, Fixup *stubs, unsigned *nstubs)
+{
+    entry_checks(e, b, n, stubs, nstubs);
     native_loop_reload(nc, now, loop_map);
     x64_jmp(e, (uintptr_t)e->start + loop_at + (uintptr_t)e->exec_delta);
 }
@@ -295,13 +302,7 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
     size_t entry = x64_len(&e);
     db->entry_off = (uint16_t)entry;
 
-    /* Entry: the budget and the stop word (flags are in the CPU here). */
-    x64_mov_rm(&e, 8, X64_RAX, CPU_AT(icount));
-    x64_alu_ri(&e, X64_ADD, 8, X64_RAX, (int32_t)t.n);
-    x64_alu_rm(&e, X64_CMP, 8, X64_RAX, CPU_AT(icount_yield));
-    stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_A, x64_pc(&e)), b->rip, 0 };
-    x64_alu_mi(&e, X64_CMP, 4, CPU_AT(stop_request), 0);
-    stubs[nstubs++] = (Fixup){ x64_jcc(&e, X64_CC_NE, x64_pc(&e)), b->rip, 0 };
+    entry_checks(&e, b, t.n, stubs, &nstubs);
 
     NativeCtx nc;
     native_begin(&nc, &e, &t, d->undef_ok);
@@ -357,9 +358,7 @@ int dbt_translate_block(Dbt *d, Block *b, DbtBlock *db)
                 native_exit_flags(&nc);
                 add_icount(&e, t.n - counted);
                 if (loop && tg[s] == b->rip && native_inner_branch(in, rip, true) != IB_NONE) {
-                    int8_t now[16];
-                    native_loop_map_now(&nc, now);
-                    back_edge(&e, &nc, b, t.n, now, loop_map, loop_at, stubs, &nstubs);
+                    back_edge(&e, &nc, b, t.n, NULL, loop_map, loop_at, stubs, &nstubs);
                     looped = true;
                 } else {
                     exit_to(&e, db, s, tg[s], stubs, &nstubs);
